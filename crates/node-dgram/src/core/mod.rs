@@ -1,0 +1,659 @@
+//! The core: one socket engine owning Node's dgram semantics.
+//!
+//! It decides everything (state, queueing, validation, which event fires when, which error with
+//! which code) and performs the non-blocking system calls, but it never blocks, never spawns,
+//! never waits and never calls user code. An adapter (the tokio one in `socket.rs`; the Node
+//! addon's libuv one) drives it: it calls [`Core::advance`] after every change, tells it when the
+//! socket is readable or writable, runs the lookups it asks for, and delivers the [`Output`]s it
+//! produces, in order, outside its lock.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
+
+use socket2::{Domain, Protocol, Socket as RawSocket, Type};
+
+use crate::error::Error;
+use crate::op::Completer;
+use crate::sys::{self, IoHandle};
+use crate::types::{parse_ip, AddressInfo, BindOptions, Family, Message, SocketOptions};
+
+/// Node's bind states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindState {
+    Unbound,
+    Binding,
+    Bound,
+}
+
+/// Node's connect states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConnectState {
+    Disconnected,
+    Connecting,
+    Connected,
+}
+
+/// Where an operation's address stands.
+enum Target {
+    /// Waiting for lookup `id`.
+    Lookup(u64),
+    /// Resolved.
+    Ready(SocketAddr),
+    /// The connected peer (a `send` without address).
+    Peer,
+    /// The lookup failed.
+    Failed(Error),
+}
+
+struct BindReq {
+    port: u16,
+    target: Target,
+    op: Option<Completer<()>>,
+}
+
+struct ConnectReq {
+    host: String,
+    port: u16,
+    target: Target,
+    op: Option<Completer<()>>,
+}
+
+struct SendReq {
+    msg: Message,
+    /// The address argument as given (Node's error messages use it), `None` when omitted.
+    host: Option<String>,
+    port: u16,
+    target: Target,
+    op: Option<Completer<usize>>,
+}
+
+/// Something the adapter must do or deliver, in order.
+pub(crate) enum Output {
+    /// Emit `listening`.
+    Listening,
+    /// Emit `connect`.
+    Connect,
+    /// Emit `error`.
+    Error(Error),
+    /// Emit `close` (always last).
+    Close,
+    /// Complete an operation; an error nobody takes is emitted as `error` unless `reported`.
+    Done(Box<dyn FnOnce() -> Option<Error> + Send>),
+    /// Resolve `host` for the socket's family, then call [`Core::resolved`] with `id`.
+    Lookup { id: u64, host: String },
+}
+
+/// What one receive attempt found.
+pub(crate) enum Recv {
+    /// The arena holds this many datagrams.
+    Batch(usize),
+    /// Nothing waiting.
+    WouldBlock,
+}
+
+fn done<T: Send + 'static>(c: Completer<T>, r: Result<T, Error>, reported: bool) -> Output {
+    Output::Done(Box::new(move || {
+        let unclaimed = c.complete(r);
+        if reported {
+            None
+        } else {
+            unclaimed
+        }
+    }))
+}
+
+/// The socket engine. Not thread-safe by itself: the adapter keeps it behind its lock.
+pub(crate) struct Core<H> {
+    family: Family,
+    opts: SocketOptions,
+    bind_state: BindState,
+    connect_state: ConnectState,
+    closed: bool,
+    sock: Option<H>,
+    remote: Option<SocketAddr>,
+    bind_req: Option<BindReq>,
+    connect_req: Option<ConnectReq>,
+    sends: VecDeque<SendReq>,
+    queued_bytes: usize,
+    blocked_on_write: bool,
+    next_id: u64,
+    out: VecDeque<Output>,
+}
+
+impl<H: IoHandle> Core<H> {
+    pub(crate) fn new(opts: SocketOptions) -> Core<H> {
+        Core {
+            family: opts.ty.family(),
+            opts,
+            bind_state: BindState::Unbound,
+            connect_state: ConnectState::Disconnected,
+            closed: false,
+            sock: None,
+            remote: None,
+            bind_req: None,
+            connect_req: None,
+            sends: VecDeque::new(),
+            queued_bytes: 0,
+            blocked_on_write: false,
+            next_id: 1,
+            out: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+    pub(crate) fn bind_state(&self) -> BindState {
+        self.bind_state
+    }
+    pub(crate) fn fd(&self) -> Option<RawFd> {
+        self.sock.as_ref().map(|s| s.socket().as_raw_fd())
+    }
+    /// Whether the adapter should watch for writability (sends wait on a full buffer).
+    pub(crate) fn wants_write(&self) -> bool {
+        self.blocked_on_write && !self.sends.is_empty()
+    }
+    /// Whether any operation is still pending (the socket must not be dropped quietly).
+    pub(crate) fn has_pending(&self) -> bool {
+        self.bind_req.is_some() || self.connect_req.is_some() || !self.sends.is_empty()
+    }
+    pub(crate) fn take_output(&mut self) -> VecDeque<Output> {
+        std::mem::take(&mut self.out)
+    }
+    /// Queues the successful completion of `op` (after what is queued already).
+    pub(crate) fn push_done(&mut self, op: Completer<()>) {
+        self.out.push_back(done(op, Ok(()), false));
+    }
+
+    fn lookup_target(&mut self, host: &str, default: IpAddr) -> Target {
+        if host.is_empty() {
+            return Target::Ready(SocketAddr::new(default, 0));
+        }
+        if let Some((ip, scope)) = parse_ip(host) {
+            let mut sa = SocketAddr::new(ip, 0);
+            if let SocketAddr::V6(v6) = &mut sa {
+                v6.set_scope_id(scope);
+            }
+            return Target::Ready(sa);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.out.push_back(Output::Lookup { id, host: host.to_string() });
+        Target::Lookup(id)
+    }
+
+    // ---- user operations (synchronous parts; the rest happens in `advance`) ----
+
+    /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
+    pub(crate) fn bind(&mut self, o: BindOptions, op: Option<Completer<()>>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.bind_state != BindState::Unbound {
+            return Err(Error::already_bound());
+        }
+        self.bind_state = BindState::Binding;
+        let host = o.address.unwrap_or_default();
+        let target = self.lookup_target(&host, self.family.any());
+        self.bind_req = Some(BindReq { port: o.port, target, op });
+        Ok(())
+    }
+
+    fn implicit_bind(&mut self) {
+        if self.bind_state == BindState::Unbound {
+            // Cannot fail: the socket is open and unbound.
+            let _ = self.bind(BindOptions::new().exclusive(true), None);
+        }
+    }
+
+    /// `connect(port, address)`.
+    pub(crate) fn connect(&mut self, port: u16, host: &str, op: Completer<()>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.connect_state != ConnectState::Disconnected {
+            return Err(Error::is_connected());
+        }
+        self.connect_state = ConnectState::Connecting;
+        self.implicit_bind();
+        let target = self.lookup_target(host, self.family.loopback());
+        self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op: Some(op) });
+        Ok(())
+    }
+
+    /// `disconnect()`.
+    pub(crate) fn disconnect(&mut self) -> Result<(), Error> {
+        if self.connect_state != ConnectState::Connected {
+            return Err(Error::not_connected());
+        }
+        let Some(fd) = self.fd() else {
+            return Err(Error::not_running());
+        };
+        sys::disconnect(fd).map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
+        self.connect_state = ConnectState::Disconnected;
+        self.remote = None;
+        Ok(())
+    }
+
+    /// `send(msg)` on a connected (or connecting) socket.
+    pub(crate) fn send_connected(&mut self, msg: Message, op: Completer<usize>) -> Result<(), Error> {
+        if self.connect_state == ConnectState::Disconnected {
+            // Node: without a connection the port is required.
+            return Err(Error::bad_port("undefined", false));
+        }
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        self.push_send(SendReq { msg, host: None, port: 0, target: Target::Peer, op: Some(op) });
+        Ok(())
+    }
+
+    /// `send(msg, port, address)` on an unconnected socket.
+    pub(crate) fn send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+        if self.connect_state == ConnectState::Connected {
+            return Err(Error::is_connected());
+        }
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        self.implicit_bind();
+        let target = match self.lookup_target(host, self.family.loopback()) {
+            Target::Ready(a) => Target::Ready(SocketAddr::new(a.ip(), port)).with_scope(a),
+            t => t,
+        };
+        let host = (!host.is_empty()).then(|| host.to_string());
+        self.push_send(SendReq { msg, host, port, target, op: Some(op) });
+        Ok(())
+    }
+
+    fn push_send(&mut self, req: SendReq) {
+        self.queued_bytes += req.msg.len();
+        self.sends.push_back(req);
+    }
+
+    /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
+    /// it before dropping it), ends every pending operation, and queues `close`.
+    pub(crate) fn close(&mut self) -> Result<Option<H>, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        self.closed = true;
+        if let Some(b) = self.bind_req.take() {
+            if let Some(op) = b.op {
+                self.out.push_back(done(op, Err(Error::not_running()), true));
+            }
+        }
+        if let Some(c) = self.connect_req.take() {
+            if let Some(op) = c.op {
+                self.out.push_back(done(op, Err(Error::not_running()), true));
+            }
+        }
+        for s in std::mem::take(&mut self.sends) {
+            if let Some(op) = s.op {
+                let e = send_error(libc::ECANCELED, &s.host, s.port);
+                // Like libuv's ECANCELED: to the callback only, never to `error`.
+                self.out.push_back(done(op, Err(e), true));
+            }
+        }
+        self.queued_bytes = 0;
+        self.blocked_on_write = false;
+        self.out.push_back(Output::Close);
+        Ok(self.sock.take())
+    }
+
+    /// `address()`.
+    pub(crate) fn address(&self) -> Result<AddressInfo, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        match (&self.sock, self.bind_state) {
+            (Some(s), BindState::Bound) => match s.socket().local_addr() {
+                Ok(a) => a
+                    .as_socket()
+                    .map(AddressInfo::from)
+                    .ok_or_else(|| Error::system(libc::EINVAL, "getsockname", None, None)),
+                Err(e) => Err(Error::from_io(&e, "getsockname", None, None)),
+            },
+            _ => Err(Error::system(libc::EBADF, "getsockname", None, None)),
+        }
+    }
+
+    /// `remoteAddress()`.
+    pub(crate) fn remote_address(&self) -> Result<AddressInfo, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        match (self.connect_state, self.remote) {
+            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(a)),
+            _ => Err(Error::not_connected()),
+        }
+    }
+
+    /// `getSendQueueSize()`: bytes of sends not yet handed to the kernel.
+    pub(crate) fn send_queue_size(&self) -> usize {
+        self.queued_bytes
+    }
+    /// `getSendQueueCount()`: sends not yet handed to the kernel.
+    pub(crate) fn send_queue_count(&self) -> usize {
+        self.sends.len()
+    }
+
+    // ---- adapter inputs ----
+
+    /// A lookup asked for with [`Output::Lookup`] finished.
+    pub(crate) fn resolved(&mut self, id: u64, r: Result<IpAddr, Error>) {
+        if self.closed {
+            return; // closing during a lookup ends quietly
+        }
+        let settle = |t: &mut Target| {
+            if matches!(t, Target::Lookup(x) if *x == id) {
+                *t = match &r {
+                    Ok(ip) => Target::Ready(SocketAddr::new(*ip, 0)),
+                    Err(e) => Target::Failed(e.clone()),
+                };
+                true
+            } else {
+                false
+            }
+        };
+        if let Some(b) = &mut self.bind_req {
+            if settle(&mut b.target) {
+                return;
+            }
+        }
+        if let Some(c) = &mut self.connect_req {
+            if settle(&mut c.target) {
+                return;
+            }
+        }
+        for s in self.sends.iter_mut() {
+            if settle(&mut s.target) {
+                if let Target::Ready(a) = &mut s.target {
+                    a.set_port(s.port);
+                }
+                return;
+            }
+        }
+    }
+
+    /// Makes all the progress possible now: a resolved bind binds, a resolved connect
+    /// connects, ready sends are written in order.
+    pub(crate) fn advance(&mut self) {
+        if self.closed {
+            return;
+        }
+        if self.bind_state == BindState::Binding {
+            let ready = match self.bind_req.as_ref().map(|b| &b.target) {
+                Some(Target::Ready(_)) | Some(Target::Failed(_)) => true,
+                _ => false,
+            };
+            if !ready {
+                return;
+            }
+            if let Some(b) = self.bind_req.take() {
+                match b.target {
+                    Target::Ready(a) => self.do_bind(SocketAddr::new(a.ip(), b.port).with_scope_of(a), b.op),
+                    Target::Failed(e) => self.bind_failed(e, b.op),
+                    _ => {}
+                }
+            }
+        }
+        if self.bind_state != BindState::Bound {
+            return;
+        }
+        if self.connect_state == ConnectState::Connecting {
+            let ready = matches!(
+                self.connect_req.as_ref().map(|c| &c.target),
+                Some(Target::Ready(_)) | Some(Target::Failed(_))
+            );
+            if ready {
+                if let Some(c) = self.connect_req.take() {
+                    self.do_connect(c);
+                }
+            }
+        }
+        self.flush();
+    }
+
+    fn do_bind(&mut self, addr: SocketAddr, op: Option<Completer<()>>) {
+        let ip = addr.ip().to_string();
+        let port = Some(addr.port());
+        if Family::of(&addr.ip()) != self.family {
+            return self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
+        }
+        match self.open_and_bind(addr) {
+            Ok(sock) => {
+                self.sock = Some(sock);
+                self.bind_state = BindState::Bound;
+                self.out.push_back(Output::Listening);
+                if let Some(op) = op {
+                    self.out.push_back(done(op, Ok(()), false));
+                }
+                self.apply_buffer_sizes();
+            }
+            Err(e) => self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op),
+        }
+    }
+
+    fn open_and_bind(&self, addr: SocketAddr) -> std::io::Result<H> {
+        let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+        let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+        s.set_nonblocking(true)?;
+        if self.opts.reuse_addr {
+            s.set_reuse_address(true)?;
+        }
+        if self.opts.reuse_port {
+            s.set_reuse_port(true)?;
+        }
+        if addr.is_ipv6() {
+            s.set_only_v6(self.opts.ipv6_only)?;
+        }
+        s.bind(&addr.into())?;
+        H::open(s)
+    }
+
+    fn apply_buffer_sizes(&mut self) {
+        let Some(s) = self.sock.as_ref().map(|h| h.socket()) else { return };
+        if let Some(n) = self.opts.recv_buffer_size {
+            if let Err(e) = s.set_recv_buffer_size(n as usize) {
+                let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "recv");
+                self.out.push_back(Output::Error(e));
+            }
+        }
+        if let Some(n) = self.opts.send_buffer_size {
+            if let Err(e) = s.set_send_buffer_size(n as usize) {
+                let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "send");
+                self.out.push_back(Output::Error(e));
+            }
+        }
+    }
+
+    /// A failed bind: `error` always (Node's rule), the bind's own Op too, and everything
+    /// queued behind the bind ends with the same error (Node drops them silently; an
+    /// operation here always ends).
+    fn bind_failed(&mut self, e: Error, op: Option<Completer<()>>) {
+        self.bind_state = BindState::Unbound;
+        self.out.push_back(Output::Error(e.clone()));
+        if let Some(op) = op {
+            self.out.push_back(done(op, Err(e.clone()), true));
+        }
+        if let Some(c) = self.connect_req.take() {
+            self.connect_state = ConnectState::Disconnected;
+            if let Some(op) = c.op {
+                self.out.push_back(done(op, Err(e.clone()), true));
+            }
+        }
+        for s in std::mem::take(&mut self.sends) {
+            if let Some(op) = s.op {
+                self.out.push_back(done(op, Err(e.clone()), true));
+            }
+        }
+        self.queued_bytes = 0;
+    }
+
+    fn do_connect(&mut self, c: ConnectReq) {
+        let result = match c.target {
+            Target::Failed(e) => Err(e),
+            Target::Ready(a) => {
+                let addr = SocketAddr::new(a.ip(), c.port).with_scope_of(a);
+                let host = if c.host.is_empty() { self.family.loopback().to_string() } else { c.host.clone() };
+                if Family::of(&addr.ip()) != self.family {
+                    Err(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)))
+                } else {
+                    match self.sock.as_ref().map(|s| s.socket().connect(&addr.into())) {
+                        Some(Ok(())) => Ok(addr),
+                        Some(Err(e)) => Err(Error::from_io(&e, "connect", Some(host), Some(c.port))),
+                        None => Err(Error::not_running()),
+                    }
+                }
+            }
+            _ => return,
+        };
+        match result {
+            Ok(addr) => {
+                self.connect_state = ConnectState::Connected;
+                self.remote = Some(addr);
+                self.out.push_back(Output::Connect);
+                if let Some(op) = c.op {
+                    self.out.push_back(done(op, Ok(()), false));
+                }
+            }
+            Err(e) => {
+                self.connect_state = ConnectState::Disconnected;
+                if let Some(op) = c.op {
+                    self.out.push_back(done(op, Err(e), false));
+                }
+                // Sends waiting for the connection can no longer go anywhere.
+                let waiting: Vec<SendReq> = {
+                    let (peer, rest): (Vec<_>, Vec<_>) =
+                        std::mem::take(&mut self.sends).into_iter().partition(|s| matches!(s.target, Target::Peer));
+                    self.sends = rest.into();
+                    peer
+                };
+                for s in waiting {
+                    self.queued_bytes -= s.msg.len();
+                    if let Some(op) = s.op {
+                        self.out.push_back(done(op, Err(Error::not_connected()), false));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes ready sends in order until one must wait (a lookup, the connection, or a full
+    /// buffer).
+    pub(crate) fn flush(&mut self) {
+        let Some(fd) = self.fd() else { return };
+        self.blocked_on_write = false;
+        while let Some(front) = self.sends.front() {
+            let to = match &front.target {
+                Target::Lookup(_) => return,
+                Target::Peer if self.connect_state != ConnectState::Connected => return,
+                Target::Peer => None,
+                Target::Ready(a) => Some(*a),
+                Target::Failed(_) => None,
+            };
+            if let Target::Failed(_) = front.target {
+                if let Some(s) = self.sends.pop_front() {
+                    self.queued_bytes -= s.msg.len();
+                    if let (Target::Failed(e), Some(op)) = (s.target, s.op) {
+                        self.out.push_back(done(op, Err(e), false));
+                    }
+                }
+                continue;
+            }
+            let r = match to {
+                Some(a) if Family::of(&a.ip()) != self.family => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
+                _ => front.msg.with_parts(|parts| sys::send_gather(fd, parts, to.as_ref())),
+            };
+            match r {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.blocked_on_write = true;
+                    return;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => {
+                    let Some(s) = self.sends.pop_front() else { return };
+                    self.queued_bytes -= s.msg.len();
+                    let r = r.map_err(|e| {
+                        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                        send_error(errno, &s.host, s.port)
+                    });
+                    if let Some(op) = s.op {
+                        self.out.push_back(done(op, r, false));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes the outcome of a receive attempt made with [`sys::recv_batch`] on [`Core::fd`]:
+    /// errors other than "nothing waiting" are emitted as `error` (`recvmsg ECONNREFUSED`
+    /// after an ICMP port-unreachable on a connected socket, as Node reports it).
+    pub(crate) fn received(&mut self, r: std::io::Result<usize>) -> Recv {
+        match r {
+            Ok(n) => Recv::Batch(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Recv::WouldBlock,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Recv::Batch(0),
+            Err(e) => {
+                self.out.push_back(Output::Error(Error::from_io(&e, "recvmsg", None, None)));
+                Recv::Batch(0)
+            }
+        }
+    }
+
+    /// The event-loop handle of the open socket, if any.
+    pub(crate) fn handle(&self) -> Option<&H> {
+        self.sock.as_ref()
+    }
+
+    /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound
+    /// and `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
+    pub(crate) fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&RawSocket) -> std::io::Result<R>) -> Result<R, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        match (&self.sock, self.bind_state) {
+            (Some(s), BindState::Bound) => f(s.socket()).map_err(|e| Error::from_io(&e, syscall, None, None)),
+            _ => Err(Error::system(libc::EBADF, syscall, None, None)),
+        }
+    }
+}
+
+/// Node's `ExceptionWithHostPort(err, 'send', address, port)`: the address as the caller gave
+/// it (JavaScript prints an omitted one as `undefined`).
+fn send_error(errno: i32, host: &Option<String>, port: u16) -> Error {
+    let e = Error::system(errno, "send", host.clone(), Some(port));
+    if host.is_none() && port > 0 {
+        let m = format!("{} undefined:{port}", e.message());
+        return e.with_message(m);
+    }
+    e
+}
+
+trait WithScope {
+    fn with_scope_of(self, from: SocketAddr) -> Self;
+}
+impl WithScope for SocketAddr {
+    fn with_scope_of(mut self, from: SocketAddr) -> SocketAddr {
+        if let (SocketAddr::V6(to), SocketAddr::V6(f)) = (&mut self, from) {
+            to.set_scope_id(f.scope_id());
+        }
+        self
+    }
+}
+
+impl Target {
+    fn with_scope(self, from: SocketAddr) -> Target {
+        match self {
+            Target::Ready(a) => Target::Ready(a.with_scope_of(from)),
+            t => t,
+        }
+    }
+}
+
+/// Holds the loop alive while a bound, referenced socket stays open.
+pub(crate) fn wants_hold<H: IoHandle>(core: &Core<H>, referenced: bool) -> bool {
+    referenced && !core.closed && core.bind_state == BindState::Bound
+}

@@ -1,0 +1,306 @@
+//! Node's errors: one type carrying `code`, `errno`, `syscall`, `address`, `port` and the message
+//! text Node prints.
+
+use std::fmt;
+
+/// Which JavaScript error class Node would throw or emit for this error.
+///
+/// Rust has no class hierarchy; this keeps the distinction for the Node addon and for users who
+/// want to report errors as Node does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// `Error`: system errors (`bind EADDRINUSE ...`) and most `ERR_SOCKET_*` codes.
+    Error,
+    /// `TypeError`: `ERR_SOCKET_BAD_TYPE`, `ERR_INVALID_ARG_TYPE`, ...
+    TypeError,
+    /// `RangeError`: `ERR_SOCKET_BAD_PORT`, `ERR_OUT_OF_RANGE`, `ERR_BUFFER_OUT_OF_BOUNDS`.
+    RangeError,
+    /// `SystemError`: `ERR_SOCKET_BUFFER_SIZE`, which wraps a libuv error in `info`.
+    SystemError,
+}
+
+/// An error as Node reports it.
+///
+/// `code` is Node's code (`ERR_SOCKET_BAD_PORT`, `EADDRINUSE`, `ENOTFOUND`, ...); system errors
+/// also carry the negative `errno` Node shows (libuv's numbering), the `syscall`, and the
+/// `address`/`port` involved, and their message is Node's text, e.g. `bind EADDRINUSE 0.0.0.0:41234`.
+///
+/// ```
+/// use node_dgram::Error;
+/// let e = Error::system(libc::EADDRINUSE, "bind", Some("0.0.0.0".into()), Some(41234));
+/// assert_eq!(e.code(), "EADDRINUSE");
+/// assert_eq!(e.message(), "bind EADDRINUSE 0.0.0.0:41234");
+/// assert_eq!(e.errno(), Some(-98));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    class: ErrorClass,
+    code: String,
+    message: String,
+    errno: Option<i32>,
+    syscall: Option<String>,
+    address: Option<String>,
+    port: Option<u16>,
+    hostname: Option<String>,
+}
+
+impl Error {
+    fn plain(class: ErrorClass, code: &str, message: impl Into<String>) -> Error {
+        Error {
+            class,
+            code: code.to_string(),
+            message: message.into(),
+            errno: None,
+            syscall: None,
+            address: None,
+            port: None,
+            hostname: None,
+        }
+    }
+
+    pub(crate) fn with_message(mut self, message: String) -> Error {
+        self.message = message;
+        self
+    }
+
+    /// Node's code: `ERR_...` or an errno name such as `EADDRINUSE`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+    /// Node's message text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The error's JavaScript class.
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+    /// The negative errno Node reports (libuv numbering), for system errors.
+    pub fn errno(&self) -> Option<i32> {
+        self.errno
+    }
+    /// The failing system call (`bind`, `send`, `getaddrinfo`, ...), for system errors.
+    pub fn syscall(&self) -> Option<&str> {
+        self.syscall.as_deref()
+    }
+    /// The address involved, when Node reports one.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
+    /// The port involved, when Node reports one (only when it is above 0).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+    /// The host name a failed lookup was for.
+    pub fn hostname(&self) -> Option<&str> {
+        self.hostname.as_deref()
+    }
+
+    /// `ERR_SOCKET_BAD_TYPE`.
+    pub fn bad_socket_type() -> Error {
+        Error::plain(
+            ErrorClass::TypeError,
+            "ERR_SOCKET_BAD_TYPE",
+            "Bad socket type specified. Valid types are: udp4, udp6",
+        )
+    }
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+    pub fn not_running() -> Error {
+        Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running")
+    }
+    /// `ERR_SOCKET_ALREADY_BOUND`.
+    pub fn already_bound() -> Error {
+        Error::plain(ErrorClass::Error, "ERR_SOCKET_ALREADY_BOUND", "Socket is already bound")
+    }
+    /// `ERR_SOCKET_DGRAM_IS_CONNECTED`.
+    pub fn is_connected() -> Error {
+        Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected")
+    }
+    /// `ERR_SOCKET_DGRAM_NOT_CONNECTED`.
+    pub fn not_connected() -> Error {
+        Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected")
+    }
+    /// `ERR_SOCKET_BAD_PORT` for a value Node describes as `received` (see [`describe`]).
+    ///
+    /// `allow_zero` selects Node's wording (`>= 0` for bind, `> 0` for connect and send).
+    pub fn bad_port(received: &str, allow_zero: bool) -> Error {
+        let op = if allow_zero { ">=" } else { ">" };
+        Error::plain(
+            ErrorClass::RangeError,
+            "ERR_SOCKET_BAD_PORT",
+            format!("Port should be {op} 0 and < 65536. Received {received}."),
+        )
+    }
+    /// `ERR_INVALID_ARG_TYPE` with Node's message.
+    pub fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
+        Error::plain(
+            ErrorClass::TypeError,
+            "ERR_INVALID_ARG_TYPE",
+            format!("The \"{name}\" argument must be {expected}. Received {received}"),
+        )
+    }
+    /// `ERR_INVALID_ARG_VALUE` with Node's message.
+    pub fn invalid_arg_value(name: &str, received: &str, reason: &str) -> Error {
+        Error::plain(
+            ErrorClass::TypeError,
+            "ERR_INVALID_ARG_VALUE",
+            format!("The argument '{name}' {reason}. Received {received}"),
+        )
+    }
+    /// `ERR_BUFFER_OUT_OF_BOUNDS` for `offset` or `length` past the end of a message.
+    pub fn buffer_out_of_bounds(name: &str) -> Error {
+        Error::plain(
+            ErrorClass::RangeError,
+            "ERR_BUFFER_OUT_OF_BOUNDS",
+            format!("\"{name}\" is outside of buffer bounds"),
+        )
+    }
+    /// `ERR_OUT_OF_RANGE` with Node's message.
+    pub fn out_of_range(name: &str, range: &str, received: &str) -> Error {
+        Error::plain(
+            ErrorClass::RangeError,
+            "ERR_OUT_OF_RANGE",
+            format!("The value of \"{name}\" is out of range. It must be {range}. Received {received}"),
+        )
+    }
+
+    /// A system error as Node's `ExceptionWithHostPort` builds it: message
+    /// `syscall CODE address:port` (the port only when above 0, the address only when given).
+    pub fn system(errno: i32, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
+        let code = crate::sys::errno_name(errno);
+        let port = port.filter(|p| *p > 0);
+        let mut message = format!("{syscall} {code}");
+        match (&address, port) {
+            (Some(a), Some(p)) => message.push_str(&format!(" {a}:{p}")),
+            (Some(a), None) => message.push_str(&format!(" {a}")),
+            _ => {}
+        }
+        Error {
+            class: ErrorClass::Error,
+            code: code.to_string(),
+            message,
+            errno: Some(-errno),
+            syscall: Some(syscall.to_string()),
+            address,
+            port,
+            hostname: None,
+        }
+    }
+
+    /// A system error from an `io::Error` (its raw OS error; `EIO` when it has none).
+    pub fn from_io(e: &std::io::Error, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
+        Error::system(e.raw_os_error().unwrap_or(libc::EIO), syscall, address, port)
+    }
+
+    /// A failed name lookup, as Node's `dns.lookup` reports it: `getaddrinfo ENOTFOUND host`.
+    ///
+    /// `code` is Node's name for the resolver's error (`ENOTFOUND`, `EAI_AGAIN`, `EAI_FAIL`, ...).
+    pub fn lookup(code: &str, hostname: &str) -> Error {
+        let errno = match code {
+            "ENOTFOUND" => Some(-3008),
+            "EAI_AGAIN" => Some(-3001),
+            "EAI_FAIL" => Some(-3002),
+            "EAI_NODATA" => Some(-3007),
+            "EAI_NONAME" => Some(-3008),
+            "EAI_MEMORY" => Some(-3006),
+            "EAI_SERVICE" => Some(-3010),
+            "EAI_BADFLAGS" => Some(-3000),
+            "EAI_FAMILY" => Some(-3003),
+            _ => None,
+        };
+        Error {
+            class: ErrorClass::Error,
+            code: code.to_string(),
+            message: format!("getaddrinfo {code} {hostname}"),
+            errno,
+            syscall: Some("getaddrinfo".into()),
+            address: None,
+            port: None,
+            hostname: Some(hostname.to_string()),
+        }
+    }
+
+    /// `ERR_SOCKET_BUFFER_SIZE`: a `SystemError` wrapping the libuv call's failure.
+    pub fn buffer_size(errno: i32, which: &str) -> Error {
+        let code = crate::sys::errno_name(errno);
+        let syscall = format!("uv_{which}_buffer_size");
+        Error {
+            class: ErrorClass::SystemError,
+            code: "ERR_SOCKET_BUFFER_SIZE".into(),
+            message: format!(
+                "Could not get or set buffer size: {syscall} returned {code} ({})",
+                crate::sys::errno_description(errno)
+            ),
+            errno: Some(-errno),
+            syscall: Some(syscall),
+            address: None,
+            port: None,
+            hostname: None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        match e.errno {
+            Some(n) if n < 0 && n > -3000 => std::io::Error::from_raw_os_error(-n),
+            _ => std::io::Error::other(e),
+        }
+    }
+}
+
+/// How Node's `determineSpecificType` describes a value in messages ("type number (1.5)").
+///
+/// Used by the argument conversions of this crate and by the Node addon.
+pub fn describe(v: &Value<'_>) -> String {
+    match v {
+        Value::Undefined => "undefined".into(),
+        Value::Null => "null".into(),
+        Value::Number(n) => format!("type number ({})", js_number(*n)),
+        Value::Str(s) => {
+            let shown: String = if s.chars().count() > 28 {
+                format!("{}...", s.chars().take(25).collect::<String>())
+            } else {
+                s.to_string()
+            };
+            format!("type string ('{shown}')")
+        }
+        Value::Bool(b) => format!("type boolean ({b})"),
+    }
+}
+
+/// A JavaScript-like value, as used to describe bad arguments in Node's wording.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    /// `undefined` (an argument left out).
+    Undefined,
+    /// `null`.
+    Null,
+    /// A number.
+    Number(f64),
+    /// A string.
+    Str(&'a str),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// Formats a number as JavaScript prints it (`1`, `1.5`, `-1`, `NaN`, `Infinity`).
+pub(crate) fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else if n == n.trunc() && n.abs() < 1e21 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

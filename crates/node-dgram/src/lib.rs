@@ -1,0 +1,92 @@
+//! # node-dgram
+//!
+//! Node.js's `node:dgram` module (UDP datagram sockets) in Rust, with Node's behaviour: the
+//! same events in the same order, the same errors with the same codes and messages, the same
+//! implicit binds and queues, on a tokio event loop, and fast (recvmmsg batches into a reused
+//! arena, gathered sends without copies).
+//!
+//! ```no_run
+//! // The seed's server: prints "server listening 0.0.0.0:41234".
+//! use node_dgram::{create_socket, run};
+//! run(|| {
+//!     let server = create_socket("udp4").unwrap();
+//!     let s = server.clone();
+//!     server.on_error(move |err| {
+//!         eprintln!("server error:\n{err}");
+//!         s.close().ok();
+//!     });
+//!     server.on_message(|msg, rinfo| {
+//!         println!("server got: {} from {}:{}", String::from_utf8_lossy(msg), rinfo.address, rinfo.port);
+//!     });
+//!     let s = server.clone();
+//!     server.on_listening(move || {
+//!         let address = s.address().unwrap();
+//!         println!("server listening {}:{}", address.address, address.port);
+//!     });
+//!     server.bind(41234).unwrap();
+//! })
+//! .unwrap();
+//! ```
+//!
+//! ## Node to Rust
+//!
+//! | Node | Rust |
+//! | --- | --- |
+//! | `dgram.createSocket(type[, onMessage])` | [`create_socket`]`(SocketType::Udp4)` or `create_socket("udp4")`; [`create_socket_with_listener`] |
+//! | `dgram.createSocket(options[, onMessage])` | `create_socket(SocketOptions::new(SocketType::Udp6).reuse_addr(true))` ([`SocketOptions`]) |
+//! | options `type, reuseAddr, reusePort, ipv6Only, recvBufferSize, sendBufferSize, lookup, signal` | [`SocketOptions`] builder methods; `lookup` takes a [`Resolver`] (or an async closure), `signal` a `CancellationToken` |
+//! | event `'listening'` | [`Socket::on_listening`] / [`Socket::once_listening`] |
+//! | event `'message'` `(msg, rinfo)` | [`Socket::on_message`]`(\|msg: &[u8], rinfo: &RemoteInfo\| ..)` |
+//! | event `'connect'`, `'error'`, `'close'` | [`Socket::on_connect`], [`Socket::on_error`], [`Socket::on_close`] (+ `once_*`) |
+//! | `emitter.off(...)`, `removeAllListeners`, `listenerCount` | [`Socket::off`], [`Socket::remove_all_listeners`], [`Socket::listener_count`] |
+//! | `rinfo {address, family, port, size}` | [`RemoteInfo`] `{ address, family: Family::IPv4/IPv6, port, size }` |
+//! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind(())` |
+//! | `socket.bind(options[, cb])` | `bind(BindOptions::new().port(..).address(..).exclusive(..))` ([`BindOptions`]) |
+//! | `socket.connect(port[, address][, cb])` | [`Socket::connect`]`(port, "")` (empty: loopback) |
+//! | `socket.disconnect()` | [`Socket::disconnect`] |
+//! | `socket.address()`, `socket.remoteAddress()` | [`Socket::address`], [`Socket::remote_address`] ([`AddressInfo`]) |
+//! | `socket.send(msg[, cb])` (connected) | [`Socket::send`]`(msg)` |
+//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)`; offset/length with [`Message::range`] |
+//! | `msg` as Buffer, string, array of buffers | anything `Into<`[`Message`]`>`: bytes, `&str`/`String`, `Vec` of buffers (one gathered datagram) |
+//! | callbacks of bind, connect, send, close | the returned [`Op`]: `.await` it or [`Op::callback`] |
+//! | `socket.close([cb])`, `socket[Symbol.asyncDispose]()` | [`Socket::close`], [`Socket::async_dispose`] |
+//! | `socket.ref()`, `socket.unref()` | [`Socket::ref_`], [`Socket::unref`]; the loop: [`run`] / [`scope`] |
+//! | `getSendQueueSize()`, `getSendQueueCount()` | [`Socket::get_send_queue_size`], [`Socket::get_send_queue_count`] |
+//! | `setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback` | [`Socket::set_broadcast`], [`Socket::set_ttl`], [`Socket::set_multicast_ttl`], [`Socket::set_multicast_loopback`] |
+//! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
+//! | errors (`err.code`, `errno`, `syscall`, `address`, `port`, `message`) | [`Error`]: [`Error::code`], [`Error::errno`], ... |
+//!
+//! ## Differences from Node, on purpose
+//!
+//! - An `error` event with no listener is printed to stderr instead of crashing the process.
+//! - Every operation ends exactly once: sends queued behind a bind that fails end with the
+//!   bind's error, and sends pending at `close()` end with `send ECANCELED` (Node drops the
+//!   former silently). A send failing in the kernel with nobody awaiting it is emitted as
+//!   `error`, as Node's documentation states.
+//! - `send()` on a socket that is still connecting waits for the connection (Node throws
+//!   `ERR_SOCKET_BAD_PORT`).
+//! - `getSendQueueCount()` also counts sends queued behind a bind or a lookup.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod core;
+mod error;
+mod listeners;
+mod lookup;
+mod op;
+mod runtime;
+mod socket;
+mod sys;
+mod types;
+
+pub use error::{describe, Error, ErrorClass, Value};
+pub use listeners::{Event, ListenerId};
+pub use lookup::{LookupFuture, Resolver, SystemResolver};
+pub use op::Op;
+pub use runtime::{run, scope};
+pub use socket::{create_socket, create_socket_with_listener, Socket};
+pub use types::{
+    AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketOptions,
+    SocketType,
+};
+pub use tokio_util::sync::CancellationToken;

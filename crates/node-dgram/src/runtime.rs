@@ -1,0 +1,135 @@
+//! The event loop's lifetime, as Node's: `run` returns once no referenced socket and no
+//! pending operation remains.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Notify;
+
+struct LoopInner {
+    holds: AtomicUsize,
+    idle: Notify,
+}
+
+/// One event loop's count of what keeps it alive (referenced bound sockets, pending operations).
+#[derive(Clone)]
+pub(crate) struct Loop(Arc<LoopInner>);
+
+/// Keeps its loop alive until dropped.
+pub(crate) struct Hold(Loop);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if self.0 .0.holds.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0 .0.idle.notify_waiters();
+        }
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Loop;
+}
+
+impl Loop {
+    fn new() -> Loop {
+        Loop(Arc::new(LoopInner { holds: AtomicUsize::new(0), idle: Notify::new() }))
+    }
+    /// The loop of the code running now (inside [`run`] or [`scope`], or a socket's callback),
+    /// or a detached loop nobody waits for.
+    pub(crate) fn current() -> Loop {
+        CURRENT.try_with(|l| l.clone()).unwrap_or_else(|_| {
+            static DETACHED: OnceLock<Loop> = OnceLock::new();
+            DETACHED.get_or_init(Loop::new).clone()
+        })
+    }
+    pub(crate) fn hold(&self) -> Hold {
+        self.0.holds.fetch_add(1, Ordering::AcqRel);
+        Hold(self.clone())
+    }
+    async fn until_idle(&self) {
+        loop {
+            let notified = self.0.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.0.holds.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+    /// Runs `fut` with this loop as the current one (sockets created inside belong to it).
+    pub(crate) async fn enter<F: Future>(&self, fut: F) -> F::Output {
+        CURRENT.scope(self.clone(), fut).await
+    }
+}
+
+/// Runs `main` on a new single-threaded event loop, then keeps the loop running until no
+/// referenced socket and no pending operation remains, like a Node process: a bound socket
+/// keeps it alive until closed or [`unref`](crate::Socket::unref)'d.
+///
+/// ```no_run
+/// node_dgram::run(|| {
+///     let s = node_dgram::create_socket("udp4").unwrap();
+///     let s2 = s.clone();
+///     s.on_listening(move || {
+///         println!("listening on {}", s2.address().unwrap());
+///         s2.close().ok();
+///     });
+///     s.bind(0).unwrap();
+/// })
+/// .unwrap();
+/// ```
+pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let lp = Loop::new();
+    Ok(rt.block_on(lp.enter(async {
+        let r = main();
+        Loop::current().until_idle().await;
+        r
+    })))
+}
+
+/// The awaitable form of [`run`] for programs that already have a tokio runtime: runs `fut`,
+/// then waits until every socket created inside it (or in its callbacks) is closed or unref'd
+/// and every operation has finished.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let n = node_dgram::scope(async {
+///     let s = node_dgram::create_socket("udp4").unwrap();
+///     s.bind(0).unwrap().await.unwrap();
+///     let port = s.address().unwrap().port;
+///     s.close().unwrap();
+///     port
+/// })
+/// .await;
+/// assert!(n > 0);
+/// # }
+/// ```
+pub async fn scope<F: Future>(fut: F) -> F::Output {
+    let lp = Loop::new();
+    lp.enter(async {
+        let r = fut.await;
+        Loop::current().until_idle().await;
+        r
+    })
+    .await
+}
+
+/// The runtime sockets run on when created outside any tokio runtime.
+pub(crate) fn fallback_handle() -> std::io::Result<tokio::runtime::Handle> {
+    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let rt = RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("node-dgram")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match rt {
+        Ok(rt) => Ok(rt.handle().clone()),
+        Err(e) => Err(std::io::Error::other(e.clone())),
+    }
+}

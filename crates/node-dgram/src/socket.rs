@@ -1,0 +1,646 @@
+//! The tokio adapter and the public `Socket`: it drives the core on a tokio runtime (readiness
+//! through `AsyncFd`, lookups on tasks) and delivers its events to listeners, one socket's
+//! callbacks never concurrently and always in order.
+
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::Poll;
+
+use parking_lot::{Mutex, ReentrantMutex};
+use tokio::runtime::Handle;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+
+use crate::core::{wants_hold, BindState, Core, Output, Recv};
+use crate::error::Error;
+use crate::listeners::{Event, Handler, ListenerId, Listeners};
+use crate::lookup::{Resolver, SystemResolver};
+use crate::op::{op_pair, Op};
+use crate::runtime::{fallback_handle, Hold, Loop};
+use crate::sys::{self, RecvArena, TokioFd};
+use crate::types::{
+    AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType,
+};
+
+/// Largest batch one `recvmmsg` call takes.
+const MAX_BATCH: usize = 64;
+/// Batches read per readiness event before yielding to other tasks.
+const BATCHES_PER_WAKE: usize = 16;
+/// One arena slot: any UDP payload fits.
+const SLOT: usize = sys::MAX_DATAGRAM + 1;
+
+struct Guarded {
+    core: Core<TokioFd>,
+    /// Keeps the loop alive while the socket is bound, referenced and open.
+    hold: Option<Hold>,
+    lookups: Vec<AbortHandle>,
+}
+
+struct Shared {
+    g: Mutex<Guarded>,
+    listeners: Mutex<Listeners>,
+    /// Held while events are delivered; `close()` takes it so that no `message` is delivered
+    /// after `close()` returns (re-entrant: listeners may call `close()`).
+    delivery: ReentrantMutex<()>,
+    closed: AtomicBool,
+    referenced: AtomicBool,
+    handles: AtomicUsize,
+    wake: Notify,
+    lp: Loop,
+    resolver: Arc<dyn Resolver>,
+    rt: Handle,
+    family: Family,
+}
+
+/// A UDP socket with Node's `dgram.Socket` behaviour. Create one with [`create_socket`].
+///
+/// Cloning gives another handle to the same socket (listeners usually capture one). A bound
+/// socket keeps receiving after every handle is dropped, as a Node socket does, until
+/// [`close`](Socket::close)d.
+pub struct Socket {
+    sh: Arc<Shared>,
+}
+
+impl Clone for Socket {
+    fn clone(&self) -> Socket {
+        self.sh.handles.fetch_add(1, Ordering::AcqRel);
+        Socket { sh: self.sh.clone() }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        if self.sh.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.sh.wake.notify_one();
+        }
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let g = self.sh.g.lock();
+        f.debug_struct("Socket")
+            .field("family", &self.sh.family)
+            .field("bind_state", &g.core.bind_state())
+            .field("closed", &g.core.is_closed())
+            .finish()
+    }
+}
+
+/// `dgram.createSocket(type)` / `dgram.createSocket(options)`.
+///
+/// Accepts a [`SocketType`], `"udp4"`/`"udp6"`, or [`SocketOptions`]. An unknown type gives
+/// `ERR_SOCKET_BAD_TYPE`. The socket runs on the current tokio runtime (or on a small
+/// background one when there is none) and belongs to the current [`run`](crate::run) /
+/// [`scope`](crate::scope) loop.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use node_dgram::{create_socket, SocketOptions, SocketType};
+/// let a = create_socket("udp4").unwrap();
+/// let b = create_socket(SocketOptions::new(SocketType::Udp6).reuse_addr(true)).unwrap();
+/// assert_eq!(create_socket("udp5").unwrap_err().code(), "ERR_SOCKET_BAD_TYPE");
+/// a.close().unwrap();
+/// b.close().unwrap();
+/// # }
+/// ```
+pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
+    let opts = opts.into_socket_options()?;
+    opts.validate()?;
+    let rt = match Handle::try_current() {
+        Ok(h) => h,
+        Err(_) => fallback_handle().map_err(|e| Error::from_io(&e, "uv_loop_init", None, None))?,
+    };
+    let resolver = opts.lookup.clone().unwrap_or_else(|| Arc::new(SystemResolver));
+    let signal = opts.signal.clone();
+    let family = opts.ty.family();
+    let lp = Loop::current();
+    let sh = Arc::new(Shared {
+        g: Mutex::new(Guarded { core: Core::new(opts), hold: None, lookups: Vec::new() }),
+        listeners: Mutex::new(Listeners::default()),
+        delivery: ReentrantMutex::new(()),
+        closed: AtomicBool::new(false),
+        referenced: AtomicBool::new(true),
+        handles: AtomicUsize::new(1),
+        wake: Notify::new(),
+        lp: lp.clone(),
+        resolver,
+        rt: rt.clone(),
+        family,
+    });
+    rt.spawn(lp.clone().enter_owned(drive(sh.clone())));
+    if let Some(token) = signal {
+        let weak: Weak<Shared> = Arc::downgrade(&sh);
+        rt.spawn(async move {
+            token.cancelled().await;
+            if let Some(sh) = weak.upgrade() {
+                sh.handles.fetch_add(1, Ordering::AcqRel);
+                let s = Socket { sh };
+                let _ = s.close();
+            }
+        });
+    }
+    Ok(Socket { sh })
+}
+
+/// `dgram.createSocket(type, onMessage)`: a socket with a `message` listener already added.
+pub fn create_socket_with_listener(
+    opts: impl IntoSocketOptions,
+    on_message: impl FnMut(&[u8], &RemoteInfo) + Send + 'static,
+) -> Result<Socket, Error> {
+    let s = create_socket(opts)?;
+    s.on_message(on_message);
+    Ok(s)
+}
+
+impl Loop {
+    async fn enter_owned<F: std::future::Future>(self, fut: F) -> F::Output {
+        self.enter(fut).await
+    }
+}
+
+enum Wake {
+    Notified,
+    Batch(usize),
+}
+
+async fn drive(sh: Arc<Shared>) {
+    let mut arena: Option<RecvArena> = None;
+    let mut want = 1usize;
+    loop {
+        let outs = sh.step();
+        sh.deliver(outs);
+        if sh.closed.load(Ordering::Acquire) {
+            // Everything up to `close` has been delivered; nothing can fire any more.
+            sh.listeners.lock().remove_all(None);
+            return;
+        }
+        if sh.handles.load(Ordering::Acquire) == 0 {
+            let g = sh.g.lock();
+            if g.core.bind_state() == BindState::Unbound && !g.core.has_pending() {
+                // Unbound and unreachable: nothing can ever happen to it.
+                return;
+            }
+        }
+        let notified = sh.wake.notified();
+        tokio::pin!(notified);
+        let wake = poll_fn(|cx| {
+            if notified.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Wake::Notified);
+            }
+            let mut g = sh.g.lock();
+            let g = &mut *g;
+            if g.core.wants_write() {
+                let writable = match g.core.handle().map(|h| h.poll_write_ready(cx)) {
+                    Some(Poll::Ready(Ok(mut rg))) => {
+                        // Cleared before trying: a later EAGAIN waits for the next edge.
+                        rg.clear_ready();
+                        true
+                    }
+                    _ => false,
+                };
+                if writable {
+                    g.core.flush();
+                    return Poll::Ready(Wake::Notified);
+                }
+            }
+            let Some(fd) = g.core.fd() else { return Poll::Pending };
+            loop {
+                let r = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
+                    Some(Poll::Ready(Ok(mut rg))) => {
+                        let a = arena.get_or_insert_with(|| RecvArena::new(want, SLOT));
+                        let r = sys::recv_batch(fd, a, want);
+                        if matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
+                            rg.clear_ready();
+                            continue;
+                        }
+                        r
+                    }
+                    _ => return Poll::Pending,
+                };
+                match g.core.received(r) {
+                    Recv::Batch(n) => return Poll::Ready(Wake::Batch(n)),
+                    Recv::WouldBlock => continue,
+                }
+            }
+        })
+        .await;
+        if let Wake::Batch(mut n) = wake {
+            let mut batches = 0;
+            loop {
+                if let Some(a) = arena.as_ref() {
+                    sh.deliver_batch(a, n);
+                }
+                // Adapt the batch size: grow while batches come back full.
+                if n == want && want < MAX_BATCH {
+                    want = (want * 2).min(MAX_BATCH);
+                    arena = Some(RecvArena::new(want, SLOT));
+                }
+                batches += 1;
+                if n == 0 || batches >= BATCHES_PER_WAKE || sh.closed.load(Ordering::Acquire) {
+                    break;
+                }
+                let mut g = sh.g.lock();
+                let (Some(fd), Some(a)) = (g.core.fd(), arena.as_mut()) else { break };
+                let r = sys::recv_batch(fd, a, want);
+                match g.core.received(r) {
+                    Recv::Batch(m) if m > 0 => n = m,
+                    _ => break,
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+impl Shared {
+    /// Lets the core progress, keeps registration and the loop's hold in step with it, and
+    /// takes what it produced.
+    fn step(self: &Arc<Self>) -> VecDeque<Output> {
+        let mut g = self.g.lock();
+        g.core.advance();
+        self.sync(&mut g);
+        g.core.take_output()
+    }
+
+    fn sync(&self, g: &mut Guarded) {
+        let want = wants_hold(&g.core, self.referenced.load(Ordering::Acquire));
+        if want != g.hold.is_some() {
+            g.hold = want.then(|| self.lp.hold());
+        }
+    }
+
+    fn deliver(self: &Arc<Self>, outs: VecDeque<Output>) {
+        if outs.is_empty() {
+            return;
+        }
+        let _d = self.delivery.lock();
+        for o in outs {
+            match o {
+                Output::Listening => self.emit_unit(Event::Listening),
+                Output::Connect => self.emit_unit(Event::Connect),
+                Output::Close => self.emit_unit(Event::Close),
+                Output::Error(e) => self.emit_error(&e),
+                Output::Done(f) => {
+                    if let Some(e) = f() {
+                        self.emit_error(&e);
+                    }
+                }
+                Output::Lookup { id, host } => self.start_lookup(id, host),
+            }
+        }
+    }
+
+    fn start_lookup(self: &Arc<Self>, id: u64, host: String) {
+        let fut = self.resolver.lookup(host, self.family);
+        let weak = Arc::downgrade(self);
+        let task = self.rt.spawn(async move {
+            let r = fut.await;
+            if let Some(sh) = weak.upgrade() {
+                sh.g.lock().core.resolved(id, r);
+                sh.wake.notify_one();
+            }
+        });
+        let mut g = self.g.lock();
+        g.lookups.retain(|h| !h.is_finished());
+        g.lookups.push(task.abort_handle());
+    }
+
+    fn emit_unit(&self, ev: Event) {
+        let list = self.listeners.lock().for_emit(ev);
+        for e in list.iter() {
+            if let Handler::Unit(f) = e.handler() {
+                if let Some(mut f) = f.try_lock() {
+                    f();
+                }
+            }
+        }
+    }
+
+    fn emit_error(&self, err: &Error) {
+        let list = self.listeners.lock().for_emit(Event::Error);
+        if list.is_empty() {
+            // Node throws an unhandled 'error' event; a Rust library must not abort the
+            // program, so it reports it on stderr instead.
+            eprintln!("node-dgram: unhandled 'error' event: {err}");
+            return;
+        }
+        for e in list.iter() {
+            if let Handler::Error(f) = e.handler() {
+                if let Some(mut f) = f.try_lock() {
+                    f(err);
+                }
+            }
+        }
+    }
+
+    fn deliver_batch(&self, arena: &RecvArena, n: usize) {
+        let _d = self.delivery.lock();
+        for i in 0..n {
+            if self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            let (bytes, from) = arena.get(i);
+            let Some(from) = from else { continue };
+            let rinfo = RemoteInfo {
+                address: from.ip(),
+                family: Family::of(&from.ip()),
+                port: from.port(),
+                size: bytes.len(),
+                scope_id: match from {
+                    std::net::SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
+                    _ => 0,
+                },
+            };
+            let list = self.listeners.lock().for_emit(Event::Message);
+            for e in list.iter() {
+                if let Handler::Message(f) = e.handler() {
+                    if let Some(mut f) = f.try_lock() {
+                        f(bytes, &rinfo);
+                    }
+                }
+            }
+        }
+    }
+}
+
+macro_rules! listener_methods {
+    ($($(#[$doc:meta])* $on:ident, $once:ident, $ev:expr, $variant:ident, ($($arg:ty),*);)*) => {$(
+        $(#[$doc])*
+        pub fn $on(&self, f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
+            self.sh.listeners.lock().add($ev, false, Handler::$variant(Arc::new(Mutex::new(f))))
+        }
+        $(#[$doc])*
+        ///
+        /// Called at most once, then removed.
+        pub fn $once(&self, f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
+            self.sh.listeners.lock().add($ev, true, Handler::$variant(Arc::new(Mutex::new(f))))
+        }
+    )*};
+}
+
+impl Socket {
+    listener_methods! {
+        /// Adds a `'message'` listener: the datagram's bytes (borrowed, valid during the call)
+        /// and `rinfo`.
+        on_message, once_message, Event::Message, Message, (&[u8], &RemoteInfo);
+        /// Adds a `'listening'` listener: the socket is bound and receiving.
+        on_listening, once_listening, Event::Listening, Unit, ();
+        /// Adds a `'connect'` listener: `connect()` succeeded.
+        on_connect, once_connect, Event::Connect, Unit, ();
+        /// Adds an `'error'` listener.
+        on_error, once_error, Event::Error, Error, (&Error);
+        /// Adds a `'close'` listener: the socket is closed; no event follows.
+        on_close, once_close, Event::Close, Unit, ();
+    }
+
+    /// Removes a listener (`emitter.off`). Returns whether it was still there.
+    pub fn off(&self, id: ListenerId) -> bool {
+        self.sh.listeners.lock().remove(id)
+    }
+
+    /// Removes every listener of `event`, or of all events (`removeAllListeners`).
+    pub fn remove_all_listeners(&self, event: Option<Event>) {
+        self.sh.listeners.lock().remove_all(event);
+    }
+
+    /// How many listeners `event` has.
+    pub fn listener_count(&self, event: Event) -> usize {
+        self.sh.listeners.lock().count(event)
+    }
+
+    /// The socket's type.
+    pub fn socket_type(&self) -> SocketType {
+        match self.sh.family {
+            Family::IPv4 => SocketType::Udp4,
+            Family::IPv6 => SocketType::Udp6,
+        }
+    }
+
+    fn op<T>(&self) -> (Op<T>, crate::op::Completer<T>) {
+        op_pair(Some(self.sh.lp.hold()))
+    }
+
+    fn after(&self) {
+        self.sh.wake.notify_one();
+    }
+
+    /// `socket.bind([port][, address][, callback])` and `socket.bind(options[, callback])`.
+    ///
+    /// Accepts `()`, a port, `(port, address)` or [`BindOptions`](crate::BindOptions). Port 0
+    /// picks a free port; no address means all interfaces; a host name is resolved with the
+    /// socket's family. The `listening` event fires when bound; a failure emits `error` (with
+    /// Node's message, e.g. `bind EADDRINUSE 0.0.0.0:41234`) and also resolves the returned
+    /// [`Op`] with it.
+    ///
+    /// Synchronous errors: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed,
+    /// `ERR_SOCKET_ALREADY_BOUND` when bound or binding, `ERR_SOCKET_BAD_PORT` for a bad port.
+    pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
+        let o = args.into_bind_options()?;
+        let (op, c) = self.op();
+        self.sh.g.lock().core.bind(o, Some(c))?;
+        self.after();
+        Ok(op)
+    }
+
+    /// `socket.connect(port[, address][, callback])`. An empty address means `127.0.0.1` or
+    /// `::1`. Binds implicitly when unbound. Sends made while connecting go out after the
+    /// `connect` event.
+    ///
+    /// Errors: `ERR_SOCKET_BAD_PORT` (port 0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED`,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`; a failed lookup or `connect(2)` goes to the returned
+    /// [`Op`], or to `error` when it is dropped.
+    pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
+        let port = port.into_port(false)?;
+        let (op, c) = self.op();
+        self.sh.g.lock().core.connect(port, address, c)?;
+        self.after();
+        Ok(op)
+    }
+
+    /// `socket.disconnect()`: synchronous; `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected.
+    pub fn disconnect(&self) -> Result<(), Error> {
+        self.sh.g.lock().core.disconnect()
+    }
+
+    /// `socket.send(msg[, callback])` on a connected socket (or one connecting: the datagram
+    /// goes out once connected). On an unconnected socket Node's error: `ERR_SOCKET_BAD_PORT`.
+    ///
+    /// The [`Op`] yields the bytes sent, or the error (`send EMSGSIZE`, ...); when it is
+    /// dropped, errors go to `error`.
+    pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
+        let (op, c) = self.op();
+        self.sh.g.lock().core.send_connected(msg.into(), c)?;
+        self.after();
+        Ok(op)
+    }
+
+    /// `socket.send(msg, port[, address][, callback])` on an unconnected socket. An empty
+    /// address means `127.0.0.1` / `::1`; host names are resolved for each send. An unbound
+    /// socket binds implicitly; sends made before the bind (or their lookup) completes are
+    /// queued and go out in order.
+    ///
+    /// Errors: `ERR_SOCKET_BAD_PORT` (0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED` on a
+    /// connected socket, `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed; asynchronous ones
+    /// (`send EMSGSIZE 127.0.0.1:12345`, lookup errors) through the [`Op`] or `error`.
+    ///
+    /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
+    pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
+        let port = port.into_port(false)?;
+        let (op, c) = self.op();
+        self.sh.g.lock().core.send_to(msg.into(), port, address, c)?;
+        self.after();
+        Ok(op)
+    }
+
+    /// `socket.close([callback])`: closes the descriptor now (the port is free when this
+    /// returns), ends pending operations (queued sends with `ECANCELED`), and emits `close`
+    /// last. No `message` is delivered after this returns. A second call gives
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`. The [`Op`] completes after the `close` listeners ran.
+    pub fn close(&self) -> Result<Op<()>, Error> {
+        let _d = self.sh.delivery.lock();
+        let (op, c) = self.op();
+        let mut g = self.sh.g.lock();
+        // Dropping the handle stops polling the descriptor, then closes it.
+        drop(g.core.close()?);
+        g.core.push_done(c);
+        g.hold = None;
+        for l in g.lookups.drain(..) {
+            l.abort();
+        }
+        self.sh.closed.store(true, Ordering::Release);
+        drop(g);
+        self.after();
+        Ok(op)
+    }
+
+    /// `socket[Symbol.asyncDispose]()`: closes (if still open) and waits for `close`.
+    pub async fn async_dispose(&self) -> Result<(), Error> {
+        match self.close() {
+            Ok(op) => op.await,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// `socket.address()`: `EBADF` (`getsockname EBADF`) until bound,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
+    pub fn address(&self) -> Result<AddressInfo, Error> {
+        self.sh.g.lock().core.address()
+    }
+
+    /// `socket.remoteAddress()`: `ERR_SOCKET_DGRAM_NOT_CONNECTED` unless connected.
+    pub fn remote_address(&self) -> Result<AddressInfo, Error> {
+        self.sh.g.lock().core.remote_address()
+    }
+
+    /// `socket.ref()`: a bound socket keeps its loop ([`run`](crate::run)) alive again.
+    pub fn ref_(&self) -> &Socket {
+        self.set_ref(true)
+    }
+
+    /// `socket.unref()`: the loop may end while this socket stays open.
+    pub fn unref(&self) -> &Socket {
+        self.set_ref(false)
+    }
+
+    fn set_ref(&self, on: bool) -> &Socket {
+        self.sh.referenced.store(on, Ordering::Release);
+        let mut g = self.sh.g.lock();
+        self.sh.sync(&mut g);
+        self
+    }
+
+    /// `socket.getSendQueueSize()`: bytes of sends not yet handed to the kernel (queued behind
+    /// a bind, a lookup, a connection, or a full send buffer).
+    pub fn get_send_queue_size(&self) -> usize {
+        self.sh.g.lock().core.send_queue_size()
+    }
+
+    /// `socket.getSendQueueCount()`: how many sends are not yet handed to the kernel.
+    pub fn get_send_queue_count(&self) -> usize {
+        self.sh.g.lock().core.send_queue_count()
+    }
+
+    /// `socket.setBroadcast(flag)`.
+    pub fn set_broadcast(&self, on: bool) -> Result<(), Error> {
+        self.sh.g.lock().core.with_socket("setBroadcast", |s| s.set_broadcast(on))
+    }
+
+    /// `socket.setTTL(ttl)`: 1 to 255; returns the value set. `setTTL EINVAL` outside.
+    pub fn set_ttl(&self, ttl: i64) -> Result<i64, Error> {
+        self.sh.g.lock().core.with_socket("setTTL", |s| {
+            let t = u32::try_from(ttl).ok().filter(|t| (1..=255).contains(t));
+            let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+            if s.domain()? == socket2::Domain::IPV6 {
+                s.set_unicast_hops_v6(t)?;
+            } else {
+                s.set_ttl(t)?;
+            }
+            Ok(ttl)
+        })
+    }
+
+    /// `socket.setMulticastTTL(ttl)`: 0 to 255; returns the value set.
+    pub fn set_multicast_ttl(&self, ttl: i64) -> Result<i64, Error> {
+        self.sh.g.lock().core.with_socket("setMulticastTTL", |s| {
+            let t = u32::try_from(ttl).ok().filter(|t| *t <= 255);
+            let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+            if s.domain()? == socket2::Domain::IPV6 {
+                s.set_multicast_hops_v6(t)?;
+            } else {
+                s.set_multicast_ttl_v4(t)?;
+            }
+            Ok(ttl)
+        })
+    }
+
+    /// `socket.setMulticastLoopback(flag)`: returns the flag.
+    pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
+        self.sh.g.lock().core.with_socket("setMulticastLoopback", |s| {
+            if s.domain()? == socket2::Domain::IPV6 {
+                s.set_multicast_loop_v6(on)?;
+            } else {
+                s.set_multicast_loop_v4(on)?;
+            }
+            Ok(on)
+        })
+    }
+
+    fn buffer_size(&self, which: &str, set: Option<usize>) -> Result<usize, Error> {
+        let g = self.sh.g.lock();
+        if g.core.is_closed() || g.core.bind_state() != BindState::Bound {
+            return Err(Error::buffer_size(libc::EBADF, which));
+        }
+        g.core
+            .with_socket(which, |s| {
+                let recv = which == "recv";
+                match (recv, set) {
+                    (true, Some(n)) => s.set_recv_buffer_size(n).map(|_| n),
+                    (false, Some(n)) => s.set_send_buffer_size(n).map(|_| n),
+                    (true, None) => s.recv_buffer_size(),
+                    (false, None) => s.send_buffer_size(),
+                }
+            })
+            .map_err(|e| Error::buffer_size(e.errno().map(|n| -n).unwrap_or(libc::EINVAL), which))
+    }
+
+    /// `socket.getRecvBufferSize()`: `SO_RCVBUF` (Linux reports twice the value set).
+    /// `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    pub fn get_recv_buffer_size(&self) -> Result<usize, Error> {
+        self.buffer_size("recv", None)
+    }
+    /// `socket.getSendBufferSize()`: `SO_SNDBUF`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    pub fn get_send_buffer_size(&self) -> Result<usize, Error> {
+        self.buffer_size("send", None)
+    }
+    /// `socket.setRecvBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    pub fn set_recv_buffer_size(&self, size: u32) -> Result<(), Error> {
+        self.buffer_size("recv", Some(size as usize)).map(|_| ())
+    }
+    /// `socket.setSendBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    pub fn set_send_buffer_size(&self, size: u32) -> Result<(), Error> {
+        self.buffer_size("send", Some(size as usize)).map(|_| ())
+    }
+}

@@ -1,0 +1,378 @@
+//! The only place with `unsafe` code: the libc calls socket2 lacks.
+//!
+//! - [`recv_batch`]: `recvmmsg(2)` into a reused arena (one syscall for many datagrams);
+//! - [`send_gather`]: `sendmsg(2)` with one iovec per buffer (a gathered datagram, no copy);
+//! - [`disconnect`]: `connect(2)` with `AF_UNSPEC`, which dissolves a UDP association;
+//! - [`getaddrinfo`]: the system resolver with a family hint, keeping its `EAI_*` code;
+//! - errno names and descriptions as libuv prints them.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::mem::{size_of, zeroed, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::RawFd;
+
+/// The largest UDP payload over IPv6 loopback (65535 - 8); IPv4 is smaller (65507).
+pub const MAX_DATAGRAM: usize = 65_535;
+
+/// Node's (libuv's) name for an errno value.
+pub fn errno_name(errno: i32) -> &'static str {
+    match errno {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::EINTR => "EINTR",
+        libc::EIO => "EIO",
+        libc::EBADF => "EBADF",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::ENODEV => "ENODEV",
+        libc::EINVAL => "EINVAL",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::ENOSPC => "ENOSPC",
+        libc::EPIPE => "EPIPE",
+        libc::ENOTSOCK => "ENOTSOCK",
+        libc::EDESTADDRREQ => "EDESTADDRREQ",
+        libc::EMSGSIZE => "EMSGSIZE",
+        libc::EPROTOTYPE => "EPROTOTYPE",
+        libc::ENOPROTOOPT => "ENOPROTOOPT",
+        libc::EPROTONOSUPPORT => "EPROTONOSUPPORT",
+        libc::EOPNOTSUPP => "ENOTSUP",
+        libc::EAFNOSUPPORT => "EAFNOSUPPORT",
+        libc::EADDRINUSE => "EADDRINUSE",
+        libc::EADDRNOTAVAIL => "EADDRNOTAVAIL",
+        libc::ENETDOWN => "ENETDOWN",
+        libc::ENETUNREACH => "ENETUNREACH",
+        libc::ECONNABORTED => "ECONNABORTED",
+        libc::ECONNRESET => "ECONNRESET",
+        libc::ENOBUFS => "ENOBUFS",
+        libc::EISCONN => "EISCONN",
+        libc::ENOTCONN => "ENOTCONN",
+        libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::ECONNREFUSED => "ECONNREFUSED",
+        libc::EHOSTDOWN => "EHOSTDOWN",
+        libc::EHOSTUNREACH => "EHOSTUNREACH",
+        libc::EALREADY => "EALREADY",
+        libc::ECANCELED => "ECANCELED",
+        _ => "UNKNOWN",
+    }
+}
+
+/// libuv's description of an errno value (as in `ERR_SOCKET_BUFFER_SIZE` messages).
+pub fn errno_description(errno: i32) -> &'static str {
+    match errno {
+        libc::EBADF => "bad file descriptor",
+        libc::EINVAL => "invalid argument",
+        libc::ENOMEM => "not enough memory",
+        libc::ENOBUFS => "no buffer space available",
+        libc::EPERM => "operation not permitted",
+        libc::ENOTSOCK => "socket operation on non-socket",
+        _ => "unknown error",
+    }
+}
+
+/// A reused receive arena: `slots` buffers of `slot_size` bytes and the metadata `recvmmsg`
+/// fills. Nothing here is allocated per datagram.
+pub struct RecvArena {
+    buf: Vec<u8>,
+    slot_size: usize,
+    slots: usize,
+    addrs: Vec<libc::sockaddr_storage>,
+    iovs: Vec<libc::iovec>,
+    hdrs: Vec<libc::mmsghdr>,
+    /// How many datagrams the last call filled.
+    pub filled: usize,
+}
+
+// SAFETY: the raw pointers inside `iovs`/`hdrs` point only into `buf` and `addrs`, which the
+// arena owns; they are rebuilt before every use, so moving the arena between threads is sound.
+unsafe impl Send for RecvArena {}
+
+impl RecvArena {
+    /// An arena for up to `slots` datagrams of up to `slot_size` bytes each.
+    pub fn new(slots: usize, slot_size: usize) -> RecvArena {
+        let slots = slots.max(1);
+        RecvArena {
+            buf: vec![0u8; slots * slot_size],
+            slot_size,
+            slots,
+            // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
+            addrs: vec![unsafe { zeroed() }; slots],
+            iovs: Vec::with_capacity(slots),
+            hdrs: Vec::with_capacity(slots),
+            filled: 0,
+        }
+    }
+
+    /// The `i`th datagram of the last batch: its bytes, its sender, and whether it was cut
+    /// short (it was larger than a slot).
+    pub fn get(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
+        let len = self.hdrs[i].msg_len as usize;
+        let start = i * self.slot_size;
+        let bytes = &self.buf[start..start + len.min(self.slot_size)];
+        (bytes, sockaddr_to_std(&self.addrs[i], self.hdrs[i].msg_hdr.msg_namelen))
+    }
+}
+
+/// Receives up to `want` datagrams (at most the arena's capacity) in one `recvmmsg` call,
+/// without blocking. Returns how many arrived; `WouldBlock` when none were waiting.
+pub fn recv_batch(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<usize> {
+    let n = want.clamp(1, arena.slots);
+    arena.iovs.clear();
+    arena.hdrs.clear();
+    let base = arena.buf.as_mut_ptr();
+    for i in 0..n {
+        arena.iovs.push(libc::iovec {
+            // SAFETY: i < slots, so the slot lies inside `buf`.
+            iov_base: unsafe { base.add(i * arena.slot_size) } as *mut libc::c_void,
+            iov_len: arena.slot_size,
+        });
+    }
+    for i in 0..n {
+        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
+        let mut h: libc::mmsghdr = unsafe { zeroed() };
+        h.msg_hdr.msg_name = &mut arena.addrs[i] as *mut _ as *mut libc::c_void;
+        h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        h.msg_hdr.msg_iov = &mut arena.iovs[i] as *mut libc::iovec;
+        h.msg_hdr.msg_iovlen = 1;
+        arena.hdrs.push(h);
+    }
+    // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers owned
+    // by the arena for the whole call; the kernel writes at most `iov_len` bytes into each.
+    let r = unsafe {
+        libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut())
+    };
+    if r < 0 {
+        arena.filled = 0;
+        return Err(io::Error::last_os_error());
+    }
+    arena.filled = r as usize;
+    Ok(r as usize)
+}
+
+/// Sends one datagram gathered from `bufs` (one iovec each, no copy) to `to`, or to the
+/// connected peer when `to` is `None`, without blocking. Returns the bytes sent.
+pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Result<usize> {
+    let mut iovs: [libc::iovec; 8] = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 8];
+    let mut heap: Vec<libc::iovec>;
+    let iov_ptr: *mut libc::iovec = if bufs.len() <= iovs.len() {
+        for (slot, b) in iovs.iter_mut().zip(bufs) {
+            *slot = libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() };
+        }
+        iovs.as_mut_ptr()
+    } else {
+        heap = bufs
+            .iter()
+            .map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() })
+            .collect();
+        heap.as_mut_ptr()
+    };
+    // SAFETY: sockaddr_storage is plain old data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let namelen = match to {
+        Some(a) => std_to_sockaddr(a, &mut storage),
+        None => 0,
+    };
+    // SAFETY: msghdr is plain old data; all-zero is a valid value.
+    let mut msg: libc::msghdr = unsafe { zeroed() };
+    if namelen > 0 {
+        msg.msg_name = &mut storage as *mut _ as *mut libc::c_void;
+        msg.msg_namelen = namelen;
+    }
+    msg.msg_iov = iov_ptr;
+    msg.msg_iovlen = bufs.len() as _;
+    // SAFETY: every iovec points at a live borrowed slice for the duration of the call (the
+    // kernel only reads them), and msg_name points at `storage` with its true length.
+    let r = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// Dissolves a UDP socket's association: `connect(2)` with an `AF_UNSPEC` address.
+pub fn disconnect(fd: RawFd) -> io::Result<()> {
+    // SAFETY: sockaddr is plain old data; we pass its true size.
+    let mut addr: libc::sockaddr = unsafe { zeroed() };
+    addr.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
+    // SAFETY: `addr` is a valid sockaddr of the given length for the duration of the call.
+    let r = unsafe { libc::connect(fd, &addr, size_of::<libc::sockaddr>() as libc::socklen_t) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        // Linux may answer EAFNOSUPPORT after the association is gone; libuv ignores it too.
+        if e.raw_os_error() == Some(libc::EAFNOSUPPORT) {
+            return Ok(());
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn std_to_sockaddr(a: &SocketAddr, out: &mut libc::sockaddr_storage) -> libc::socklen_t {
+    match a {
+        SocketAddr::V4(v4) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
+            let sin = unsafe { &mut *(out as *mut _ as *mut libc::sockaddr_in) };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = v4.port().to_be();
+            sin.sin_addr = libc::in_addr { s_addr: u32::from_ne_bytes(v4.ip().octets()) };
+            size_of::<libc::sockaddr_in>() as libc::socklen_t
+        }
+        SocketAddr::V6(v6) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in6.
+            let sin6 = unsafe { &mut *(out as *mut _ as *mut libc::sockaddr_in6) };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = v6.port().to_be();
+            sin6.sin6_addr = libc::in6_addr { s6_addr: v6.ip().octets() };
+            sin6.sin6_flowinfo = v6.flowinfo();
+            sin6.sin6_scope_id = v6.scope_id();
+            size_of::<libc::sockaddr_in6>() as libc::socklen_t
+        }
+    }
+}
+
+fn sockaddr_to_std(s: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+    match s.ss_family as i32 {
+        libc::AF_INET if len as usize >= size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the family says this storage holds a sockaddr_in, and it is long enough.
+            let sin = unsafe { &*(s as *const _ as *const libc::sockaddr_in) };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+        }
+        libc::AF_INET6 if len as usize >= size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: the family says this storage holds a sockaddr_in6, and it is long enough.
+            let sin6 = unsafe { &*(s as *const _ as *const libc::sockaddr_in6) };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// Node's name for a `getaddrinfo` failure (`EAI_NONAME` and `EAI_NODATA` become `ENOTFOUND`).
+fn eai_name(code: i32) -> &'static str {
+    match code {
+        libc::EAI_NONAME | libc::EAI_NODATA => "ENOTFOUND",
+        libc::EAI_AGAIN => "EAI_AGAIN",
+        libc::EAI_FAIL => "EAI_FAIL",
+        libc::EAI_MEMORY => "EAI_MEMORY",
+        libc::EAI_FAMILY => "EAI_FAMILY",
+        libc::EAI_SERVICE => "EAI_SERVICE",
+        libc::EAI_BADFLAGS => "EAI_BADFLAGS",
+        libc::EAI_SYSTEM => "EAI_SYSTEM",
+        _ => "EAI_FAIL",
+    }
+}
+
+/// The system resolver (`getaddrinfo(3)`, blocking) for `host` with a family hint (4 or 6).
+/// Returns the addresses in the resolver's order, or Node's code for the failure.
+pub fn getaddrinfo(host: &str, family: u8) -> Result<Vec<IpAddr>, &'static str> {
+    let c_host = std::ffi::CString::new(host).map_err(|_| "ENOTFOUND")?;
+    // SAFETY: addrinfo is plain old data; all-zero is a valid value for hints.
+    let mut hints: libc::addrinfo = unsafe { zeroed() };
+    hints.ai_family = if family == 6 { libc::AF_INET6 } else { libc::AF_INET };
+    hints.ai_socktype = libc::SOCK_DGRAM;
+    hints.ai_flags = libc::AI_ADDRCONFIG;
+    let mut res = MaybeUninit::<*mut libc::addrinfo>::uninit();
+    // SAFETY: the host is a valid C string, hints is initialised, and `res` receives a list we
+    // free below with freeaddrinfo.
+    let mut rc = unsafe { libc::getaddrinfo(c_host.as_ptr(), std::ptr::null(), &hints, res.as_mut_ptr()) };
+    if rc == libc::EAI_BADFLAGS || rc == libc::EAI_NONAME {
+        // Loopback-only hosts have no configured address of the family; retry without the
+        // AI_ADDRCONFIG filter as libuv's callers do.
+        hints.ai_flags = 0;
+        // SAFETY: as above.
+        rc = unsafe { libc::getaddrinfo(c_host.as_ptr(), std::ptr::null(), &hints, res.as_mut_ptr()) };
+    }
+    if rc != 0 {
+        return Err(eai_name(rc));
+    }
+    // SAFETY: getaddrinfo succeeded, so `res` holds a valid list head.
+    let head = unsafe { res.assume_init() };
+    let mut out = Vec::new();
+    let mut cur = head;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the list getaddrinfo returned and we have not freed it.
+        let ai = unsafe { &*cur };
+        if !ai.ai_addr.is_null() {
+            // SAFETY: ai_addr points at ai_addrlen bytes of a socket address.
+            let mut st: libc::sockaddr_storage = unsafe { zeroed() };
+            let len = (ai.ai_addrlen as usize).min(size_of::<libc::sockaddr_storage>());
+            // SAFETY: copying `len` bytes from the resolver's address into our storage.
+            unsafe { std::ptr::copy_nonoverlapping(ai.ai_addr as *const u8, &mut st as *mut _ as *mut u8, len) };
+            if let Some(sa) = sockaddr_to_std(&st, len as libc::socklen_t) {
+                if !out.contains(&sa.ip()) {
+                    out.push(sa.ip());
+                }
+            }
+        }
+        cur = ai.ai_next;
+    }
+    // SAFETY: `head` came from getaddrinfo and is freed exactly once.
+    unsafe { libc::freeaddrinfo(head) };
+    if out.is_empty() {
+        return Err("ENOTFOUND");
+    }
+    Ok(out)
+}
+
+/// Linux's `IF_NAMESIZE`-bounded interface name for an index (for `%iface` zone suffixes).
+pub fn if_indextoname(index: u32) -> Option<String> {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: the buffer is IF_NAMESIZE bytes as the call requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// The index of a named interface (`eth1` in `fe80::1%eth1`), if it exists.
+pub fn if_nametoindex(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
+    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (idx != 0).then_some(idx)
+}
+
+/// What the core keeps of an open socket: the socket itself, owned by whatever the event loop
+/// needs to watch it (tokio's `AsyncFd` here; the Node addon's uv_poll holder there). Dropping
+/// the handle stops the watching and closes the descriptor, in that order.
+pub(crate) trait IoHandle: Sized + Send {
+    /// Takes ownership of a freshly bound socket and starts watching it.
+    fn open(sock: socket2::Socket) -> io::Result<Self>;
+    /// The socket, for system calls.
+    fn socket(&self) -> &socket2::Socket;
+}
+
+/// A socket owned by tokio's reactor registration.
+pub(crate) type TokioFd = tokio::io::unix::AsyncFd<socket2::Socket>;
+
+impl IoHandle for TokioFd {
+    fn open(sock: socket2::Socket) -> io::Result<Self> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        let interest = tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE;
+        // SAFETY: the AsyncFd takes ownership of the socket, so its descriptor stays open and
+        // refers to the same file description for the AsyncFd's whole lifetime; dropping the
+        // AsyncFd deregisters it before the socket (and descriptor) is dropped. We are inside a
+        // runtime (checked above), so registration cannot panic for want of a reactor.
+        unsafe { tokio::io::unix::AsyncFd::register_with_interest(sock, interest) }.map_err(|e| e.into())
+    }
+    fn socket(&self) -> &socket2::Socket {
+        self.get_ref()
+    }
+}

@@ -1,0 +1,590 @@
+//! Plain values of the API: socket types and options, addresses, messages and arguments.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::error::{describe, Error, Value};
+use crate::lookup::Resolver;
+
+/// An address family, as Node names it in `rinfo.family` and `address().family`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// `'IPv4'`
+    IPv4,
+    /// `'IPv6'`
+    IPv6,
+}
+
+impl Family {
+    /// Node's string: `"IPv4"` or `"IPv6"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::IPv4 => "IPv4",
+            Family::IPv6 => "IPv6",
+        }
+    }
+    /// The family of an address.
+    pub fn of(ip: &IpAddr) -> Family {
+        if ip.is_ipv4() {
+            Family::IPv4
+        } else {
+            Family::IPv6
+        }
+    }
+    /// 4 or 6, as `dns.lookup`'s `family` option.
+    pub fn number(self) -> u8 {
+        match self {
+            Family::IPv4 => 4,
+            Family::IPv6 => 6,
+        }
+    }
+    /// The family's "any" address (`0.0.0.0` or `::`).
+    pub fn any(self) -> IpAddr {
+        match self {
+            Family::IPv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::IPv6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+    /// The family's loopback address (`127.0.0.1` or `::1`), the default destination.
+    pub fn loopback(self) -> IpAddr {
+        match self {
+            Family::IPv4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Family::IPv6 => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The socket type of `dgram.createSocket`: `'udp4'` or `'udp6'`.
+///
+/// ```
+/// use node_dgram::SocketType;
+/// assert_eq!("udp6".parse::<SocketType>().unwrap(), SocketType::Udp6);
+/// assert_eq!("udp5".parse::<SocketType>().unwrap_err().code(), "ERR_SOCKET_BAD_TYPE");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SocketType {
+    /// `'udp4'`
+    Udp4,
+    /// `'udp6'`
+    Udp6,
+}
+
+impl SocketType {
+    /// The address family of this socket type.
+    pub fn family(self) -> Family {
+        match self {
+            SocketType::Udp4 => Family::IPv4,
+            SocketType::Udp6 => Family::IPv6,
+        }
+    }
+}
+
+impl FromStr for SocketType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<SocketType, Error> {
+        match s {
+            "udp4" => Ok(SocketType::Udp4),
+            "udp6" => Ok(SocketType::Udp6),
+            _ => Err(Error::bad_socket_type()),
+        }
+    }
+}
+
+/// The options of `dgram.createSocket(options)`, as a builder.
+///
+/// ```
+/// use node_dgram::{SocketOptions, SocketType};
+/// let opts = SocketOptions::new(SocketType::Udp6).reuse_addr(true).ipv6_only(true);
+/// assert_eq!(opts.socket_type(), SocketType::Udp6);
+/// ```
+#[derive(Clone)]
+pub struct SocketOptions {
+    pub(crate) ty: SocketType,
+    pub(crate) reuse_addr: bool,
+    pub(crate) reuse_port: bool,
+    pub(crate) ipv6_only: bool,
+    pub(crate) recv_buffer_size: Option<u32>,
+    pub(crate) send_buffer_size: Option<u32>,
+    pub(crate) lookup: Option<Arc<dyn Resolver>>,
+    pub(crate) signal: Option<tokio_util::sync::CancellationToken>,
+}
+
+impl fmt::Debug for SocketOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketOptions")
+            .field("type", &self.ty)
+            .field("reuse_addr", &self.reuse_addr)
+            .field("reuse_port", &self.reuse_port)
+            .field("ipv6_only", &self.ipv6_only)
+            .field("recv_buffer_size", &self.recv_buffer_size)
+            .field("send_buffer_size", &self.send_buffer_size)
+            .field("lookup", &self.lookup.is_some())
+            .field("signal", &self.signal.is_some())
+            .finish()
+    }
+}
+
+impl SocketOptions {
+    /// Options for a socket of `ty`, everything else at Node's defaults.
+    pub fn new(ty: SocketType) -> SocketOptions {
+        SocketOptions {
+            ty,
+            reuse_addr: false,
+            reuse_port: false,
+            ipv6_only: false,
+            recv_buffer_size: None,
+            send_buffer_size: None,
+            lookup: None,
+            signal: None,
+        }
+    }
+    /// The socket type.
+    pub fn socket_type(&self) -> SocketType {
+        self.ty
+    }
+    /// `reuseAddr`: `SO_REUSEADDR` at bind.
+    pub fn reuse_addr(mut self, on: bool) -> Self {
+        self.reuse_addr = on;
+        self
+    }
+    /// `reusePort`: `SO_REUSEPORT` at bind (Linux spreads datagrams over the sockets).
+    pub fn reuse_port(mut self, on: bool) -> Self {
+        self.reuse_port = on;
+        self
+    }
+    /// `ipv6Only`: `IPV6_V6ONLY` on a udp6 socket.
+    pub fn ipv6_only(mut self, on: bool) -> Self {
+        self.ipv6_only = on;
+        self
+    }
+    /// `recvBufferSize`: `SO_RCVBUF`, set once the socket is bound.
+    ///
+    /// Node validates the value: it must be an integer from 0 to 2^31 - 1.
+    pub fn recv_buffer_size(mut self, size: u32) -> Self {
+        self.recv_buffer_size = Some(size);
+        self
+    }
+    /// `sendBufferSize`: `SO_SNDBUF`, set once the socket is bound.
+    pub fn send_buffer_size(mut self, size: u32) -> Self {
+        self.send_buffer_size = Some(size);
+        self
+    }
+    /// `lookup`: the resolver used for every host name the socket meets (bind, connect, send).
+    /// IP literals never reach it. Default: the system's `getaddrinfo`, off the event loop.
+    pub fn lookup(mut self, resolver: impl Resolver) -> Self {
+        self.lookup = Some(Arc::new(resolver));
+        self
+    }
+    /// `signal`: cancelling the token closes the socket, as `close()` would.
+    pub fn signal(mut self, token: tokio_util::sync::CancellationToken) -> Self {
+        self.signal = Some(token);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        for (name, v) in [("recvBufferSize", self.recv_buffer_size), ("sendBufferSize", self.send_buffer_size)] {
+            if let Some(v) = v {
+                if v > i32::MAX as u32 {
+                    return Err(Error::out_of_range(
+                        &format!("options.{name}"),
+                        ">= 0 && <= 2147483647",
+                        &v.to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<SocketType> for SocketOptions {
+    fn from(ty: SocketType) -> SocketOptions {
+        SocketOptions::new(ty)
+    }
+}
+
+/// What `create_socket` accepts: a [`SocketType`], a type string (`"udp4"`, `"udp6"`), or
+/// [`SocketOptions`].
+pub trait IntoSocketOptions {
+    /// Converts, failing with `ERR_SOCKET_BAD_TYPE` for an unknown type string.
+    fn into_socket_options(self) -> Result<SocketOptions, Error>;
+}
+
+impl IntoSocketOptions for SocketOptions {
+    fn into_socket_options(self) -> Result<SocketOptions, Error> {
+        Ok(self)
+    }
+}
+impl IntoSocketOptions for SocketType {
+    fn into_socket_options(self) -> Result<SocketOptions, Error> {
+        Ok(SocketOptions::new(self))
+    }
+}
+impl IntoSocketOptions for &str {
+    fn into_socket_options(self) -> Result<SocketOptions, Error> {
+        Ok(SocketOptions::new(self.parse()?))
+    }
+}
+impl IntoSocketOptions for String {
+    fn into_socket_options(self) -> Result<SocketOptions, Error> {
+        self.as_str().into_socket_options()
+    }
+}
+
+/// `socket.address()` and `socket.remoteAddress()`: `{ address, family, port }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressInfo {
+    /// The IP address.
+    pub address: IpAddr,
+    /// Its family.
+    pub family: Family,
+    /// The port.
+    pub port: u16,
+}
+
+impl From<SocketAddr> for AddressInfo {
+    fn from(a: SocketAddr) -> AddressInfo {
+        AddressInfo { address: a.ip(), family: Family::of(&a.ip()), port: a.port() }
+    }
+}
+
+impl fmt::Display for AddressInfo {
+    /// `address:port`, as the seed's examples print it (`0.0.0.0:41234`, `:::41234`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.address, self.port)
+    }
+}
+
+/// `rinfo` of the `message` event: the sender and the datagram's size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteInfo {
+    /// The sender's address.
+    pub address: IpAddr,
+    /// `'IPv4'` or `'IPv6'`.
+    pub family: Family,
+    /// The sender's port.
+    pub port: u16,
+    /// The message's size in bytes.
+    pub size: usize,
+    /// The IPv6 scope (interface index) of a link-local sender; 0 otherwise.
+    pub scope_id: u32,
+}
+
+impl RemoteInfo {
+    /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
+    pub fn address_string(&self) -> String {
+        if self.scope_id != 0 {
+            if let Some(name) = crate::sys::if_indextoname(self.scope_id) {
+                return format!("{}%{}", self.address, name);
+            }
+            return format!("{}%{}", self.address, self.scope_id);
+        }
+        self.address.to_string()
+    }
+}
+
+/// A message to send: one buffer, or several sent as one gathered datagram.
+///
+/// Converts from bytes (`&[u8]`, `Vec<u8>`, [`Bytes`]), strings (UTF-8), and lists of these
+/// (`Vec<Bytes>`, `Vec<Vec<u8>>`, `Vec<&str>`, ...). Owned bytes and [`Bytes`] are not copied.
+///
+/// ```
+/// use node_dgram::Message;
+/// let m = Message::from(vec!["Some ", "bytes"]);
+/// assert_eq!(m.len(), 10);
+/// let part = Message::from("hello").range(1, 3).unwrap();
+/// assert_eq!(part.to_vec(), b"ell");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// One buffer.
+    One(Bytes),
+    /// Several buffers, sent as one datagram (one iovec each).
+    Many(Vec<Bytes>),
+}
+
+impl Message {
+    /// The datagram's size in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Message::One(b) => b.len(),
+            Message::Many(v) => v.iter().map(|b| b.len()).sum(),
+        }
+    }
+    /// Whether the datagram is empty (empty datagrams are valid and are sent).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The bytes, concatenated (a copy; sending never does this).
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            Message::One(b) => b.to_vec(),
+            Message::Many(v) => v.iter().flat_map(|b| b.iter().copied()).collect(),
+        }
+    }
+    /// `offset` and `length` of `send(msg, offset, length, ...)`: the part of a single buffer
+    /// to send. Node's errors: `ERR_BUFFER_OUT_OF_BOUNDS` when either reaches past the end, and
+    /// `ERR_INVALID_ARG_TYPE` for a list of buffers (Node allows offsets on one buffer only).
+    pub fn range(self, offset: usize, length: usize) -> Result<Message, Error> {
+        match self {
+            Message::One(b) => {
+                if offset > b.len() {
+                    return Err(Error::buffer_out_of_bounds("offset"));
+                }
+                if offset.checked_add(length).is_none_or(|end| end > b.len()) {
+                    return Err(Error::buffer_out_of_bounds("length"));
+                }
+                Ok(Message::One(b.slice(offset..offset + length)))
+            }
+            Message::Many(_) => Err(Error::invalid_arg_type(
+                "buffer",
+                "of type string or an instance of Buffer, TypedArray, or DataView",
+                "an instance of Array",
+            )),
+        }
+    }
+    pub(crate) fn with_parts<R>(&self, f: impl FnOnce(&[&[u8]]) -> R) -> R {
+        match self {
+            Message::One(b) => f(&[b.as_ref()]),
+            Message::Many(v) if v.len() <= 8 => {
+                let mut arr: [&[u8]; 8] = [&[]; 8];
+                for (slot, b) in arr.iter_mut().zip(v) {
+                    *slot = b.as_ref();
+                }
+                f(&arr[..v.len()])
+            }
+            Message::Many(v) => {
+                let parts: Vec<&[u8]> = v.iter().map(|b| b.as_ref()).collect();
+                f(&parts)
+            }
+        }
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Message {
+        Message::One(b)
+    }
+}
+impl From<Vec<u8>> for Message {
+    fn from(b: Vec<u8>) -> Message {
+        Message::One(Bytes::from(b))
+    }
+}
+impl From<&[u8]> for Message {
+    fn from(b: &[u8]) -> Message {
+        Message::One(Bytes::copy_from_slice(b))
+    }
+}
+impl<const N: usize> From<&[u8; N]> for Message {
+    fn from(b: &[u8; N]) -> Message {
+        Message::One(Bytes::copy_from_slice(b))
+    }
+}
+impl From<&str> for Message {
+    fn from(s: &str) -> Message {
+        Message::One(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+impl From<String> for Message {
+    fn from(s: String) -> Message {
+        Message::One(Bytes::from(s))
+    }
+}
+impl From<&String> for Message {
+    fn from(s: &String) -> Message {
+        Message::from(s.as_str())
+    }
+}
+impl From<Vec<Bytes>> for Message {
+    fn from(v: Vec<Bytes>) -> Message {
+        Message::Many(v)
+    }
+}
+impl From<Vec<Vec<u8>>> for Message {
+    fn from(v: Vec<Vec<u8>>) -> Message {
+        Message::Many(v.into_iter().map(Bytes::from).collect())
+    }
+}
+impl From<Vec<&[u8]>> for Message {
+    fn from(v: Vec<&[u8]>) -> Message {
+        Message::Many(v.into_iter().map(Bytes::copy_from_slice).collect())
+    }
+}
+impl From<Vec<&str>> for Message {
+    fn from(v: Vec<&str>) -> Message {
+        Message::Many(v.into_iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect())
+    }
+}
+impl From<Vec<String>> for Message {
+    fn from(v: Vec<String>) -> Message {
+        Message::Many(v.into_iter().map(Bytes::from).collect())
+    }
+}
+impl<const N: usize> From<[&str; N]> for Message {
+    fn from(v: [&str; N]) -> Message {
+        Message::from(v.to_vec())
+    }
+}
+impl<const N: usize> From<[Bytes; N]> for Message {
+    fn from(v: [Bytes; N]) -> Message {
+        Message::Many(v.to_vec())
+    }
+}
+
+/// A port argument, validated as Node's `validatePort` does.
+///
+/// Integers, floats and numeric strings convert; Node's `ERR_SOCKET_BAD_PORT` (with its exact
+/// message) for anything outside 0..=65535, non-integers, empty strings, and for 0 where the
+/// operation needs a real port (connect, send).
+///
+/// ```
+/// use node_dgram::IntoPort;
+/// assert_eq!(8080.into_port(false).unwrap(), 8080);
+/// assert_eq!("80".into_port(false).unwrap(), 80);
+/// let e = (-1).into_port(false).unwrap_err();
+/// assert_eq!(e.message(), "Port should be > 0 and < 65536. Received type number (-1).");
+/// ```
+pub trait IntoPort {
+    /// Validates; `allow_zero` is true for bind (0 picks a free port).
+    fn into_port(self, allow_zero: bool) -> Result<u16, Error>;
+}
+
+fn check_port_number(n: f64, v: Value<'_>, allow_zero: bool) -> Result<u16, Error> {
+    if !(n.is_finite() && n.fract() == 0.0 && (0.0..=65535.0).contains(&n)) || (n == 0.0 && !allow_zero) {
+        return Err(Error::bad_port(&describe(&v), allow_zero));
+    }
+    Ok(n as u16)
+}
+
+macro_rules! int_port {
+    ($($t:ty),*) => {$(
+        impl IntoPort for $t {
+            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+            fn into_port(self, allow_zero: bool) -> Result<u16, Error> {
+                let n = self as f64;
+                check_port_number(n, Value::Number(n), allow_zero)
+            }
+        }
+    )*};
+}
+int_port!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
+
+impl IntoPort for &str {
+    fn into_port(self, allow_zero: bool) -> Result<u16, Error> {
+        let t = self.trim();
+        let n = if t.is_empty() { f64::NAN } else { t.parse::<f64>().unwrap_or(f64::NAN) };
+        check_port_number(n, Value::Str(self), allow_zero)
+    }
+}
+impl IntoPort for String {
+    fn into_port(self, allow_zero: bool) -> Result<u16, Error> {
+        self.as_str().into_port(allow_zero)
+    }
+}
+impl<T: IntoPort> IntoPort for Option<T> {
+    fn into_port(self, allow_zero: bool) -> Result<u16, Error> {
+        match self {
+            Some(p) => p.into_port(allow_zero),
+            None => Err(Error::bad_port("undefined", allow_zero)),
+        }
+    }
+}
+
+/// The options form of `socket.bind(options)`.
+///
+/// ```
+/// use node_dgram::BindOptions;
+/// let o = BindOptions::new().port(41234).address("127.0.0.1").exclusive(true);
+/// assert_eq!(o.port_number(), 41234);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BindOptions {
+    pub(crate) port: u16,
+    pub(crate) address: Option<String>,
+    pub(crate) exclusive: bool,
+}
+
+impl BindOptions {
+    /// Port 0 (any free port), all interfaces, not exclusive.
+    pub fn new() -> BindOptions {
+        BindOptions::default()
+    }
+    /// The port (0: a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// The address or host name (empty: all interfaces).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+    /// `exclusive`: meaningful for servers spread over several event loops; a socket created
+    /// with `reusePort` always binds exclusively.
+    pub fn exclusive(mut self, on: bool) -> Self {
+        self.exclusive = on;
+        self
+    }
+    /// The port set.
+    pub fn port_number(&self) -> u16 {
+        self.port
+    }
+}
+
+/// What `bind` accepts: `()` (any port, all interfaces), a port, `(port, address)`, or
+/// [`BindOptions`]. Ports are validated as Node validates them.
+pub trait BindArgs {
+    /// Converts into options, failing with `ERR_SOCKET_BAD_PORT` for a bad port.
+    fn into_bind_options(self) -> Result<BindOptions, Error>;
+}
+
+impl BindArgs for () {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        Ok(BindOptions::new())
+    }
+}
+impl BindArgs for BindOptions {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        Ok(self)
+    }
+}
+macro_rules! bind_port {
+    ($($t:ty),*) => {$(
+        impl BindArgs for $t {
+            fn into_bind_options(self) -> Result<BindOptions, Error> {
+                Ok(BindOptions::new().port(self.into_port(true)?))
+            }
+        }
+        impl<A: AsRef<str>> BindArgs for ($t, A) {
+            fn into_bind_options(self) -> Result<BindOptions, Error> {
+                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+            }
+        }
+    )*};
+}
+bind_port!(u16, u32, u64, usize, i32, i64, f64, &str, String);
+
+/// Parses an IP literal as Node's `net.isIP` accepts it (IPv6 may carry a `%zone`).
+pub(crate) fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some((ip, 0));
+    }
+    let (addr, zone) = s.split_once('%')?;
+    let ip = addr.parse::<std::net::Ipv6Addr>().ok()?;
+    if zone.is_empty() {
+        return None;
+    }
+    let scope = zone.parse::<u32>().ok().or_else(|| crate::sys::if_nametoindex(zone)).unwrap_or(0);
+    Some((IpAddr::V6(ip), scope))
+}
