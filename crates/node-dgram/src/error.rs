@@ -33,7 +33,10 @@ pub enum ErrorClass {
 /// assert_eq!(e.errno(), Some(-98));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     class: ErrorClass,
     code: String,
     message: String,
@@ -46,7 +49,7 @@ pub struct Error {
 
 impl Error {
     fn plain(class: ErrorClass, code: &str, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             class,
             code: code.to_string(),
             message: message.into(),
@@ -55,45 +58,45 @@ impl Error {
             address: None,
             port: None,
             hostname: None,
-        }
+        }))
     }
 
     pub(crate) fn with_message(mut self, message: String) -> Error {
-        self.message = message;
+        self.0.message = message;
         self
     }
 
     /// Node's code: `ERR_...` or an errno name such as `EADDRINUSE`.
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
     /// Node's message text.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// The error's JavaScript class.
     pub fn class(&self) -> ErrorClass {
-        self.class
+        self.0.class
     }
     /// The negative errno Node reports (libuv numbering), for system errors.
     pub fn errno(&self) -> Option<i32> {
-        self.errno
+        self.0.errno
     }
     /// The failing system call (`bind`, `send`, `getaddrinfo`, ...), for system errors.
     pub fn syscall(&self) -> Option<&str> {
-        self.syscall.as_deref()
+        self.0.syscall.as_deref()
     }
     /// The address involved, when Node reports one.
     pub fn address(&self) -> Option<&str> {
-        self.address.as_deref()
+        self.0.address.as_deref()
     }
     /// The port involved, when Node reports one (only when it is above 0).
     pub fn port(&self) -> Option<u16> {
-        self.port
+        self.0.port
     }
     /// The host name a failed lookup was for.
     pub fn hostname(&self) -> Option<&str> {
-        self.hostname.as_deref()
+        self.0.hostname.as_deref()
     }
 
     /// `ERR_SOCKET_BAD_TYPE`.
@@ -175,7 +178,7 @@ impl Error {
             (Some(a), None) => message.push_str(&format!(" {a}")),
             _ => {}
         }
-        Error {
+        Error(Box::new(Inner {
             class: ErrorClass::Error,
             code: code.to_string(),
             message,
@@ -184,7 +187,7 @@ impl Error {
             address,
             port,
             hostname: None,
-        }
+        }))
     }
 
     /// A system error from an `io::Error` (its raw OS error; `EIO` when it has none).
@@ -208,7 +211,7 @@ impl Error {
             "EAI_FAMILY" => Some(-3003),
             _ => None,
         };
-        Error {
+        Error(Box::new(Inner {
             class: ErrorClass::Error,
             code: code.to_string(),
             message: format!("getaddrinfo {code} {hostname}"),
@@ -217,14 +220,14 @@ impl Error {
             address: None,
             port: None,
             hostname: Some(hostname.to_string()),
-        }
+        }))
     }
 
     /// `ERR_SOCKET_BUFFER_SIZE`: a `SystemError` wrapping the libuv call's failure.
     pub fn buffer_size(errno: i32, which: &str) -> Error {
         let code = crate::sys::errno_name(errno);
         let syscall = format!("uv_{which}_buffer_size");
-        Error {
+        Error(Box::new(Inner {
             class: ErrorClass::SystemError,
             code: "ERR_SOCKET_BUFFER_SIZE".into(),
             message: format!(
@@ -236,13 +239,13 @@ impl Error {
             address: None,
             port: None,
             hostname: None,
-        }
+        }))
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{}]", self.message, self.code)
+        write!(f, "{} [{}]", self.0.message, self.0.code)
     }
 }
 
@@ -250,7 +253,7 @@ impl std::error::Error for Error {}
 
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> std::io::Error {
-        match e.errno {
+        match e.0.errno {
             Some(n) if n < 0 && n > -3000 => std::io::Error::from_raw_os_error(-n),
             _ => std::io::Error::other(e),
         }
@@ -297,7 +300,11 @@ pub(crate) fn js_number(n: f64) -> String {
     if n.is_nan() {
         "NaN".into()
     } else if n.is_infinite() {
-        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else if n == n.trunc() && n.abs() < 1e21 {
         format!("{}", n as i64)
     } else {

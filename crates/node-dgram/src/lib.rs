@@ -85,8 +85,8 @@ pub use lookup::{LookupFuture, Resolver, SystemResolver};
 pub use op::Op;
 pub use runtime::{run, scope};
 pub use socket::{create_socket, create_socket_with_listener, Socket};
+pub use tokio_util::sync::CancellationToken;
 pub use types::{
     AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketOptions,
     SocketType,
 };
-pub use tokio_util::sync::CancellationToken;

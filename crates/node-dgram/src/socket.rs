@@ -20,9 +20,7 @@ use crate::lookup::{Resolver, SystemResolver};
 use crate::op::{op_pair, Op};
 use crate::runtime::{fallback_handle, Hold, Loop};
 use crate::sys::{self, RecvArena, TokioFd};
-use crate::types::{
-    AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType,
-};
+use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
 
 /// Largest batch one `recvmmsg` call takes.
 const MAX_BATCH: usize = 64;
@@ -203,6 +201,20 @@ async fn drive(sh: Arc<Shared>) {
                 };
                 if writable {
                     g.core.flush();
+                    return Poll::Ready(Wake::Notified);
+                }
+            }
+            if !g.core.wants_write() {
+                // An ICMP error shows as EPOLLERR without EPOLLIN; tokio reports it with write
+                // readiness. Take it as libuv does: through the receive path's error.
+                let mut errored = false;
+                // Poll until Pending so that the waker is registered for the next edge.
+                while let Some(Poll::Ready(Ok(mut rg))) = g.core.handle().map(|h| h.poll_write_ready(cx)) {
+                    let r = rg.ready();
+                    rg.clear_ready();
+                    errored |= r.is_error() || r.is_write_closed();
+                }
+                if errored && g.core.take_socket_error() {
                     return Poll::Ready(Wake::Notified);
                 }
             }

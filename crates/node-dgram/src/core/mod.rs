@@ -384,10 +384,7 @@ impl<H: IoHandle> Core<H> {
             return;
         }
         if self.bind_state == BindState::Binding {
-            let ready = match self.bind_req.as_ref().map(|b| &b.target) {
-                Some(Target::Ready(_)) | Some(Target::Failed(_)) => true,
-                _ => false,
-            };
+            let ready = matches!(self.bind_req.as_ref().map(|b| &b.target), Some(Target::Ready(_)) | Some(Target::Failed(_)));
             if !ready {
                 return;
             }
@@ -603,6 +600,24 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
+    /// Takes a pending asynchronous error (`SO_ERROR`, e.g. an ICMP port-unreachable on a
+    /// connected socket) and emits it as Node does: `recvmsg ECONNREFUSED`. Returns whether
+    /// there was one.
+    pub(crate) fn take_socket_error(&mut self) -> bool {
+        let err = self.sock.as_ref().and_then(|h| match h.socket().take_error() {
+            Ok(Some(e)) => Some(e),
+            Ok(None) => None,
+            Err(e) => Some(e),
+        });
+        match err {
+            Some(e) => {
+                self.out.push_back(Output::Error(Error::from_io(&e, "recvmsg", None, None)));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The event-loop handle of the open socket, if any.
     pub(crate) fn handle(&self) -> Option<&H> {
         self.sock.as_ref()
@@ -610,7 +625,11 @@ impl<H: IoHandle> Core<H> {
 
     /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound
     /// and `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
-    pub(crate) fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&RawSocket) -> std::io::Result<R>) -> Result<R, Error> {
+    pub(crate) fn with_socket<R>(
+        &self,
+        syscall: &str,
+        f: impl FnOnce(&RawSocket) -> std::io::Result<R>,
+    ) -> Result<R, Error> {
         if self.closed {
             return Err(Error::not_running());
         }

@@ -165,10 +165,8 @@ pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Re
         }
         iovs.as_mut_ptr()
     } else {
-        heap = bufs
-            .iter()
-            .map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() })
-            .collect();
+        heap =
+            bufs.iter().map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() }).collect();
         heap.as_mut_ptr()
     };
     // SAFETY: sockaddr_storage is plain old data.
