@@ -134,6 +134,14 @@ impl Error {
             format!("Port should be {op} 0 and < 65536. Received {received}."),
         )
     }
+    /// `ERR_MISSING_ARGS` with Node's message.
+    pub fn missing_args(name: &str) -> Error {
+        Error::plain(ErrorClass::TypeError, "ERR_MISSING_ARGS", format!("The \"{name}\" argument must be specified"))
+    }
+    /// `ERR_SOCKET_BAD_BUFFER_SIZE`.
+    pub fn bad_buffer_size() -> Error {
+        Error::plain(ErrorClass::TypeError, "ERR_SOCKET_BAD_BUFFER_SIZE", "Buffer size must be a positive integer")
+    }
     /// `ERR_INVALID_ARG_TYPE` with Node's message.
     pub fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
         Error::plain(

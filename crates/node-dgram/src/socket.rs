@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
-use crate::core::{wants_hold, BindState, Core, Output, Recv};
+use crate::core::{wants_hold, BindState, Core, Membership, Output, Recv};
 use crate::error::Error;
 use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
@@ -622,8 +622,14 @@ impl Socket {
 
     fn buffer_size(&self, which: &str, set: Option<usize>) -> Result<usize, Error> {
         let g = self.sh.g.lock();
-        if g.core.is_closed() || g.core.bind_state() != BindState::Bound {
+        if g.core.is_closed() {
+            return Err(Error::not_running());
+        }
+        if g.core.bind_state() != BindState::Bound {
             return Err(Error::buffer_size(libc::EBADF, which));
+        }
+        if set.is_some_and(|n| n > i32::MAX as usize) {
+            return Err(Error::buffer_size(libc::EINVAL, which));
         }
         g.core
             .with_socket(which, |s| {
@@ -654,5 +660,64 @@ impl Socket {
     /// `socket.setSendBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
     pub fn set_send_buffer_size(&self, size: u32) -> Result<(), Error> {
         self.buffer_size("send", Some(size as usize)).map(|_| ())
+    }
+
+    fn membership(
+        &self,
+        which: Membership,
+        group: &str,
+        source: Option<&str>,
+        iface: Option<&str>,
+    ) -> Result<(), Error> {
+        let r = self.sh.g.lock().core.membership(which, group, source, iface);
+        // A membership call may have bound the socket: let the loop watch it.
+        self.after();
+        r
+    }
+
+    /// `socket.addMembership(multicastAddress[, multicastInterface])`: joins a group
+    /// (`IP_ADD_MEMBERSHIP` / `IPV6_ADD_MEMBERSHIP`) on the interface given by its address (IPv4)
+    /// or scope (IPv6, `::%eth1`), or one the system picks. An unbound socket is bound to a
+    /// random port on all interfaces first. Errors as Node's: `ERR_MISSING_ARGS` for an empty
+    /// group, `addMembership EINVAL` for an unparsable or non-multicast one.
+    pub fn add_membership(&self, group: &str, interface: Option<&str>) -> Result<(), Error> {
+        self.membership(Membership::Add, group, None, interface)
+    }
+
+    /// `socket.dropMembership(multicastAddress[, multicastInterface])`: leaves a group;
+    /// `dropMembership EADDRNOTAVAIL` when it was never joined.
+    pub fn drop_membership(&self, group: &str, interface: Option<&str>) -> Result<(), Error> {
+        self.membership(Membership::Drop, group, None, interface)
+    }
+
+    /// `socket.addSourceSpecificMembership(sourceAddress, groupAddress[, multicastInterface])`:
+    /// joins a source-specific channel (IPv4 `IP_ADD_SOURCE_MEMBERSHIP`, IPv6
+    /// `MCAST_JOIN_SOURCE_GROUP`); only datagrams from `source` are admitted.
+    pub fn add_source_specific_membership(
+        &self,
+        source: &str,
+        group: &str,
+        interface: Option<&str>,
+    ) -> Result<(), Error> {
+        self.membership(Membership::AddSource, group, Some(source), interface)
+    }
+
+    /// `socket.dropSourceSpecificMembership(sourceAddress, groupAddress[, multicastInterface])`.
+    pub fn drop_source_specific_membership(
+        &self,
+        source: &str,
+        group: &str,
+        interface: Option<&str>,
+    ) -> Result<(), Error> {
+        self.membership(Membership::DropSource, group, Some(source), interface)
+    }
+
+    /// `socket.setMulticastInterface(multicastInterface)`: the outgoing interface of multicast
+    /// datagrams: an interface address for udp4 (`setMulticastInterface EADDRNOTAVAIL` when no
+    /// interface has it), `::%eth1` or `::%2` for udp6; the family's any address gives the
+    /// choice back to the system. `setMulticastInterface EINVAL` for an unparsable address,
+    /// `EBADF` while unbound.
+    pub fn set_multicast_interface(&self, interface: &str) -> Result<(), Error> {
+        self.sh.g.lock().core.set_multicast_interface(interface)
     }
 }

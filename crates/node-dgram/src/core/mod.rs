@@ -18,6 +18,42 @@ use crate::op::Completer;
 use crate::sys::{self, IoHandle};
 use crate::types::{parse_ip, AddressInfo, BindOptions, Family, Message, SocketOptions};
 
+/// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
+/// a membership call), or handed to the adapter's handle.
+pub(crate) enum Sock<H> {
+    Raw(RawSocket),
+    Watched(H),
+}
+
+impl<H: IoHandle> Sock<H> {
+    fn socket(&self) -> &RawSocket {
+        match self {
+            Sock::Raw(s) => s,
+            Sock::Watched(h) => h.socket(),
+        }
+    }
+}
+
+/// Which membership call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Membership {
+    Add,
+    Drop,
+    AddSource,
+    DropSource,
+}
+
+impl Membership {
+    fn syscall(self) -> &'static str {
+        match self {
+            Membership::Add => "addMembership",
+            Membership::Drop => "dropMembership",
+            Membership::AddSource => "addSourceSpecificMembership",
+            Membership::DropSource => "dropSourceSpecificMembership",
+        }
+    }
+}
+
 /// Node's bind states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BindState {
@@ -110,7 +146,7 @@ pub(crate) struct Core<H> {
     bind_state: BindState,
     connect_state: ConnectState,
     closed: bool,
-    sock: Option<H>,
+    sock: Option<Sock<H>>,
     remote: Option<SocketAddr>,
     bind_req: Option<BindReq>,
     connect_req: Option<ConnectReq>,
@@ -274,7 +310,7 @@ impl<H: IoHandle> Core<H> {
 
     /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
     /// it before dropping it), ends every pending operation, and queues `close`.
-    pub(crate) fn close(&mut self) -> Result<Option<H>, Error> {
+    pub(crate) fn close(&mut self) -> Result<Option<Sock<H>>, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -383,8 +419,10 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return;
         }
+        self.watch();
         if self.bind_state == BindState::Binding {
-            let ready = matches!(self.bind_req.as_ref().map(|b| &b.target), Some(Target::Ready(_)) | Some(Target::Failed(_)));
+            let ready =
+                matches!(self.bind_req.as_ref().map(|b| &b.target), Some(Target::Ready(_)) | Some(Target::Failed(_)));
             if !ready {
                 return;
             }
@@ -419,9 +457,10 @@ impl<H: IoHandle> Core<H> {
         if Family::of(&addr.ip()) != self.family {
             return self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
         }
-        match self.open_and_bind(addr) {
+        match self.open_and_bind(addr, false) {
             Ok(sock) => {
-                self.sock = Some(sock);
+                self.sock = Some(Sock::Raw(sock));
+                self.watch();
                 self.bind_state = BindState::Bound;
                 self.out.push_back(Output::Listening);
                 if let Some(op) = op {
@@ -433,11 +472,11 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    fn open_and_bind(&self, addr: SocketAddr) -> std::io::Result<H> {
+    fn open_and_bind(&self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
         let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
         let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
         s.set_nonblocking(true)?;
-        if self.opts.reuse_addr {
+        if self.opts.reuse_addr || reuse_addr {
             s.set_reuse_address(true)?;
         }
         if self.opts.reuse_port {
@@ -447,7 +486,7 @@ impl<H: IoHandle> Core<H> {
             s.set_only_v6(self.opts.ipv6_only)?;
         }
         s.bind(&addr.into())?;
-        H::open(s)
+        Ok(s)
     }
 
     fn apply_buffer_sizes(&mut self) {
@@ -618,9 +657,111 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    /// The event-loop handle of the open socket, if any.
+    /// The event-loop handle of the open socket, if it is watched.
     pub(crate) fn handle(&self) -> Option<&H> {
-        self.sock.as_ref()
+        match &self.sock {
+            Some(Sock::Watched(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// Hands a socket bound outside the loop to the adapter's handle.
+    fn watch(&mut self) {
+        if let Some(Sock::Raw(_)) = &self.sock {
+            if let Some(Sock::Raw(raw)) = self.sock.take() {
+                match H::open(raw) {
+                    Ok(h) => self.sock = Some(Sock::Watched(h)),
+                    Err(e) => self.out.push_back(Output::Error(Error::from_io(&e, "uv_poll_start", None, None))),
+                }
+            }
+        }
+    }
+
+    /// The membership calls. An unbound socket is bound at once to a random port on all
+    /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows.
+    pub(crate) fn membership(
+        &mut self,
+        which: Membership,
+        group: &str,
+        source: Option<&str>,
+        iface: Option<&str>,
+    ) -> Result<(), Error> {
+        let syscall = which.syscall();
+        if matches!(which, Membership::Add | Membership::Drop) && group.is_empty() {
+            return Err(Error::missing_args("multicastAddress"));
+        }
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        let einval = || Error::system(libc::EINVAL, syscall, None, None);
+        let group = parse_ip(group).ok_or_else(einval)?.0;
+        let source = match source {
+            Some(src) => {
+                let (ip, _) = parse_ip(src).ok_or_else(einval)?;
+                if Family::of(&ip) != Family::of(&group) {
+                    return Err(einval());
+                }
+                Some(ip)
+            }
+            None => None,
+        };
+        if self.bind_state == BindState::Unbound {
+            let any = SocketAddr::new(self.family.any(), 0);
+            let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
+            self.sock = Some(Sock::Raw(s));
+            self.bind_state = BindState::Bound;
+            self.out.push_back(Output::Listening);
+            self.apply_buffer_sizes();
+        }
+        let Some(sock) = self.sock.as_ref().map(|s| s.socket()) else {
+            return Err(Error::system(libc::EBADF, syscall, None, None));
+        };
+        let add = matches!(which, Membership::Add | Membership::AddSource);
+        let r = match (group, source) {
+            (IpAddr::V4(g), src) => {
+                let ifaddr = match iface {
+                    Some(i) => match i.parse::<std::net::Ipv4Addr>() {
+                        Ok(a) => a,
+                        Err(_) => return Err(einval()),
+                    },
+                    None => std::net::Ipv4Addr::UNSPECIFIED,
+                };
+                match (src, add) {
+                    (None, true) => sock.join_multicast_v4(&g, &ifaddr),
+                    (None, false) => sock.leave_multicast_v4(&g, &ifaddr),
+                    (Some(IpAddr::V4(s)), true) => sock.join_ssm_v4(&s, &g, &ifaddr),
+                    (Some(IpAddr::V4(s)), false) => sock.leave_ssm_v4(&s, &g, &ifaddr),
+                    _ => return Err(einval()),
+                }
+            }
+            (IpAddr::V6(g), src) => {
+                let index = match iface {
+                    Some(i) => parse_ip(i).ok_or_else(einval)?.1,
+                    None => 0,
+                };
+                match (src, add) {
+                    (None, true) => sock.join_multicast_v6(&g, index),
+                    (None, false) => sock.leave_multicast_v6(&g, index),
+                    (Some(IpAddr::V6(s)), join) => sys::source_group_v6(sock.as_raw_fd(), join, index, g, s),
+                    _ => return Err(einval()),
+                }
+            }
+        };
+        r.map_err(|e| Error::from_io(&e, syscall, None, None))
+    }
+
+    /// `setMulticastInterface(address)`: for udp4 an interface address; for udp6 `::%scope`
+    /// (an interface name or index). The family's any address gives the choice back to the
+    /// system.
+    pub(crate) fn set_multicast_interface(&self, iface: &str) -> Result<(), Error> {
+        let syscall = "setMulticastInterface";
+        let family = self.family;
+        self.with_socket(syscall, |s| match (family, parse_ip(iface)) {
+            (Family::IPv6, Some((IpAddr::V6(_), scope))) => s.set_multicast_if_v6(scope),
+            (_, Some((IpAddr::V4(a), _))) => s.set_multicast_if_v4(&a),
+            (Family::IPv4, Some((IpAddr::V6(_), scope))) => s.set_multicast_if_v6(scope),
+            (_, None) => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
+        })
     }
 
     /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound

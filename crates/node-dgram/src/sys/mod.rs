@@ -374,3 +374,37 @@ impl IoHandle for TokioFd {
         self.get_ref()
     }
 }
+
+/// `struct group_source_req` of `<netinet/in.h>`.
+#[repr(C)]
+struct GroupSourceReq {
+    interface: u32,
+    group: libc::sockaddr_storage,
+    source: libc::sockaddr_storage,
+}
+
+/// IPv6 source-specific membership (`MCAST_JOIN_SOURCE_GROUP` / `MCAST_LEAVE_SOURCE_GROUP`),
+/// which socket2 lacks.
+pub fn source_group_v6(fd: RawFd, join: bool, interface: u32, group: Ipv6Addr, source: Ipv6Addr) -> io::Result<()> {
+    // SAFETY: GroupSourceReq is plain old data; all-zero is a valid value.
+    let mut req: GroupSourceReq = unsafe { zeroed() };
+    req.interface = interface;
+    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(group, 0, 0, 0)), &mut req.group);
+    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(source, 0, 0, 0)), &mut req.source);
+    let opt = if join { libc::MCAST_JOIN_SOURCE_GROUP } else { libc::MCAST_LEAVE_SOURCE_GROUP };
+    // SAFETY: `req` is a valid group_source_req of the size passed, alive during the call.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_IPV6,
+            opt,
+            &req as *const GroupSourceReq as *const libc::c_void,
+            size_of::<GroupSourceReq>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
