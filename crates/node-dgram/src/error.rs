@@ -134,6 +134,10 @@ impl Error {
             format!("Port should be {op} 0 and < 65536. Received {received}."),
         )
     }
+    /// `ERR_INVALID_FD_TYPE`: `Unsupported fd type: TCP`.
+    pub fn invalid_fd_type(kind: &str) -> Error {
+        Error::plain(ErrorClass::TypeError, "ERR_INVALID_FD_TYPE", format!("Unsupported fd type: {kind}"))
+    }
     /// `ERR_MISSING_ARGS` with Node's message.
     pub fn missing_args(name: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_MISSING_ARGS", format!("The \"{name}\" argument must be specified"))

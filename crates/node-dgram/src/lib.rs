@@ -75,6 +75,7 @@ mod listeners;
 mod lookup;
 mod op;
 mod runtime;
+mod server;
 mod socket;
 mod sys;
 mod types;
@@ -84,6 +85,7 @@ pub use listeners::{Event, ListenerId};
 pub use lookup::{LookupFuture, Resolver, SystemResolver};
 pub use op::Op;
 pub use runtime::{run, scope};
+pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Socket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{

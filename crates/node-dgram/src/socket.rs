@@ -12,6 +12,7 @@ use parking_lot::{Mutex, ReentrantMutex};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::core::{wants_hold, BindState, Core, Membership, Output, Recv};
 use crate::error::Error;
@@ -50,6 +51,11 @@ struct Shared {
     resolver: Arc<dyn Resolver>,
     rt: Handle,
     family: Family,
+    /// The `signal` option: once cancelled, the socket behaves as closed at once, as Node's
+    /// abort listener closes it synchronously.
+    signal: Option<CancellationToken>,
+    /// Cancelled on close, to end the task watching `signal`.
+    closed_token: CancellationToken,
 }
 
 /// A UDP socket with Node's `dgram.Socket` behaviour. Create one with [`create_socket`].
@@ -127,20 +133,29 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
         resolver,
         rt: rt.clone(),
         family,
+        signal: signal.clone(),
+        closed_token: CancellationToken::new(),
     });
     rt.spawn(lp.clone().enter_owned(drive(sh.clone())));
     if let Some(token) = signal {
         let weak: Weak<Shared> = Arc::downgrade(&sh);
+        let closed = sh.closed_token.clone();
         rt.spawn(async move {
-            token.cancelled().await;
-            if let Some(sh) = weak.upgrade() {
-                sh.handles.fetch_add(1, Ordering::AcqRel);
-                let s = Socket { sh };
-                let _ = s.close();
+            tokio::select! {
+                _ = token.cancelled() => {
+                    if let Some(sh) = weak.upgrade() {
+                        sh.handles.fetch_add(1, Ordering::AcqRel);
+                        Socket { sh }.check_signal();
+                    }
+                }
+                _ = closed.cancelled() => {}
             }
         });
     }
-    Ok(Socket { sh })
+    let socket = Socket { sh };
+    // A signal already cancelled closes the socket at once, as in Node.
+    socket.check_signal();
+    Ok(socket)
 }
 
 /// `dgram.createSocket(type, onMessage)`: a socket with a `message` listener already added.
@@ -351,7 +366,7 @@ impl Shared {
     fn deliver_batch(&self, arena: &RecvArena, n: usize) {
         let _d = self.delivery.lock();
         for i in 0..n {
-            if self.closed.load(Ordering::Acquire) {
+            if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
                 return;
             }
             let (bytes, from) = arena.get(i);
@@ -431,6 +446,16 @@ impl Socket {
         }
     }
 
+    /// Closes the socket if its `signal` was cancelled (Node closes it inside `abort()`; a
+    /// token has no synchronous hook, so every method checks it first).
+    fn check_signal(&self) {
+        if let Some(t) = &self.sh.signal {
+            if t.is_cancelled() && !self.sh.closed.load(Ordering::Acquire) {
+                let _ = self.close_now();
+            }
+        }
+    }
+
     fn op<T>(&self) -> (Op<T>, crate::op::Completer<T>) {
         op_pair(Some(self.sh.lp.hold()))
     }
@@ -450,6 +475,7 @@ impl Socket {
     /// Synchronous errors: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed,
     /// `ERR_SOCKET_ALREADY_BOUND` when bound or binding, `ERR_SOCKET_BAD_PORT` for a bad port.
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
+        self.check_signal();
         let o = args.into_bind_options()?;
         let (op, c) = self.op();
         self.sh.g.lock().core.bind(o, Some(c))?;
@@ -465,6 +491,7 @@ impl Socket {
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING`; a failed lookup or `connect(2)` goes to the returned
     /// [`Op`], or to `error` when it is dropped.
     pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
+        self.check_signal();
         let port = port.into_port(false)?;
         let (op, c) = self.op();
         self.sh.g.lock().core.connect(port, address, c)?;
@@ -474,6 +501,7 @@ impl Socket {
 
     /// `socket.disconnect()`: synchronous; `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected.
     pub fn disconnect(&self) -> Result<(), Error> {
+        self.check_signal();
         self.sh.g.lock().core.disconnect()
     }
 
@@ -483,6 +511,7 @@ impl Socket {
     /// The [`Op`] yields the bytes sent, or the error (`send EMSGSIZE`, ...); when it is
     /// dropped, errors go to `error`.
     pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
+        self.check_signal();
         let (op, c) = self.op();
         self.sh.g.lock().core.send_connected(msg.into(), c)?;
         self.after();
@@ -500,6 +529,7 @@ impl Socket {
     ///
     /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
     pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
+        self.check_signal();
         let port = port.into_port(false)?;
         let (op, c) = self.op();
         self.sh.g.lock().core.send_to(msg.into(), port, address, c)?;
@@ -512,6 +542,11 @@ impl Socket {
     /// last. No `message` is delivered after this returns. A second call gives
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING`. The [`Op`] completes after the `close` listeners ran.
     pub fn close(&self) -> Result<Op<()>, Error> {
+        self.check_signal();
+        self.close_now()
+    }
+
+    fn close_now(&self) -> Result<Op<()>, Error> {
         let _d = self.sh.delivery.lock();
         let (op, c) = self.op();
         let mut g = self.sh.g.lock();
@@ -523,6 +558,7 @@ impl Socket {
             l.abort();
         }
         self.sh.closed.store(true, Ordering::Release);
+        self.sh.closed_token.cancel();
         drop(g);
         self.after();
         Ok(op)
@@ -539,21 +575,25 @@ impl Socket {
     /// `socket.address()`: `EBADF` (`getsockname EBADF`) until bound,
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn address(&self) -> Result<AddressInfo, Error> {
+        self.check_signal();
         self.sh.g.lock().core.address()
     }
 
     /// `socket.remoteAddress()`: `ERR_SOCKET_DGRAM_NOT_CONNECTED` unless connected.
     pub fn remote_address(&self) -> Result<AddressInfo, Error> {
+        self.check_signal();
         self.sh.g.lock().core.remote_address()
     }
 
     /// `socket.ref()`: a bound socket keeps its loop ([`run`](crate::run)) alive again.
     pub fn ref_(&self) -> &Socket {
+        self.check_signal();
         self.set_ref(true)
     }
 
     /// `socket.unref()`: the loop may end while this socket stays open.
     pub fn unref(&self) -> &Socket {
+        self.check_signal();
         self.set_ref(false)
     }
 
@@ -567,21 +607,25 @@ impl Socket {
     /// `socket.getSendQueueSize()`: bytes of sends not yet handed to the kernel (queued behind
     /// a bind, a lookup, a connection, or a full send buffer).
     pub fn get_send_queue_size(&self) -> usize {
+        self.check_signal();
         self.sh.g.lock().core.send_queue_size()
     }
 
     /// `socket.getSendQueueCount()`: how many sends are not yet handed to the kernel.
     pub fn get_send_queue_count(&self) -> usize {
+        self.check_signal();
         self.sh.g.lock().core.send_queue_count()
     }
 
     /// `socket.setBroadcast(flag)`.
     pub fn set_broadcast(&self, on: bool) -> Result<(), Error> {
+        self.check_signal();
         self.sh.g.lock().core.with_socket("setBroadcast", |s| s.set_broadcast(on))
     }
 
     /// `socket.setTTL(ttl)`: 1 to 255; returns the value set. `setTTL EINVAL` outside.
     pub fn set_ttl(&self, ttl: i64) -> Result<i64, Error> {
+        self.check_signal();
         self.sh.g.lock().core.with_socket("setTTL", |s| {
             let t = u32::try_from(ttl).ok().filter(|t| (1..=255).contains(t));
             let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
@@ -596,6 +640,7 @@ impl Socket {
 
     /// `socket.setMulticastTTL(ttl)`: 0 to 255; returns the value set.
     pub fn set_multicast_ttl(&self, ttl: i64) -> Result<i64, Error> {
+        self.check_signal();
         self.sh.g.lock().core.with_socket("setMulticastTTL", |s| {
             let t = u32::try_from(ttl).ok().filter(|t| *t <= 255);
             let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
@@ -610,6 +655,7 @@ impl Socket {
 
     /// `socket.setMulticastLoopback(flag)`: returns the flag.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
+        self.check_signal();
         self.sh.g.lock().core.with_socket("setMulticastLoopback", |s| {
             if s.domain()? == socket2::Domain::IPV6 {
                 s.set_multicast_loop_v6(on)?;
@@ -621,6 +667,7 @@ impl Socket {
     }
 
     fn buffer_size(&self, which: &str, set: Option<usize>) -> Result<usize, Error> {
+        self.check_signal();
         let g = self.sh.g.lock();
         if g.core.is_closed() {
             return Err(Error::not_running());
@@ -718,6 +765,7 @@ impl Socket {
     /// choice back to the system. `setMulticastInterface EINVAL` for an unparsable address,
     /// `EBADF` while unbound.
     pub fn set_multicast_interface(&self, interface: &str) -> Result<(), Error> {
+        self.check_signal();
         self.sh.g.lock().core.set_multicast_interface(interface)
     }
 }

@@ -508,11 +508,12 @@ impl<T: IntoPort> IntoPort for Option<T> {
 /// let o = BindOptions::new().port(41234).address("127.0.0.1").exclusive(true);
 /// assert_eq!(o.port_number(), 41234);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct BindOptions {
     pub(crate) port: u16,
     pub(crate) address: Option<String>,
     pub(crate) exclusive: bool,
+    pub(crate) fd: Option<std::os::fd::OwnedFd>,
 }
 
 impl BindOptions {
@@ -534,6 +535,29 @@ impl BindOptions {
     /// with `reusePort` always binds exclusively.
     pub fn exclusive(mut self, on: bool) -> Self {
         self.exclusive = on;
+        self
+    }
+    /// `fd`: adopt an existing, already bound UDP socket (from a parent process, socket
+    /// activation, or `socket2`) instead of creating one; port and address are then ignored, as
+    /// in Node. The socket takes ownership and closes the descriptor on `close()`.
+    ///
+    /// A descriptor that is not a UDP socket is refused with `ERR_INVALID_FD_TYPE`
+    /// (`Unsupported fd type: TCP`), one already used by another open socket with
+    /// `open EEXIST`; in both cases it is closed. From a raw number you were handed (e.g. fd 3
+    /// from a parent), build the `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let raw = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let port = raw.local_addr().unwrap().port();
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind(node_dgram::BindOptions::new().fd(raw)).unwrap().await.unwrap();
+    /// assert_eq!(s.address().unwrap().port, port);
+    /// s.close().unwrap();
+    /// # }
+    /// ```
+    pub fn fd(mut self, fd: impl Into<std::os::fd::OwnedFd>) -> Self {
+        self.fd = Some(fd.into());
         self
     }
     /// The port set.

@@ -701,12 +701,21 @@ async fn cancellation_token_closes_the_socket() {
     assert_eq!(log.get(), vec!["listening", "close"]);
     assert_eq!(s.close().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
 
-    // Already cancelled at creation: closed asynchronously.
+    // Cancelled while bound: closed at once (Node closes inside abort()); `close` follows.
+    let token = node_dgram::CancellationToken::new();
+    let s = create_socket(SocketOptions::new(SocketType::Udp4).signal(token.clone())).unwrap();
+    within("bind", s.bind(0).unwrap()).await.unwrap();
+    token.cancel();
+    assert_eq!(s.address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+    assert_eq!(s.bind(0).unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+
+    // Already cancelled at creation: closed at once, `close` emitted asynchronously.
     let token = node_dgram::CancellationToken::new();
     token.cancel();
     let s = create_socket(SocketOptions::new(SocketType::Udp4).signal(token)).unwrap();
     let log = record(&s);
-    assert!(s.address().unwrap_err().code() == "EBADF");
+    assert_eq!(s.address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+    assert!(log.get().is_empty());
     within("close", async {
         while !log.get().contains(&"close".to_string()) {
             tokio::time::sleep(Duration::from_millis(5)).await;

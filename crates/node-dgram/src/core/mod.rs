@@ -229,6 +229,16 @@ impl<H: IoHandle> Core<H> {
         if self.bind_state != BindState::Unbound {
             return Err(Error::already_bound());
         }
+        if let Some(fd) = o.fd {
+            let sock = adopt(fd)?;
+            self.sock = Some(Sock::Raw(sock));
+            self.bind_state = BindState::Bound;
+            self.out.push_back(Output::Listening);
+            if let Some(op) = op {
+                self.out.push_back(done(op, Ok(()), false));
+            }
+            return Ok(());
+        }
         self.bind_state = BindState::Binding;
         let host = o.address.unwrap_or_default();
         let target = self.lookup_target(&host, self.family.any());
@@ -335,6 +345,9 @@ impl<H: IoHandle> Core<H> {
         self.queued_bytes = 0;
         self.blocked_on_write = false;
         self.out.push_back(Output::Close);
+        if let Some(fd) = self.fd() {
+            release_fd(fd);
+        }
         Ok(self.sock.take())
     }
 
@@ -459,6 +472,7 @@ impl<H: IoHandle> Core<H> {
         }
         match self.open_and_bind(addr, false) {
             Ok(sock) => {
+                claim_fd(sock.as_raw_fd());
                 self.sock = Some(Sock::Raw(sock));
                 self.watch();
                 self.bind_state = BindState::Bound;
@@ -708,6 +722,7 @@ impl<H: IoHandle> Core<H> {
         if self.bind_state == BindState::Unbound {
             let any = SocketAddr::new(self.family.any(), 0);
             let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
+            claim_fd(s.as_raw_fd());
             self.sock = Some(Sock::Raw(s));
             self.bind_state = BindState::Bound;
             self.out.push_back(Output::Listening);
@@ -779,6 +794,68 @@ impl<H: IoHandle> Core<H> {
             _ => Err(Error::system(libc::EBADF, syscall, None, None)),
         }
     }
+}
+
+/// Descriptors owned by open sockets of this process, so that adopting one twice is refused
+/// (libuv's `uv__fd_exists`).
+static OWNED_FDS: parking_lot::Mutex<Vec<RawFd>> = parking_lot::Mutex::new(Vec::new());
+
+/// Marks a descriptor as owned by an open socket; false when it already was.
+fn claim_fd(fd: RawFd) -> bool {
+    let mut fds = OWNED_FDS.lock();
+    if fds.contains(&fd) {
+        return false;
+    }
+    fds.push(fd);
+    true
+}
+
+fn release_fd(fd: RawFd) {
+    OWNED_FDS.lock().retain(|f| *f != fd);
+}
+
+/// Node's `guessHandleType` for a descriptor that is not a UDP socket.
+fn handle_type(fd: &std::os::fd::OwnedFd) -> &'static str {
+    let sock = socket2::SockRef::from(fd);
+    match (sock.r#type(), sock.domain()) {
+        (Ok(Type::DGRAM), Ok(Domain::IPV4 | Domain::IPV6)) => "UDP",
+        (Ok(Type::STREAM), Ok(Domain::UNIX)) => "PIPE",
+        (Ok(Type::STREAM), Ok(_)) => "TCP",
+        (Ok(_), _) => "UNKNOWN",
+        (Err(_), _) => {
+            let file = std::fs::File::from(match fd.try_clone() {
+                Ok(f) => f,
+                Err(_) => return "UNKNOWN",
+            });
+            match file.metadata().map(|m| m.file_type()) {
+                Ok(t) if std::os::unix::fs::FileTypeExt::is_fifo(&t) => "PIPE",
+                Ok(t) if std::os::unix::fs::FileTypeExt::is_char_device(&t) => "TTY",
+                Ok(t) if t.is_file() => "FILE",
+                _ => "UNKNOWN",
+            }
+        }
+    }
+}
+
+/// `bind({ fd })`: takes a UDP socket's descriptor, refusing other kinds and descriptors that
+/// another open socket owns (that one is not closed: it belongs to the other socket).
+fn adopt(fd: std::os::fd::OwnedFd) -> Result<RawSocket, Error> {
+    use std::os::fd::IntoRawFd;
+    let kind = handle_type(&fd);
+    if kind != "UDP" {
+        return Err(Error::invalid_fd_type(kind));
+    }
+    if !claim_fd(fd.as_raw_fd()) {
+        // Someone else's descriptor under our name: never close it.
+        let _ = fd.into_raw_fd();
+        return Err(Error::system(libc::EEXIST, "open", None, None));
+    }
+    let sock = RawSocket::from(fd);
+    if let Err(e) = sock.set_nonblocking(true) {
+        release_fd(sock.as_raw_fd());
+        return Err(Error::from_io(&e, "open", None, None));
+    }
+    Ok(sock)
 }
 
 /// Node's `ExceptionWithHostPort(err, 'send', address, port)`: the address as the caller gave

@@ -1,0 +1,181 @@
+//! A UDP server spread over several cores: the Rust counterpart of sharing a port among
+//! Node's `cluster` workers.
+//!
+//! Each of N threads runs its own event loop with its own [`Socket`]:
+//! - `exclusive: false` (Node's default for cluster workers): one bound descriptor shared by all
+//!   threads (each holds a duplicate of it); every datagram is read by exactly one thread.
+//! - `exclusive: true`: each thread owns its own socket bound to the same port with
+//!   `SO_REUSEPORT`; the kernel spreads datagrams over them by the sender's address and port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use socket2::{Domain, Protocol, Type};
+
+use crate::error::Error;
+use crate::types::{parse_ip, BindOptions, RemoteInfo, SocketOptions, SocketType};
+use crate::{create_socket, CancellationToken, Socket};
+
+/// What [`serve`] needs: where to listen, on how many threads, and how the port is shared.
+///
+/// ```
+/// use node_dgram::{ServerOptions, SocketType};
+/// let o = ServerOptions::new(SocketType::Udp4).address("127.0.0.1").port(0).threads(2).exclusive(true);
+/// assert_eq!(o.thread_count(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    ty: SocketType,
+    address: String,
+    port: u16,
+    threads: usize,
+    exclusive: bool,
+    recv_buffer_size: Option<u32>,
+}
+
+impl ServerOptions {
+    /// All interfaces, a free port, one thread per available core, shared descriptor.
+    pub fn new(ty: SocketType) -> ServerOptions {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        ServerOptions { ty, address: String::new(), port: 0, threads, exclusive: false, recv_buffer_size: None }
+    }
+    /// The address to bind (an IP literal; empty: all interfaces).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = address.into();
+        self
+    }
+    /// The port (0: a free one, the same for every thread).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// How many threads (event loops); at least 1.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+    /// The thread count set.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+    }
+    /// `false`: one descriptor shared by all threads; `true`: one socket per thread with
+    /// `SO_REUSEPORT`.
+    pub fn exclusive(mut self, on: bool) -> Self {
+        self.exclusive = on;
+        self
+    }
+    /// `SO_RCVBUF` of each socket.
+    pub fn recv_buffer_size(mut self, size: u32) -> Self {
+        self.recv_buffer_size = Some(size);
+        self
+    }
+}
+
+/// A running multi-core server. [`close`](MultiCoreServer::close) stops every thread.
+pub struct MultiCoreServer {
+    local: SocketAddr,
+    stop: CancellationToken,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MultiCoreServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiCoreServer").field("local", &self.local).field("threads", &self.threads.len()).finish()
+    }
+}
+
+/// The handler of a multi-core server: called for each datagram on the thread that read it,
+/// with that thread's socket (for replies).
+pub trait Handler: Fn(&Socket, &[u8], &RemoteInfo) + Send + Sync + 'static {}
+impl<F: Fn(&Socket, &[u8], &RemoteInfo) + Send + Sync + 'static> Handler for F {}
+
+/// Starts a server on `opts.threads` event-loop threads; `handler` sees every datagram once.
+///
+/// ```
+/// use node_dgram::{serve, ServerOptions, SocketType};
+/// // An echo server on two cores.
+/// let server = serve(ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2), |sock, msg, rinfo| {
+///     let _ = sock.send_to(msg, rinfo.port, &rinfo.address.to_string());
+/// })
+/// .unwrap();
+/// assert!(server.local_addr().port() > 0);
+/// server.close();
+/// ```
+pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServer, Error> {
+    let family = opts.ty.family();
+    let ip = if opts.address.is_empty() {
+        family.any()
+    } else {
+        parse_ip(&opts.address)
+            .map(|(ip, _)| ip)
+            .ok_or_else(|| Error::system(libc::EINVAL, "bind", Some(opts.address.clone()), Some(opts.port)))?
+    };
+    let bind_err = |e: std::io::Error, port: u16| Error::from_io(&e, "bind", Some(ip.to_string()), Some(port));
+    let open = |port: u16| -> Result<socket2::Socket, Error> {
+        let domain = if ip.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+        let s = socket2::Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(|e| bind_err(e, port))?;
+        if opts.exclusive {
+            s.set_reuse_port(true).map_err(|e| bind_err(e, port))?;
+        }
+        s.bind(&SocketAddr::new(ip, port).into()).map_err(|e| bind_err(e, port))?;
+        Ok(s)
+    };
+    let first = open(opts.port)?;
+    let local = first.local_addr().ok().and_then(|a| a.as_socket()).unwrap_or(SocketAddr::new(ip, opts.port));
+    let mut fds = Vec::with_capacity(opts.threads);
+    fds.push(first);
+    for _ in 1..opts.threads {
+        let s = if opts.exclusive {
+            open(local.port())?
+        } else {
+            fds[0].try_clone().map_err(|e| bind_err(e, local.port()))?
+        };
+        fds.push(s);
+    }
+    let stop = CancellationToken::new();
+    let handler = Arc::new(handler);
+    let mut threads = Vec::with_capacity(fds.len());
+    for (i, fd) in fds.into_iter().enumerate() {
+        let (token, handler, ty, rcvbuf) = (stop.clone(), handler.clone(), opts.ty, opts.recv_buffer_size);
+        let spawned = std::thread::Builder::new().name(format!("node-dgram-{i}")).spawn(move || {
+            let _ = crate::run(move || {
+                let mut o = SocketOptions::new(ty).signal(token);
+                if let Some(n) = rcvbuf {
+                    o = o.recv_buffer_size(n);
+                }
+                let Ok(sock) = create_socket(o) else { return };
+                let s = sock.clone();
+                sock.on_message(move |msg, rinfo| handler(&s, msg, rinfo));
+                sock.on_error(|e| eprintln!("node-dgram server: {e}"));
+                let _ = sock.bind(BindOptions::new().fd(fd));
+            });
+        });
+        match spawned {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                stop.cancel();
+                return Err(Error::from_io(&e, "uv_thread_create", None, None));
+            }
+        }
+    }
+    Ok(MultiCoreServer { local, stop, threads })
+}
+
+impl MultiCoreServer {
+    /// The bound address (the port is the same on every thread).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+    /// How many threads serve.
+    pub fn threads(&self) -> usize {
+        self.threads.len()
+    }
+    /// Closes every thread's socket and waits for the threads to end.
+    pub fn close(self) {
+        self.stop.cancel();
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
