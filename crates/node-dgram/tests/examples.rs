@@ -254,3 +254,35 @@ fn abort_signal_on_port_zero() {
     assert_ne!(port, 0);
     assert_eq!(lines[1], "closed");
 }
+
+#[test]
+fn multicore_server_echoes_on_every_thread_and_exits() {
+    for mode in ["shared", "reuseport"] {
+        let port = free_port();
+        let mut p = Running::start("multicore_server", &[&port.to_string(), "2", mode, "2"]);
+        assert_eq!(p.next_line(), format!("server listening 0.0.0.0:{port} on 2 threads"));
+        // Several clients (different source ports spread over reusePort sockets); each gets
+        // its echo.
+        let mut echoed = 0;
+        for i in 0..8 {
+            let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+            c.set_read_timeout(Some(TIMEOUT)).unwrap();
+            let msg = format!("ping {i}");
+            c.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+            let mut buf = [0u8; 64];
+            let (n, _) = c.recv_from(&mut buf).unwrap();
+            assert_eq!(&buf[..n], msg.as_bytes());
+            echoed += 1;
+        }
+        let status = p.wait();
+        assert!(status.success(), "multicore_server exited with {status}");
+        let counts: u64 = p
+            .rest()
+            .iter()
+            .map(|l| {
+                l.rsplit_once(": ").and_then(|(_, n)| n.strip_suffix(" datagrams")).unwrap().parse::<u64>().unwrap()
+            })
+            .sum();
+        assert_eq!(counts, echoed);
+    }
+}

@@ -1,0 +1,132 @@
+//! `bind({ fd })` adoption and the multi-core server.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use node_dgram::{create_socket, serve, BindOptions, ServerOptions, SocketType};
+use socket2::{Domain, Protocol, Socket as RawSocket, Type};
+
+#[tokio::test]
+async fn adopts_a_udp_socket_made_with_socket2() {
+    for ty in BOTH {
+        let domain = if ty == SocketType::Udp4 { Domain::IPV4 } else { Domain::IPV6 };
+        let raw = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        raw.bind(&std::net::SocketAddr::new(loopback(ty), 0).into()).unwrap();
+        let port = raw.local_addr().unwrap().as_socket().unwrap().port();
+
+        let s = create_socket(ty).unwrap();
+        let log = record(&s);
+        // Port and address are ignored when an fd is given, as in Node.
+        within("bind", s.bind(BindOptions::new().fd(raw).port(1).address("192.0.2.1")).unwrap()).await.unwrap();
+        assert_eq!(s.address().unwrap().port, port);
+        assert_eq!(log.get(), vec!["listening"]);
+
+        // It receives and sends.
+        let (peer, peer_port, mut rx) = receiver(ty).await;
+        let (tx, mut got) = tokio::sync::mpsc::unbounded_channel();
+        s.on_message(move |m, _| {
+            let _ = tx.send(m.to_vec());
+        });
+        within("send", peer.send_to("to adopted", port, "").unwrap()).await.unwrap();
+        assert_eq!(within("message", got.recv()).await.unwrap(), b"to adopted");
+        within("send", s.send_to("from adopted", peer_port, "").unwrap()).await.unwrap();
+        assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"from adopted");
+        assert_eq!(s.bind(0).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+        s.close().unwrap();
+        peer.close().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn refuses_descriptors_that_are_not_udp_sockets() {
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let s = create_socket("udp4").unwrap();
+    let e = s.bind(BindOptions::new().fd(tcp)).unwrap_err();
+    assert_eq!((e.code(), e.message()), ("ERR_INVALID_FD_TYPE", "Unsupported fd type: TCP"));
+
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    let e = s.bind(BindOptions::new().fd(file)).unwrap_err();
+    assert_eq!((e.code(), e.message()), ("ERR_INVALID_FD_TYPE", "Unsupported fd type: FILE"));
+
+    // The socket is still usable.
+    within("bind", s.bind((0, "127.0.0.1")).unwrap()).await.unwrap();
+    assert!(s.address().unwrap().port > 0);
+    s.close().unwrap();
+}
+
+/// Sends `total` numbered datagrams from `clients` sockets in windows, waiting for the server
+/// to catch up so that the kernel never has to drop one, and returns the ids each thread saw.
+fn load(exclusive: bool, threads: usize, total: u32, clients: usize) -> (HashMap<String, Vec<u32>>, usize) {
+    let seen: Arc<Mutex<HashMap<String, Vec<u32>>>> = Arc::default();
+    let count = Arc::new(AtomicUsize::new(0));
+    let (seen2, count2) = (seen.clone(), count.clone());
+    let server = serve(
+        ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(threads).exclusive(exclusive),
+        move |_sock, msg, _rinfo| {
+            let id = u32::from_le_bytes(msg[..4].try_into().unwrap());
+            let thread = std::thread::current().name().unwrap_or("?").to_string();
+            seen2.lock().unwrap().entry(thread).or_default().push(id);
+            count2.fetch_add(1, Ordering::SeqCst);
+        },
+    )
+    .unwrap();
+    assert_eq!(server.threads(), threads);
+    let to = server.local_addr();
+    let senders: Vec<std::net::UdpSocket> =
+        (0..clients).map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap()).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for id in 0..total {
+        senders[id as usize % clients].send_to(&id.to_le_bytes(), to).unwrap();
+        if id % 64 == 63 {
+            while count.load(Ordering::SeqCst) + 64 < id as usize && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
+    while count.load(Ordering::SeqCst) < total as usize && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.close();
+    let seen = seen.lock().unwrap().clone();
+    (seen, count.load(Ordering::SeqCst))
+}
+
+fn assert_exactly_once(seen: &HashMap<String, Vec<u32>>, total: u32) {
+    let mut all: Vec<u32> = seen.values().flatten().copied().collect();
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "a datagram was handled twice");
+    assert_eq!(all, (0..total).collect::<Vec<_>>(), "a datagram was lost");
+}
+
+#[test]
+fn shared_descriptor_server_handles_each_datagram_once() {
+    let (seen, n) = load(false, 2, 20_000, 4);
+    assert_eq!(n, 20_000);
+    assert_exactly_once(&seen, 20_000);
+}
+
+#[test]
+fn reuse_port_server_spreads_and_handles_each_datagram_once() {
+    let (seen, n) = load(true, 2, 20_000, 16);
+    assert_eq!(n, 20_000);
+    assert_exactly_once(&seen, 20_000);
+    // Sixteen senders hash over two sockets: both threads work.
+    assert_eq!(seen.len(), 2, "only one thread received: {:?}", seen.keys());
+}
+
+#[test]
+fn server_close_frees_the_port() {
+    let server =
+        serve(ServerOptions::new(SocketType::Udp6).address("::1").threads(2).exclusive(true), |_, _, _| {}).unwrap();
+    let port = server.local_addr().port();
+    server.close();
+    // Every thread's socket is closed: the port can be bound again without reuse options.
+    std::net::UdpSocket::bind(("::1", port)).unwrap();
+}
