@@ -134,6 +134,10 @@ impl Error {
             format!("Port should be {op} 0 and < 65536. Received {received}."),
         )
     }
+    /// `ERR_IP_BLOCKED`: `IP(127.0.0.1) is blocked by net.BlockList`.
+    pub fn ip_blocked(ip: &str) -> Error {
+        Error::plain(ErrorClass::Error, "ERR_IP_BLOCKED", format!("IP({ip}) is blocked by net.BlockList"))
+    }
     /// `ERR_INVALID_FD_TYPE`: `Unsupported fd type: TCP`.
     pub fn invalid_fd_type(kind: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_INVALID_FD_TYPE", format!("Unsupported fd type: {kind}"))
@@ -252,6 +256,12 @@ impl Error {
             port: None,
             hostname: None,
         }))
+    }
+
+    /// `ERR_INVALID_ADDRESS`: a string that is not an IP address where Node wants one
+    /// (`net.BlockList`, `net.SocketAddress`).
+    pub fn invalid_address() -> Error {
+        Error::plain(ErrorClass::Error, "ERR_INVALID_ADDRESS", "Invalid socket address")
     }
 }
 

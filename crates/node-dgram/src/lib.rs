@@ -69,6 +69,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod blocklist;
 mod core;
 mod error;
 mod listeners;
@@ -80,11 +81,19 @@ mod socket;
 mod sys;
 mod types;
 
+pub use blocklist::BlockList;
 pub use error::{describe, Error, ErrorClass, Value};
 pub use listeners::{Event, ListenerId};
 pub use lookup::{LookupFuture, Resolver, SystemResolver};
 pub use op::Op;
 pub use runtime::{run, scope};
+
+/// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered sendmsg):
+/// what node-dgram's receive and send paths use, for code that owns a blocking socket, such as
+/// the benchmarks' raw baseline.
+pub mod batch {
+    pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, RecvArena};
+}
 pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Socket};
 pub use tokio_util::sync::CancellationToken;

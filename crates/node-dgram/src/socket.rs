@@ -56,6 +56,8 @@ struct Shared {
     signal: Option<CancellationToken>,
     /// Cancelled on close, to end the task watching `signal`.
     closed_token: CancellationToken,
+    /// `receiveBlockList`, checked before any listener sees a datagram.
+    receive_block: Option<crate::BlockList>,
 }
 
 /// A UDP socket with Node's `dgram.Socket` behaviour. Create one with [`create_socket`].
@@ -120,6 +122,7 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let resolver = opts.lookup.clone().unwrap_or_else(|| Arc::new(SystemResolver));
     let signal = opts.signal.clone();
     let family = opts.ty.family();
+    let receive_block = opts.receive_block_list.clone();
     let lp = Loop::current();
     let sh = Arc::new(Shared {
         g: Mutex::new(Guarded { core: Core::new(opts), hold: None, lookups: Vec::new() }),
@@ -135,6 +138,7 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
         family,
         signal: signal.clone(),
         closed_token: CancellationToken::new(),
+        receive_block,
     });
     rt.spawn(lp.clone().enter_owned(drive(sh.clone())));
     if let Some(token) = signal {
@@ -371,6 +375,9 @@ impl Shared {
             }
             let (bytes, from) = arena.get(i);
             let Some(from) = from else { continue };
+            if self.receive_block.as_ref().is_some_and(|l| l.check_ip(from.ip())) {
+                continue;
+            }
             let rinfo = RemoteInfo {
                 address: from.ip(),
                 family: Family::of(&from.ip()),

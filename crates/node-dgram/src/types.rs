@@ -117,6 +117,8 @@ pub struct SocketOptions {
     pub(crate) send_buffer_size: Option<u32>,
     pub(crate) lookup: Option<Arc<dyn Resolver>>,
     pub(crate) signal: Option<tokio_util::sync::CancellationToken>,
+    pub(crate) receive_block_list: Option<crate::BlockList>,
+    pub(crate) send_block_list: Option<crate::BlockList>,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -130,6 +132,8 @@ impl fmt::Debug for SocketOptions {
             .field("send_buffer_size", &self.send_buffer_size)
             .field("lookup", &self.lookup.is_some())
             .field("signal", &self.signal.is_some())
+            .field("receive_block_list", &self.receive_block_list)
+            .field("send_block_list", &self.send_block_list)
             .finish()
     }
 }
@@ -146,6 +150,8 @@ impl SocketOptions {
             send_buffer_size: None,
             lookup: None,
             signal: None,
+            receive_block_list: None,
+            send_block_list: None,
         }
     }
     /// The socket type.
@@ -188,6 +194,19 @@ impl SocketOptions {
     /// `signal`: cancelling the token closes the socket, as `close()` would.
     pub fn signal(mut self, token: tokio_util::sync::CancellationToken) -> Self {
         self.signal = Some(token);
+        self
+    }
+
+    /// `receiveBlockList`: datagrams from listed senders are dropped before any listener sees
+    /// them. The list is shared: rules added later apply.
+    pub fn receive_block_list(mut self, list: crate::BlockList) -> Self {
+        self.receive_block_list = Some(list);
+        self
+    }
+    /// `sendBlockList`: `send` and `connect` to a listed address fail with `ERR_IP_BLOCKED`
+    /// (`IP(10.0.0.1) is blocked by net.BlockList`), through the operation or `error`.
+    pub fn send_block_list(mut self, list: crate::BlockList) -> Self {
+        self.send_block_list = Some(list);
         self
     }
 

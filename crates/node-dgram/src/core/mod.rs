@@ -548,7 +548,9 @@ impl<H: IoHandle> Core<H> {
             Target::Ready(a) => {
                 let addr = SocketAddr::new(a.ip(), c.port).with_scope_of(a);
                 let host = if c.host.is_empty() { self.family.loopback().to_string() } else { c.host.clone() };
-                if Family::of(&addr.ip()) != self.family {
+                if self.opts.send_block_list.as_ref().is_some_and(|l| l.check_ip(addr.ip())) {
+                    Err(Error::ip_blocked(&addr.ip().to_string()))
+                } else if Family::of(&addr.ip()) != self.family {
                     Err(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)))
                 } else {
                     match self.sock.as_ref().map(|s| s.socket().connect(&addr.into())) {
@@ -612,6 +614,17 @@ impl<H: IoHandle> Core<H> {
                     }
                 }
                 continue;
+            }
+            if let (Some(a), Some(list)) = (to, &self.opts.send_block_list) {
+                if list.check_ip(a.ip()) {
+                    if let Some(s) = self.sends.pop_front() {
+                        self.queued_bytes -= s.msg.len();
+                        if let Some(op) = s.op {
+                            self.out.push_back(done(op, Err(Error::ip_blocked(&a.ip().to_string())), false));
+                        }
+                    }
+                    continue;
+                }
             }
             let r = match to {
                 Some(a) if Family::of(&a.ip()) != self.family => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),

@@ -121,6 +121,17 @@ impl RecvArena {
 /// Receives up to `want` datagrams (at most the arena's capacity) in one `recvmmsg` call,
 /// without blocking. Returns how many arrived; `WouldBlock` when none were waiting.
 pub fn recv_batch(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<usize> {
+    recv_batch_flags(fd, arena, want, libc::MSG_DONTWAIT)
+}
+
+/// [`recv_batch`] on a blocking socket: waits for the first datagram, then takes what is
+/// already queued (`MSG_WAITFORONE`). For loops that own a thread, like the benchmarks' raw
+/// baseline.
+pub fn recv_batch_blocking(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<usize> {
+    recv_batch_flags(fd, arena, want, libc::MSG_WAITFORONE)
+}
+
+fn recv_batch_flags(fd: RawFd, arena: &mut RecvArena, want: usize, flags: libc::c_int) -> io::Result<usize> {
     let n = want.clamp(1, arena.slots);
     arena.iovs.clear();
     arena.hdrs.clear();
@@ -143,9 +154,7 @@ pub fn recv_batch(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<u
     }
     // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers owned
     // by the arena for the whole call; the kernel writes at most `iov_len` bytes into each.
-    let r = unsafe {
-        libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, libc::MSG_DONTWAIT, std::ptr::null_mut())
-    };
+    let r = unsafe { libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, flags, std::ptr::null_mut()) };
     if r < 0 {
         arena.filled = 0;
         return Err(io::Error::last_os_error());
@@ -406,5 +415,33 @@ pub fn source_group_v6(fd: RawFd, join: bool, interface: u32, group: Ipv6Addr, s
         Err(io::Error::last_os_error())
     } else {
         Ok(())
+    }
+}
+
+/// Sends each of `msgs` as one datagram to `to` with one `sendmmsg(2)` call (blocking unless
+/// the socket is non-blocking). Returns how many were sent.
+pub fn send_batch(fd: RawFd, msgs: &[&[u8]], to: &SocketAddr) -> io::Result<usize> {
+    // SAFETY: sockaddr_storage is plain old data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let namelen = std_to_sockaddr(to, &mut storage);
+    let mut iovs: Vec<libc::iovec> =
+        msgs.iter().map(|m| libc::iovec { iov_base: m.as_ptr() as *mut libc::c_void, iov_len: m.len() }).collect();
+    let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(msgs.len());
+    for iov in iovs.iter_mut() {
+        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
+        let mut h: libc::mmsghdr = unsafe { zeroed() };
+        h.msg_hdr.msg_name = &mut storage as *mut _ as *mut libc::c_void;
+        h.msg_hdr.msg_namelen = namelen;
+        h.msg_hdr.msg_iov = iov as *mut libc::iovec;
+        h.msg_hdr.msg_iovlen = 1;
+        hdrs.push(h);
+    }
+    // SAFETY: every header points at live iovecs over borrowed slices and at `storage`, all
+    // alive for the call; the kernel only reads them (and writes msg_len).
+    let r = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), hdrs.len() as libc::c_uint, libc::MSG_NOSIGNAL) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
     }
 }

@@ -1,0 +1,547 @@
+//! `dgram-bench`: node-dgram against Node's built-in dgram on loopback, same run, same machine.
+//!
+//! `dgram-bench all [--seconds S] [--runs N] [--json FILE]` runs every measurement, each side as
+//! its own process, and prints a table with ratios to Node: receive rate (a raw `sendmmsg`
+//! flood into the receiver), send rate (into a raw receiver that drains), round-trip latency on
+//! one core and across cores, and the multi-core server with 1 and 2 threads. Rates are
+//! datagrams per CPU-second of the measured process (getrusage) beside wall-clock datagrams per
+//! second; each figure is the median of the runs. Payload: 64 bytes.
+//!
+//! The other subcommands are the roles `all` starts; each prints one JSON line.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use node_dgram::batch::{recv_batch_blocking, send_batch, RecvArena};
+use node_dgram::{create_socket, serve, ServerOptions, SocketOptions, SocketType};
+
+const SIZE: usize = 64;
+
+fn cpu_seconds() -> f64 {
+    match nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
+        Ok(u) => {
+            let t = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6;
+            t(u.user_time()) + t(u.system_time())
+        }
+        Err(_) => 0.0,
+    }
+}
+
+fn max_rss_bytes() -> u64 {
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .map(|u| u.max_rss() as u64 * 1024)
+        .unwrap_or(0)
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> T {
+    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn ready(port: u16) {
+    println!("ready {port}");
+    let _ = std::io::stdout().flush();
+}
+
+/// node-dgram receiver: `on_message` counting, for `seconds` after the first datagram.
+fn recv_ndg(seconds: f64) {
+    node_dgram::run(move || {
+        let s = create_socket(SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20)).expect("socket");
+        let count = Arc::new(AtomicU64::new(0));
+        let c = count.clone();
+        let s2 = s.clone();
+        s.on_message(move |_msg, _rinfo| {
+            if c.fetch_add(1, Ordering::Relaxed) == 0 {
+                let (c, s) = (c.clone(), s2.clone());
+                let (t0, c0) = (Instant::now(), cpu_seconds());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+                    let n = c.load(Ordering::Relaxed) - 1;
+                    println!(
+                        "{{\"count\":{n},\"wall\":{},\"cpu\":{},\"rss\":{}}}",
+                        t0.elapsed().as_secs_f64(),
+                        cpu_seconds() - c0,
+                        max_rss_bytes()
+                    );
+                    let _ = s.close();
+                });
+            }
+        });
+        let s3 = s.clone();
+        s.on_listening(move || ready(s3.address().map(|a| a.port).unwrap_or(0)));
+        let _ = s.bind((0, "127.0.0.1"));
+    })
+    .expect("runtime");
+}
+
+/// The machine's practical limit: a blocking `recvmmsg` loop.
+fn recv_raw(seconds: f64) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let sock = socket2::SockRef::from(&s);
+    let _ = sock.set_recv_buffer_size(4 << 20);
+    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    ready(s.local_addr().expect("addr").port());
+    let mut arena = RecvArena::new(64, 2048);
+    let mut count = 0u64;
+    let mut start: Option<(Instant, f64)> = None;
+    while let Ok(n) = recv_batch_blocking(s.as_raw_fd(), &mut arena, 64) {
+        if start.is_none() {
+            start = Some((Instant::now(), cpu_seconds()));
+            count = n as u64 - 1;
+        } else {
+            count += n as u64;
+        }
+        if let Some((t0, _)) = start {
+            if t0.elapsed().as_secs_f64() >= seconds {
+                break;
+            }
+        }
+    }
+    let (t0, c0) = start.unwrap_or((Instant::now(), cpu_seconds()));
+    println!(
+        "{{\"count\":{count},\"wall\":{},\"cpu\":{},\"rss\":{}}}",
+        t0.elapsed().as_secs_f64(),
+        cpu_seconds() - c0,
+        max_rss_bytes()
+    );
+}
+
+/// A blocking `sendmmsg` loop: the flood for receive tests and the raw baseline for sends.
+fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let to: SocketAddr = ([127, 0, 0, 1], port).into();
+    let payload = vec![7u8; size];
+    let msgs: Vec<&[u8]> = vec![&payload; 64];
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let mut sent = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        if let Ok(n) = send_batch(s.as_raw_fd(), &msgs, &to) {
+            sent += n as u64;
+        }
+    }
+    if report {
+        println!("{{\"count\":{sent},\"wall\":{},\"cpu\":{}}}", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+    }
+}
+
+/// node-dgram sender: windows of 64 sends in flight, each awaited.
+fn send_ndg(port: u16, size: usize, seconds: f64) {
+    node_dgram::run(move || {
+        tokio::spawn(async move {
+            let s = create_socket("udp4").expect("socket");
+            let payload = bytes_of(size);
+            let (t0, c0) = (Instant::now(), cpu_seconds());
+            let mut sent = 0u64;
+            while t0.elapsed().as_secs_f64() < seconds {
+                let ops: Vec<_> = (0..64).filter_map(|_| s.send_to(payload.clone(), port, "127.0.0.1").ok()).collect();
+                for op in ops {
+                    if op.await.is_ok() {
+                        sent += 1;
+                    }
+                }
+            }
+            println!("{{\"count\":{sent},\"wall\":{},\"cpu\":{}}}", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+            let _ = s.close();
+        });
+    })
+    .expect("runtime");
+}
+
+fn bytes_of(size: usize) -> node_dgram::Message {
+    node_dgram::Message::from(vec![7u8; size])
+}
+
+/// node-dgram echo server, until it receives "quit".
+fn echo_ndg() {
+    node_dgram::run(|| {
+        let s = create_socket("udp4").expect("socket");
+        let s2 = s.clone();
+        s.on_message(move |m, r| {
+            if m == b"quit" {
+                let _ = s2.close();
+                return;
+            }
+            let _ = s2.send_to(m, r.port, "127.0.0.1");
+        });
+        let s3 = s.clone();
+        s.on_listening(move || ready(s3.address().map(|a| a.port).unwrap_or(0)));
+        let _ = s.bind((0, "127.0.0.1"));
+    })
+    .expect("runtime");
+}
+
+/// node-dgram ping client: `count` sequential round trips.
+fn ping_ndg(port: u16, size: usize, count: usize) {
+    node_dgram::run(move || {
+        tokio::spawn(async move {
+            let s = create_socket("udp4").expect("socket");
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+            s.on_message(move |_, _| {
+                let _ = tx.send(());
+            });
+            let payload = bytes_of(size);
+            let mut rtts = Vec::with_capacity(count);
+            for _ in 0..count {
+                let t = Instant::now();
+                let _ = s.send_to(payload.clone(), port, "127.0.0.1");
+                if tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.is_err() {
+                    continue;
+                }
+                rtts.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            rtts.sort_by(|a, b| a.total_cmp(b));
+            let p = |q: f64| rtts.get(((rtts.len() as f64) * q) as usize).copied().unwrap_or(f64::NAN);
+            println!("{{\"p50\":{},\"p99\":{}}}", p(0.5), p(0.99));
+            let _ = s.send_to("quit", port, "127.0.0.1");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = s.close();
+        });
+    })
+    .expect("runtime");
+}
+
+/// The multi-core server with `threads` threads (reusePort), counting for `seconds` after the
+/// first datagram.
+fn multicore(threads: usize, seconds: f64) {
+    let count = Arc::new(AtomicU64::new(0));
+    let c = count.clone();
+    let server = serve(
+        ServerOptions::new(SocketType::Udp4)
+            .address("127.0.0.1")
+            .threads(threads)
+            .exclusive(true)
+            .recv_buffer_size(4 << 20),
+        move |_, _, _| {
+            c.fetch_add(1, Ordering::Relaxed);
+        },
+    )
+    .expect("serve");
+    ready(server.local_addr().port());
+    while count.load(Ordering::Relaxed) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let (t0, c0, n0) = (Instant::now(), cpu_seconds(), count.load(Ordering::Relaxed));
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    let n = count.load(Ordering::Relaxed) - n0;
+    let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+    println!("{{\"count\":{n},\"wall\":{wall},\"cpu\":{cpu}}}");
+    server.close();
+}
+
+// ---------------------------------------------------------------- the orchestrator
+
+struct Proc {
+    child: Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Proc {
+    fn start(cmd: &mut Command) -> Option<Proc> {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null()).spawn().ok()?;
+        let out = BufReader::new(child.stdout.take()?);
+        Some(Proc { child, out })
+    }
+    fn line(&mut self) -> Option<String> {
+        let mut s = String::new();
+        match self.out.read_line(&mut s) {
+            Ok(n) if n > 0 => Some(s.trim().to_string()),
+            _ => None,
+        }
+    }
+    fn ready_port(&mut self) -> Option<u16> {
+        self.line()?.strip_prefix("ready ")?.parse().ok()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn me() -> Command {
+    Command::new(std::env::current_exe().expect("own path"))
+}
+
+fn node_cmd(node: &str) -> Command {
+    let mut c = Command::new(node);
+    c.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/node/worker.js"));
+    c
+}
+
+fn field(json: &str, key: &str) -> Option<f64> {
+    let at = json.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &json[at..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end].trim().parse().ok()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[derive(Clone, Copy, Default)]
+struct Rate {
+    per_cpu: f64,
+    per_wall: f64,
+}
+
+fn rate_of(json: &str) -> Option<(f64, f64)> {
+    let (n, w, c) = (field(json, "count")?, field(json, "wall")?, field(json, "cpu")?);
+    Some((if c > 0.0 { n / c } else { f64::NAN }, n / w))
+}
+
+/// Receive: `receiver` prints its port, a raw flood runs into it.
+fn measure_recv(receiver: &mut dyn FnMut() -> Command, seconds: f64, runs: usize) -> Rate {
+    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let Some(mut r) = Proc::start(&mut receiver()) else { continue };
+        let Some(port) = r.ready_port() else { continue };
+        let _flood =
+            Proc::start(me().args(["flood", &port.to_string(), &SIZE.to_string(), &(seconds + 2.0).to_string()]));
+        if let Some((c, w)) = r.line().as_deref().and_then(rate_of) {
+            cpu.push(c);
+            wall.push(w);
+        }
+    }
+    Rate { per_cpu: median(cpu), per_wall: median(wall) }
+}
+
+/// Send: a raw receiver drains, `sender(port)` sends.
+fn measure_send(sender: &mut dyn FnMut(u16) -> Command, seconds: f64, runs: usize) -> Rate {
+    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let Some(mut sink) = Proc::start(me().args(["recv-raw", &(seconds + 5.0).to_string()])) else { continue };
+        let Some(port) = sink.ready_port() else { continue };
+        let Some(mut s) = Proc::start(&mut sender(port)) else { continue };
+        if let Some((c, w)) = s.line().as_deref().and_then(rate_of) {
+            cpu.push(c);
+            wall.push(w);
+        }
+    }
+    Rate { per_cpu: median(cpu), per_wall: median(wall) }
+}
+
+/// Ping-pong: `server` echoes, `client(port)` measures; `cores` pins both (same core) or
+/// each to its own.
+fn measure_ping(
+    server: &mut dyn FnMut() -> Command,
+    client: &mut dyn FnMut(u16) -> Command,
+    same_core: bool,
+    runs: usize,
+) -> (f64, f64) {
+    let (mut p50, mut p99) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let mut sc = server();
+        let Some(mut srv) = Proc::start(&mut taskset(&mut sc, 0)) else { continue };
+        let Some(port) = srv.ready_port() else { continue };
+        let mut cc = client(port);
+        let Some(mut cl) = Proc::start(&mut taskset(&mut cc, if same_core { 0 } else { 1 })) else { continue };
+        if let Some(line) = cl.line() {
+            if let (Some(a), Some(b)) = (field(&line, "p50"), field(&line, "p99")) {
+                p50.push(a);
+                p99.push(b);
+            }
+        }
+    }
+    (median(p50), median(p99))
+}
+
+fn taskset(cmd: &mut Command, core: usize) -> Command {
+    let mut t = Command::new("taskset");
+    t.arg("-c").arg(core.to_string()).arg(cmd.get_program()).args(cmd.get_args());
+    t
+}
+
+fn all(args: &[String]) {
+    let mut seconds = 3.0;
+    let mut runs = 3;
+    let mut json_path: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--seconds" => seconds = arg(args, i + 1, seconds),
+            "--runs" => runs = arg(args, i + 1, runs),
+            "--json" => json_path = args.get(i + 1).cloned(),
+            _ => {}
+        }
+        i += 2;
+    }
+    let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
+    let node_ok = Command::new(&node).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let node_version = Command::new(&node)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let s = seconds.to_string();
+    let size = SIZE.to_string();
+    let ping_count = "2000";
+
+    let mut rows: Vec<(String, Rate, Option<Rate>)> = Vec::new();
+    eprintln!("receive ({SIZE} B, {runs} runs of {seconds} s) ...");
+    let node_recv =
+        node_ok.then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), seconds, runs));
+    let ndg_recv = measure_recv(&mut || me().args(["recv-ndg", &s]).to_owned_cmd(), seconds, runs);
+    let raw_recv = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), seconds, runs);
+    rows.push(("receive: node-dgram on_message".into(), ndg_recv, node_recv));
+    rows.push(("receive: raw recvmmsg loop".into(), raw_recv, node_recv));
+    if let Some(n) = node_recv {
+        rows.push(("receive: Node dgram".into(), n, node_recv));
+    }
+
+    eprintln!("send ...");
+    let node_send = node_ok.then(|| {
+        measure_send(&mut |p| node_cmd(&node).args(["send", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs)
+    });
+    let ndg_send =
+        measure_send(&mut |p| me().args(["send-ndg", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs);
+    let raw_send =
+        measure_send(&mut |p| me().args(["send-raw", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs);
+    rows.push(("send: node-dgram send_to".into(), ndg_send, node_send));
+    rows.push(("send: raw sendmmsg loop".into(), raw_send, node_send));
+    if let Some(n) = node_send {
+        rows.push(("send: Node dgram".into(), n, node_send));
+    }
+
+    eprintln!("multi-core server ...");
+    let mc1 = measure_recv(&mut || me().args(["multicore", "1", &s]).to_owned_cmd(), seconds, runs);
+    let mc2 = measure_recv(&mut || me().args(["multicore", "2", &s]).to_owned_cmd(), seconds, runs);
+
+    eprintln!("ping-pong ...");
+    let mut lat = Vec::new();
+    for same in [true, false] {
+        let ndg = measure_ping(
+            &mut || me().arg("echo-ndg").to_owned_cmd(),
+            &mut |p| me().args(["ping-ndg", &p.to_string(), &size, ping_count]).to_owned_cmd(),
+            same,
+            runs,
+        );
+        let nd = node_ok.then(|| {
+            measure_ping(
+                &mut || node_cmd(&node).arg("echo").to_owned_cmd(),
+                &mut |p| node_cmd(&node).args(["ping", &p.to_string(), &size, ping_count]).to_owned_cmd(),
+                same,
+                runs,
+            )
+        });
+        lat.push((same, ndg, nd));
+    }
+
+    let ratio =
+        |a: f64, b: Option<Rate>, f: fn(&Rate) -> f64| b.map(|b| format!("{:.2}x", a / f(&b))).unwrap_or("-".into());
+    println!("node-dgram vs Node's dgram ({node_version}), {SIZE}-byte datagrams over loopback, median of {runs} runs of {seconds} s");
+    println!();
+    println!("| measurement | datagrams / CPU-s | datagrams / s (wall) | vs Node (CPU) | vs Node (wall) |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, r, n) in &rows {
+        println!(
+            "| {name} | {:.0} | {:.0} | {} | {} |",
+            r.per_cpu,
+            r.per_wall,
+            ratio(r.per_cpu, *n, |x| x.per_cpu),
+            ratio(r.per_wall, *n, |x| x.per_wall)
+        );
+    }
+    println!(
+        "| multi-core server, 1 thread | {:.0} | {:.0} | | |\n| multi-core server, 2 threads | {:.0} | {:.0} | | {:.2}x of 1 thread (wall) |",
+        mc1.per_cpu, mc1.per_wall, mc2.per_cpu, mc2.per_wall, mc2.per_wall / mc1.per_wall
+    );
+    println!();
+    println!("| round trip ({SIZE} B) | node-dgram p50 / p99 (µs) | Node p50 / p99 (µs) | p50 vs Node |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (same, (a50, a99), nd) in &lat {
+        let (n50, n99) = nd.unwrap_or((f64::NAN, f64::NAN));
+        println!(
+            "| {} | {a50:.1} / {a99:.1} | {n50:.1} / {n99:.1} | {:.2}x |",
+            if *same { "same core" } else { "cross core" },
+            a50 / n50
+        );
+    }
+    if let Some(p) = json_path {
+        let mut j = String::from("{");
+        j += &format!("\"node\":\"{node_version}\",\"size\":{SIZE},\"seconds\":{seconds},\"runs\":{runs},\"rates\":[");
+        let items: Vec<String> = rows
+            .iter()
+            .map(|(n, r, _)| {
+                format!("{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}}}", num(r.per_cpu), num(r.per_wall))
+            })
+            .collect();
+        j += &items.join(",");
+        j += &format!(
+            "],\"multicore\":{{\"1\":{{\"per_cpu\":{},\"per_wall\":{}}},\"2\":{{\"per_cpu\":{},\"per_wall\":{}}}}},\"latency\":[",
+            num(mc1.per_cpu),
+            num(mc1.per_wall),
+            num(mc2.per_cpu),
+            num(mc2.per_wall)
+        );
+        let l: Vec<String> = lat
+            .iter()
+            .map(|(same, (a, b), nd)| {
+                let (c, d) = nd.unwrap_or((f64::NAN, f64::NAN));
+                format!(
+                    "{{\"same_core\":{same},\"ndg_p50\":{},\"ndg_p99\":{},\"node_p50\":{},\"node_p99\":{}}}",
+                    num(*a),
+                    num(*b),
+                    num(c),
+                    num(d)
+                )
+            })
+            .collect();
+        j += &l.join(",");
+        j += "]}\n";
+        if let Err(e) = std::fs::write(&p, j) {
+            eprintln!("cannot write {p}: {e}");
+        }
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.1}")
+    } else {
+        "null".into()
+    }
+}
+
+trait ToOwnedCmd {
+    fn to_owned_cmd(&mut self) -> Command;
+}
+impl ToOwnedCmd for Command {
+    fn to_owned_cmd(&mut self) -> Command {
+        let mut c = Command::new(self.get_program());
+        c.args(self.get_args());
+        c
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or(&[]).to_vec();
+    match args.first().map(String::as_str) {
+        Some("recv-ndg") => recv_ndg(arg(&rest, 0, 3.0)),
+        Some("recv-raw") => recv_raw(arg(&rest, 0, 3.0)),
+        Some("send-ndg") => send_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
+        Some("send-raw") => send_raw(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0), true),
+        Some("flood") => send_raw(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0), false),
+        Some("echo-ndg") => echo_ndg(),
+        Some("ping-ndg") => ping_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 1000)),
+        Some("multicore") => multicore(arg(&rest, 0, 1), arg(&rest, 1, 3.0)),
+        Some("all") | None => all(&rest),
+        Some(other) => {
+            eprintln!("unknown subcommand {other}; see the crate docs");
+            std::process::exit(2);
+        }
+    }
+}
