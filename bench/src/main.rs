@@ -112,16 +112,19 @@ fn recv_raw(seconds: f64) {
 
 /// A blocking `sendmmsg` loop: the flood for receive tests and the raw baseline for sends.
 fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    // Eight source sockets in turn, so that SO_REUSEPORT servers spread the flood.
+    let socks: Vec<UdpSocket> = (0..8).map(|_| UdpSocket::bind("127.0.0.1:0").expect("bind")).collect();
     let to: SocketAddr = ([127, 0, 0, 1], port).into();
     let payload = vec![7u8; size];
     let msgs: Vec<&[u8]> = vec![&payload; 64];
     let (t0, c0) = (Instant::now(), cpu_seconds());
     let mut sent = 0u64;
+    let mut i = 0;
     while t0.elapsed().as_secs_f64() < seconds {
-        if let Ok(n) = send_batch(s.as_raw_fd(), &msgs, &to) {
+        if let Ok(n) = send_batch(socks[i % socks.len()].as_raw_fd(), &msgs, &to) {
             sent += n as u64;
         }
+        i += 1;
     }
     if report {
         println!("{{\"count\":{sent},\"wall\":{},\"cpu\":{}}}", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
@@ -130,8 +133,8 @@ fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
 
 /// node-dgram sender: windows of 64 sends in flight, each awaited.
 fn send_ndg(port: u16, size: usize, seconds: f64) {
-    node_dgram::run(move || {
-        tokio::spawn(async move {
+    block_on(async move {
+        {
             let s = create_socket("udp4").expect("socket");
             let payload = bytes_of(size);
             let (t0, c0) = (Instant::now(), cpu_seconds());
@@ -146,9 +149,14 @@ fn send_ndg(port: u16, size: usize, seconds: f64) {
             }
             println!("{{\"count\":{sent},\"wall\":{},\"cpu\":{}}}", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
             let _ = s.close();
-        });
-    })
-    .expect("runtime");
+        }
+    });
+}
+
+/// Runs async code on a single-threaded runtime until it and every socket it made are done.
+fn block_on(fut: impl std::future::Future<Output = ()>) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(node_dgram::scope(fut));
 }
 
 fn bytes_of(size: usize) -> node_dgram::Message {
@@ -176,8 +184,8 @@ fn echo_ndg() {
 
 /// node-dgram ping client: `count` sequential round trips.
 fn ping_ndg(port: u16, size: usize, count: usize) {
-    node_dgram::run(move || {
-        tokio::spawn(async move {
+    block_on(async move {
+        {
             let s = create_socket("udp4").expect("socket");
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
             s.on_message(move |_, _| {
@@ -199,9 +207,8 @@ fn ping_ndg(port: u16, size: usize, count: usize) {
             let _ = s.send_to("quit", port, "127.0.0.1");
             tokio::time::sleep(Duration::from_millis(20)).await;
             let _ = s.close();
-        });
-    })
-    .expect("runtime");
+        }
+    });
 }
 
 /// The multi-core server with `threads` threads (reusePort), counting for `seconds` after the
