@@ -85,7 +85,7 @@ fn recv_raw(seconds: f64) {
     let _ = sock.set_recv_buffer_size(4 << 20);
     s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     ready(s.local_addr().expect("addr").port());
-    let mut arena = RecvArena::new(64, 2048);
+    let mut arena = RecvArena::new(64, 65536);
     let mut count = 0u64;
     let mut start: Option<(Instant, f64)> = None;
     while let Ok(n) = recv_batch_blocking(s.as_raw_fd(), &mut arena, 64) {

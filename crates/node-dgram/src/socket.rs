@@ -25,7 +25,7 @@ use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, M
 
 /// Largest batch one `recvmmsg` call takes.
 const MAX_BATCH: usize = 64;
-/// Batches read per readiness event before yielding to other tasks.
+/// Full batches read in a row before yielding to other tasks.
 const BATCHES_PER_WAKE: usize = 16;
 /// One arena slot: any UDP payload fits.
 const SLOT: usize = sys::MAX_DATAGRAM + 1;
@@ -186,6 +186,7 @@ enum Wake {
 async fn drive(sh: Arc<Shared>) {
     let mut arena: Option<RecvArena> = None;
     let mut want = 1usize;
+    let mut full_batches = 0;
     loop {
         let outs = sh.step();
         sh.deliver(outs);
@@ -243,9 +244,16 @@ async fn drive(sh: Arc<Shared>) {
                     Some(Poll::Ready(Ok(mut rg))) => {
                         let a = arena.get_or_insert_with(|| RecvArena::new(want, SLOT));
                         let r = sys::recv_batch(fd, a, want);
-                        if matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
-                            rg.clear_ready();
-                            continue;
+                        match &r {
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                                rg.clear_ready();
+                                continue;
+                            }
+                            // A short batch means the queue is drained: forget the readiness
+                            // now rather than spend a syscall to hear EAGAIN (tokio keeps any
+                            // edge that arrived meanwhile).
+                            Ok(n) if *n < want => rg.clear_ready(),
+                            _ => {}
                         }
                         r
                     }
@@ -258,30 +266,21 @@ async fn drive(sh: Arc<Shared>) {
             }
         })
         .await;
-        if let Wake::Batch(mut n) = wake {
-            let mut batches = 0;
-            loop {
-                if let Some(a) = arena.as_ref() {
-                    sh.deliver_batch(a, n);
-                }
-                // Adapt the batch size: grow while batches come back full.
-                if n == want && want < MAX_BATCH {
-                    want = (want * 2).min(MAX_BATCH);
-                    arena = Some(RecvArena::new(want, SLOT));
-                }
-                batches += 1;
-                if n == 0 || batches >= BATCHES_PER_WAKE || sh.closed.load(Ordering::Acquire) {
-                    break;
-                }
-                let mut g = sh.g.lock();
-                let (Some(fd), Some(a)) = (g.core.fd(), arena.as_mut()) else { break };
-                let r = sys::recv_batch(fd, a, want);
-                match g.core.received(r) {
-                    Recv::Batch(m) if m > 0 => n = m,
-                    _ => break,
-                }
+        if let Wake::Batch(n) = wake {
+            if let Some(a) = arena.as_ref() {
+                sh.deliver_batch(a, n);
             }
-            tokio::task::yield_now().await;
+            // Adapt the batch size: grow while batches come back full.
+            if n == want && want < MAX_BATCH {
+                want = (want * 2).min(MAX_BATCH);
+                arena = Some(RecvArena::new(want, SLOT));
+            }
+            // Under a sustained flood, let other tasks run now and then.
+            full_batches = if n == want { full_batches + 1 } else { 0 };
+            if full_batches >= BATCHES_PER_WAKE {
+                full_batches = 0;
+                tokio::task::yield_now().await;
+            }
         }
     }
 }
