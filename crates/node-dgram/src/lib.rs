@@ -39,6 +39,7 @@
 //! | event `'message'` `(msg, rinfo)` | [`Socket::on_message`]`(\|msg: &[u8], rinfo: &RemoteInfo\| ..)` |
 //! | event `'connect'`, `'error'`, `'close'` | [`Socket::on_connect`], [`Socket::on_error`], [`Socket::on_close`] (+ `once_*`) |
 //! | `emitter.off(...)`, `removeAllListeners`, `listenerCount` | [`Socket::off`], [`Socket::remove_all_listeners`], [`Socket::listener_count`] |
+//! | `for await` over messages (`events.on(socket, 'message')`) | [`Socket::messages`]`(capacity)` then `.recv().await` |
 //! | `rinfo {address, family, port, size}` | [`RemoteInfo`] `{ address, family: Family::IPv4/IPv6, port, size }` |
 //! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind(())` |
 //! | `socket.bind(options[, cb])` | `bind(BindOptions::new().port(..).address(..).exclusive(..))` ([`BindOptions`]) |
@@ -95,7 +96,7 @@ pub mod batch {
     pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, RecvArena};
 }
 pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
-pub use socket::{create_socket, create_socket_with_listener, Socket};
+pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{
     AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketOptions,

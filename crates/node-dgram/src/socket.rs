@@ -774,4 +774,55 @@ impl Socket {
         self.check_signal();
         self.sh.g.lock().core.set_multicast_interface(interface)
     }
+
+    /// The async form of the `message` event: a receiver of owned datagrams (each copied once,
+    /// its own bytes only). It holds at most `capacity` datagrams not yet taken; beyond that,
+    /// new ones are dropped, as the kernel drops them when a socket's buffer is full. It ends
+    /// (`None`) once the socket is closed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::create_socket;
+    /// let server = create_socket("udp4").unwrap();
+    /// let mut messages = server.messages(1024);
+    /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// let client = create_socket("udp4").unwrap();
+    /// client.send_to("hello", server.address().unwrap().port, "127.0.0.1").unwrap().await.unwrap();
+    /// let (msg, rinfo) = messages.recv().await.unwrap();
+    /// assert_eq!(&msg[..], b"hello");
+    /// assert_eq!(rinfo.size, 5);
+    /// server.close().unwrap();
+    /// assert!(messages.recv().await.is_none());
+    /// client.close().unwrap();
+    /// # }
+    /// ```
+    pub fn messages(&self, capacity: usize) -> Messages {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+        let id = self.on_message(move |msg, rinfo| {
+            let _ = tx.try_send((bytes::Bytes::copy_from_slice(msg), rinfo.clone()));
+        });
+        if self.sh.closed.load(Ordering::Acquire) {
+            // Closed already: nothing will ever arrive.
+            self.off(id);
+        }
+        Messages { rx }
+    }
+}
+
+/// Datagrams received by a socket, as owned values; see [`Socket::messages`].
+#[derive(Debug)]
+pub struct Messages {
+    rx: tokio::sync::mpsc::Receiver<(bytes::Bytes, RemoteInfo)>,
+}
+
+impl Messages {
+    /// The next datagram and its sender, or `None` once the socket is closed and everything
+    /// received before has been taken.
+    pub async fn recv(&mut self) -> Option<(bytes::Bytes, RemoteInfo)> {
+        self.rx.recv().await
+    }
+    /// The next datagram if one is waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<(bytes::Bytes, RemoteInfo)> {
+        self.rx.try_recv().ok()
+    }
 }
