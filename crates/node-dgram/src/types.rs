@@ -626,7 +626,8 @@ pub(crate) fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
     let (addr, zone) = s.split_once('%')?;
     let ip = addr.parse::<std::net::Ipv6Addr>().ok()?;
     if zone.is_empty() {
-        return None;
+        // As libuv parses it: an empty zone is scope 0.
+        return Some((IpAddr::V6(ip), 0));
     }
     let scope = zone.parse::<u32>().ok().or_else(|| crate::sys::if_nametoindex(zone)).unwrap_or(0);
     Some((IpAddr::V6(ip), scope))

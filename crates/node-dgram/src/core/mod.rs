@@ -714,11 +714,11 @@ impl<H: IoHandle> Core<H> {
         iface: Option<&str>,
     ) -> Result<(), Error> {
         let syscall = which.syscall();
-        if matches!(which, Membership::Add | Membership::Drop) && group.is_empty() {
-            return Err(Error::missing_args("multicastAddress"));
-        }
         if self.closed {
             return Err(Error::not_running());
+        }
+        if matches!(which, Membership::Add | Membership::Drop) && group.is_empty() {
+            return Err(Error::missing_args("multicastAddress"));
         }
         let einval = || Error::system(libc::EINVAL, syscall, None, None);
         let group = parse_ip(group).ok_or_else(einval)?.0;
