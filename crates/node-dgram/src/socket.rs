@@ -536,6 +536,10 @@ impl Socket {
     /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
     pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
         self.check_signal();
+        if self.sh.g.lock().core.is_connected() {
+            // Node refuses the address before looking at the port.
+            return Err(Error::is_connected());
+        }
         let port = port.into_port(false)?;
         let (op, c) = self.op();
         self.sh.g.lock().core.send_to(msg.into(), port, address, c)?;
@@ -632,9 +636,17 @@ impl Socket {
     /// `socket.setTTL(ttl)`: 1 to 255; returns the value set. `setTTL EINVAL` outside.
     pub fn set_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
-        self.sh.g.lock().core.with_socket("setTTL", |s| {
-            let t = u32::try_from(ttl).ok().filter(|t| (1..=255).contains(t));
-            let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let g = self.sh.g.lock();
+        let t = u32::try_from(ttl).ok().filter(|t| (1..=255).contains(t));
+        // libuv checks the range before the descriptor.
+        let Some(t) = t.filter(|_| !g.core.is_closed()) else {
+            return Err(if g.core.is_closed() {
+                Error::not_running()
+            } else {
+                Error::system(libc::EINVAL, "setTTL", None, None)
+            });
+        };
+        g.core.with_socket("setTTL", |s| {
             if s.domain()? == socket2::Domain::IPV6 {
                 s.set_unicast_hops_v6(t)?;
             } else {
@@ -647,9 +659,16 @@ impl Socket {
     /// `socket.setMulticastTTL(ttl)`: 0 to 255; returns the value set.
     pub fn set_multicast_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
-        self.sh.g.lock().core.with_socket("setMulticastTTL", |s| {
-            let t = u32::try_from(ttl).ok().filter(|t| *t <= 255);
-            let t = t.ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let g = self.sh.g.lock();
+        let t = u32::try_from(ttl).ok().filter(|t| *t <= 255);
+        let Some(t) = t.filter(|_| !g.core.is_closed()) else {
+            return Err(if g.core.is_closed() {
+                Error::not_running()
+            } else {
+                Error::system(libc::EINVAL, "setMulticastTTL", None, None)
+            });
+        };
+        g.core.with_socket("setMulticastTTL", |s| {
             if s.domain()? == socket2::Domain::IPV6 {
                 s.set_multicast_hops_v6(t)?;
             } else {
@@ -684,6 +703,8 @@ impl Socket {
         if set.is_some_and(|n| n > i32::MAX as usize) {
             return Err(Error::buffer_size(libc::EINVAL, which));
         }
+        // libuv reads a size of 0 as "get": setting 0 changes nothing.
+        let set = set.filter(|n| *n > 0);
         g.core
             .with_socket(which, |s| {
                 let recv = which == "recv";

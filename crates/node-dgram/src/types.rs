@@ -211,17 +211,7 @@ impl SocketOptions {
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        for (name, v) in [("recvBufferSize", self.recv_buffer_size), ("sendBufferSize", self.send_buffer_size)] {
-            if let Some(v) = v {
-                if v > i32::MAX as u32 {
-                    return Err(Error::out_of_range(
-                        &format!("options.{name}"),
-                        ">= 0 && <= 2147483647",
-                        &v.to_string(),
-                    ));
-                }
-            }
-        }
+        // Node accepts any 32-bit size here; one the system refuses fails at bind.
         Ok(())
     }
 }

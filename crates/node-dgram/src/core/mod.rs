@@ -180,6 +180,10 @@ impl<H: IoHandle> Core<H> {
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
     }
+    /// Whether the socket is connected (Node checks this before validating a send's port).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connect_state == ConnectState::Connected
+    }
     pub(crate) fn bind_state(&self) -> BindState {
         self.bind_state
     }
@@ -255,11 +259,12 @@ impl<H: IoHandle> Core<H> {
 
     /// `connect(port, address)`.
     pub(crate) fn connect(&mut self, port: u16, host: &str, op: Completer<()>) -> Result<(), Error> {
-        if self.closed {
-            return Err(Error::not_running());
-        }
+        // Node checks the connection before whether the socket runs.
         if self.connect_state != ConnectState::Disconnected {
             return Err(Error::is_connected());
+        }
+        if self.closed {
+            return Err(Error::not_running());
         }
         self.connect_state = ConnectState::Connecting;
         self.implicit_bind();
@@ -505,14 +510,16 @@ impl<H: IoHandle> Core<H> {
 
     fn apply_buffer_sizes(&mut self) {
         let Some(s) = self.sock.as_ref().map(|h| h.socket()) else { return };
+        let fits =
+            |n: u32| if n > i32::MAX as u32 { Err(std::io::Error::from_raw_os_error(libc::EINVAL)) } else { Ok(()) };
         if let Some(n) = self.opts.recv_buffer_size {
-            if let Err(e) = s.set_recv_buffer_size(n as usize) {
+            if let Err(e) = fits(n).and_then(|_| s.set_recv_buffer_size(n as usize)) {
                 let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "recv");
                 self.out.push_back(Output::Error(e));
             }
         }
         if let Some(n) = self.opts.send_buffer_size {
-            if let Err(e) = s.set_send_buffer_size(n as usize) {
+            if let Err(e) = fits(n).and_then(|_| s.set_send_buffer_size(n as usize)) {
                 let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "send");
                 self.out.push_back(Output::Error(e));
             }
@@ -627,6 +634,10 @@ impl<H: IoHandle> Core<H> {
                 }
             }
             let r = match to {
+                // An addressed send on a socket connected meanwhile: libuv refuses it.
+                Some(_) if self.connect_state == ConnectState::Connected => {
+                    Err(std::io::Error::from_raw_os_error(libc::EISCONN))
+                }
                 Some(a) if Family::of(&a.ip()) != self.family => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
                 _ => front.msg.with_parts(|parts| sys::send_gather(fd, parts, to.as_ref())),
             };
