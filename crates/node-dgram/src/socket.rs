@@ -314,7 +314,7 @@ impl Shared {
                 Output::Close => self.emit_unit(Event::Close),
                 Output::Error(e) => self.emit_error(&e),
                 Output::Done(f) => {
-                    if let Some(e) = f() {
+                    if let Some(Some(e)) = guarded("an operation callback", f) {
                         self.emit_error(&e);
                     }
                 }
@@ -343,7 +343,7 @@ impl Shared {
         for e in list.iter() {
             if let Handler::Unit(f) = e.handler() {
                 if let Some(mut f) = f.try_lock() {
-                    f();
+                    guarded("a listener", || f());
                 }
             }
         }
@@ -360,7 +360,7 @@ impl Shared {
         for e in list.iter() {
             if let Handler::Error(f) = e.handler() {
                 if let Some(mut f) = f.try_lock() {
-                    f(err);
+                    guarded("an 'error' listener", || f(err));
                 }
             }
         }
@@ -391,10 +391,28 @@ impl Shared {
             for e in list.iter() {
                 if let Handler::Message(f) = e.handler() {
                     if let Some(mut f) = f.try_lock() {
-                        f(bytes, &rinfo);
+                        guarded("a 'message' listener", || f(bytes, &rinfo));
                     }
                 }
             }
+        }
+    }
+}
+
+/// Runs user code so that a panic in it cannot take the socket's event loop down with it: the
+/// panic is reported on stderr (Node would report the exception and exit) and the socket goes
+/// on in a consistent state, since no lock of the socket is held while user code runs.
+fn guarded<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(non-string panic)".into());
+            eprintln!("node-dgram: {what} panicked: {msg}");
+            None
         }
     }
 }

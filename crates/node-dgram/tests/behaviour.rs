@@ -724,3 +724,24 @@ async fn cancellation_token_closes_the_socket() {
     .await;
     assert_eq!(log.get(), vec!["close"]);
 }
+
+#[tokio::test]
+async fn a_panicking_listener_does_not_break_the_socket() {
+    let (s, port, mut rx) = receiver(SocketType::Udp4).await;
+    let first = Arc::new(AtomicUsize::new(0));
+    let f = first.clone();
+    s.on_message(move |_, _| {
+        if f.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("listener bug");
+        }
+    });
+    let c = create_socket("udp4").unwrap();
+    c.send_to("a", port, "").unwrap().callback(|_| panic!("callback bug"));
+    within("send", c.send_to("b", port, "").unwrap()).await.unwrap();
+    // Both datagrams reach the other listener; the socket keeps working and closes normally.
+    assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"a");
+    assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"b");
+    assert_eq!(first.load(Ordering::SeqCst), 2);
+    within("close", s.close().unwrap()).await.unwrap();
+    within("close", c.close().unwrap()).await.unwrap();
+}
