@@ -343,7 +343,7 @@ impl Shared {
         for e in list.iter() {
             if let Handler::Unit(f) = e.handler() {
                 if let Some(mut f) = f.try_lock() {
-                    guarded("a listener", || f());
+                    guarded("a listener", &mut *f);
                 }
             }
         }
