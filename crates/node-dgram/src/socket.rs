@@ -369,33 +369,53 @@ impl Shared {
     fn deliver_batch(&self, arena: &RecvArena, n: usize) {
         let _d = self.delivery.lock();
         for i in 0..n {
-            if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
-                return;
-            }
             let (bytes, from) = arena.get(i);
             let Some(from) = from else { continue };
             if self.receive_block.as_ref().is_some_and(|l| l.check_ip(from.ip())) {
                 continue;
             }
-            let rinfo = RemoteInfo {
-                address: from.ip(),
-                family: Family::of(&from.ip()),
-                port: from.port(),
-                size: bytes.len(),
-                scope_id: match from {
-                    std::net::SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
-                    _ => 0,
-                },
-            };
-            let list = self.listeners.lock().for_emit(Event::Message);
-            for e in list.iter() {
-                if let Handler::Message(f) = e.handler() {
-                    if let Some(mut f) = f.try_lock() {
-                        guarded("a 'message' listener", || f(bytes, &rinfo));
+            match arena.gro_segment(i) {
+                // GRO coalesced several datagrams: split them back.
+                Some(seg) if seg < bytes.len() => {
+                    for chunk in bytes.chunks(seg) {
+                        if !self.emit_message(chunk, from) {
+                            return;
+                        }
+                    }
+                }
+                _ => {
+                    if !self.emit_message(bytes, from) {
+                        return;
                     }
                 }
             }
         }
+    }
+
+    /// Emits one `message`; false once the socket is closed (nothing more is delivered).
+    fn emit_message(&self, bytes: &[u8], from: std::net::SocketAddr) -> bool {
+        if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
+            return false;
+        }
+        let rinfo = RemoteInfo {
+            address: from.ip(),
+            family: Family::of(&from.ip()),
+            port: from.port(),
+            size: bytes.len(),
+            scope_id: match from {
+                std::net::SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
+                _ => 0,
+            },
+        };
+        let list = self.listeners.lock().for_emit(Event::Message);
+        for e in list.iter() {
+            if let Handler::Message(f) = e.handler() {
+                if let Some(mut f) = f.try_lock() {
+                    guarded("a 'message' listener", || f(bytes, &rinfo));
+                }
+            }
+        }
+        true
     }
 }
 

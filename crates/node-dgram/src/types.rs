@@ -119,6 +119,8 @@ pub struct SocketOptions {
     pub(crate) signal: Option<tokio_util::sync::CancellationToken>,
     pub(crate) receive_block_list: Option<crate::BlockList>,
     pub(crate) send_block_list: Option<crate::BlockList>,
+    pub(crate) gso: bool,
+    pub(crate) gro: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -134,6 +136,8 @@ impl fmt::Debug for SocketOptions {
             .field("signal", &self.signal.is_some())
             .field("receive_block_list", &self.receive_block_list)
             .field("send_block_list", &self.send_block_list)
+            .field("gso", &self.gso)
+            .field("gro", &self.gro)
             .finish()
     }
 }
@@ -152,6 +156,8 @@ impl SocketOptions {
             signal: None,
             receive_block_list: None,
             send_block_list: None,
+            gso: false,
+            gro: false,
         }
     }
     /// The socket type.
@@ -207,6 +213,22 @@ impl SocketOptions {
     /// (`IP(10.0.0.1) is blocked by net.BlockList`), through the operation or `error`.
     pub fn send_block_list(mut self, list: crate::BlockList) -> Self {
         self.send_block_list = Some(list);
+        self
+    }
+
+    /// UDP GSO (an extra of node-dgram, off by default): when several sends of equal size to
+    /// one destination are queued together, they leave in one system call with the kernel
+    /// cutting the datagrams (`UDP_SEGMENT`). The receiver sees the same datagrams; only the
+    /// cost changes. Off by default because Node has no such option.
+    pub fn gso(mut self, on: bool) -> Self {
+        self.gso = on;
+        self
+    }
+    /// UDP GRO (an extra of node-dgram, off by default): the kernel may hand over several
+    /// same-sized datagrams of one flow as one buffer (`UDP_GRO`); node-dgram splits it back
+    /// before any listener runs, so the `message` events are exactly those without GRO.
+    pub fn gro(mut self, on: bool) -> Self {
+        self.gro = on;
         self
     }
 

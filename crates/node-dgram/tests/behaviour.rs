@@ -745,3 +745,49 @@ async fn a_panicking_listener_does_not_break_the_socket() {
     within("close", s.close().unwrap()).await.unwrap();
     within("close", c.close().unwrap()).await.unwrap();
 }
+
+/// Sends `sizes` all at once (queued together behind the implicit bind, so the send path
+/// batches them) and returns what a receiver saw, in order.
+async fn batched_exchange(ty: SocketType, send: SocketOptions, recv: SocketOptions, sizes: &[usize]) -> Vec<Vec<u8>> {
+    let r = create_socket(recv).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    r.on_message(move |m, info| {
+        assert_eq!(m.len(), info.size);
+        let _ = tx.send(m.to_vec());
+    });
+    within("bind", r.bind((0, loopback(ty).to_string())).unwrap()).await.unwrap();
+    let port = r.address().unwrap().port;
+    let c = create_socket(send).unwrap();
+    let ops: Vec<_> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| c.send_to(vec![(i % 250) as u8; *n], port, &loopback(ty).to_string()).unwrap())
+        .collect();
+    for (op, n) in ops.into_iter().zip(sizes) {
+        assert_eq!(within("send", op).await.unwrap(), *n);
+    }
+    let mut got = Vec::new();
+    for _ in sizes {
+        got.push(within("message", rx.recv()).await.unwrap());
+    }
+    r.close().unwrap();
+    c.close().unwrap();
+    got
+}
+
+#[tokio::test]
+async fn gso_and_gro_deliver_exactly_the_datagrams_sent() {
+    for ty in BOTH {
+        // Equal sizes with a shorter last one: one GSO send; GRO hands them over coalesced.
+        let mut sizes = vec![1200; 40];
+        sizes.push(100);
+        sizes.extend([64; 30]);
+        sizes.extend([0, 5, 8192, 8192, 3]);
+        for (gso, gro) in [(false, false), (true, false), (false, true), (true, true)] {
+            let got =
+                batched_exchange(ty, SocketOptions::new(ty).gso(gso), SocketOptions::new(ty).gro(gro), &sizes).await;
+            let want: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, n)| vec![(i % 250) as u8; *n]).collect();
+            assert_eq!(got, want, "gso={gso} gro={gro} {ty:?}");
+        }
+    }
+}
