@@ -1,5 +1,6 @@
 // Node's built-in dgram side of the benchmark. One role per process; prints one JSON line.
 //   node worker.js recv SECONDS            -> prints "ready PORT", counts datagrams for SECONDS after the first
+//                                            (and resident memory after 1 s and at the end)
 //   node worker.js send PORT SIZE SECONDS  -> sends SIZE-byte datagrams to 127.0.0.1:PORT as fast as callbacks allow
 //   node worker.js echo                    -> prints "ready PORT", echoes until it receives "quit"
 //   node worker.js ping PORT SIZE COUNT    -> COUNT round trips, prints RTTs' p50/p99 in microseconds
@@ -16,9 +17,11 @@ if (role === 'recv') {
   s.on('message', () => {
     if (count++ === 0) {
       t0 = now(); c0 = cpu();
+      let rssStart = 0;
+      setTimeout(() => { rssStart = process.memoryUsage().rss; }, Math.min(seconds, 1) * 1000);
       setTimeout(() => {
         const wall = now() - t0, used = cpu() - c0;
-        console.log(JSON.stringify({ count: count - 1, wall, cpu: used, rss: process.memoryUsage().rss }));
+        console.log(JSON.stringify({ count: count - 1, wall, cpu: used, rss_start: rssStart, rss: process.memoryUsage().rss }));
         s.close();
       }, seconds * 1000);
     }

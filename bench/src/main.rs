@@ -47,10 +47,21 @@ fn ready(port: u16) {
     let _ = std::io::stdout().flush();
 }
 
-/// node-dgram receiver: `on_message` counting, for `seconds` after the first datagram.
-fn recv_ndg(seconds: f64) {
+/// Resident memory now, from /proc/self/statm.
+fn rss_now() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+/// node-dgram receiver: `on_message` counting, for `seconds` after the first datagram;
+/// reports resident memory one second in and at the end.
+fn recv_ndg(seconds: f64, gro: bool) {
     node_dgram::run(move || {
-        let s = create_socket(SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20)).expect("socket");
+        let opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro);
+        let s = create_socket(opts).expect("socket");
         let count = Arc::new(AtomicU64::new(0));
         let c = count.clone();
         let s2 = s.clone();
@@ -59,13 +70,15 @@ fn recv_ndg(seconds: f64) {
                 let (c, s) = (c.clone(), s2.clone());
                 let (t0, c0) = (Instant::now(), cpu_seconds());
                 tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+                    tokio::time::sleep(Duration::from_secs_f64(seconds.min(1.0))).await;
+                    let rss_start = rss_now();
+                    tokio::time::sleep(Duration::from_secs_f64((seconds - 1.0).max(0.0))).await;
                     let n = c.load(Ordering::Relaxed) - 1;
                     println!(
-                        "{{\"count\":{n},\"wall\":{},\"cpu\":{},\"rss\":{}}}",
+                        "{{\"count\":{n},\"wall\":{},\"cpu\":{},\"rss_start\":{rss_start},\"rss\":{}}}",
                         t0.elapsed().as_secs_f64(),
                         cpu_seconds() - c0,
-                        max_rss_bytes()
+                        rss_now()
                     );
                     let _ = s.close();
                 });
@@ -110,6 +123,22 @@ fn recv_raw(seconds: f64) {
     );
 }
 
+/// A GSO flood: 64-segment super-datagrams from eight sources in turn (GRO receivers get them
+/// coalesced; other receivers get them cut into datagrams by the kernel).
+fn flood_gso(port: u16, size: usize, seconds: f64) {
+    let socks: Vec<UdpSocket> = (0..8).map(|_| UdpSocket::bind("127.0.0.1:0").expect("bind")).collect();
+    let to: SocketAddr = ([127, 0, 0, 1], port).into();
+    let payload = vec![7u8; size];
+    let segs = (60_000 / size.max(1)).clamp(1, 64);
+    let bufs: Vec<&[u8]> = vec![&payload; segs];
+    let t0 = Instant::now();
+    let mut i = 0;
+    while t0.elapsed().as_secs_f64() < seconds {
+        let _ = node_dgram::batch::send_segmented(socks[i % socks.len()].as_raw_fd(), &bufs, size as u16, Some(&to));
+        i += 1;
+    }
+}
+
 /// A blocking `sendmmsg` loop: the flood for receive tests and the raw baseline for sends.
 fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
     // Eight source sockets in turn, so that SO_REUSEPORT servers spread the flood.
@@ -132,10 +161,10 @@ fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
 }
 
 /// node-dgram sender: windows of 64 sends in flight, each awaited.
-fn send_ndg(port: u16, size: usize, seconds: f64) {
+fn send_ndg(port: u16, size: usize, seconds: f64, gso: bool) {
     block_on(async move {
         {
-            let s = create_socket("udp4").expect("socket");
+            let s = create_socket(SocketOptions::new(SocketType::Udp4).gso(gso)).expect("socket");
             let payload = bytes_of(size);
             let (t0, c0) = (Instant::now(), cpu_seconds());
             let mut sent = 0u64;
@@ -308,20 +337,27 @@ fn rate_of(json: &str) -> Option<(f64, f64)> {
     Some((if c > 0.0 { n / c } else { f64::NAN }, n / w))
 }
 
-/// Receive: `receiver` prints its port, a raw flood runs into it.
-fn measure_recv(receiver: &mut dyn FnMut() -> Command, seconds: f64, runs: usize) -> Rate {
-    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+/// Receive: `receiver` prints its port, `flood(port)` floods it. Returns the median rate and
+/// the last run's JSON line.
+fn measure_recv(
+    receiver: &mut dyn FnMut() -> Command,
+    flood: &mut dyn FnMut(u16) -> Command,
+    runs: usize,
+) -> (Rate, String) {
+    let (mut cpu, mut wall, mut last) = (Vec::new(), Vec::new(), String::new());
     for _ in 0..runs {
         let Some(mut r) = Proc::start(&mut receiver()) else { continue };
         let Some(port) = r.ready_port() else { continue };
-        let _flood =
-            Proc::start(me().args(["flood", &port.to_string(), &SIZE.to_string(), &(seconds + 2.0).to_string()]));
-        if let Some((c, w)) = r.line().as_deref().and_then(rate_of) {
-            cpu.push(c);
-            wall.push(w);
+        let _flood = Proc::start(&mut flood(port));
+        if let Some(line) = r.line() {
+            if let Some((c, w)) = rate_of(&line) {
+                cpu.push(c);
+                wall.push(w);
+            }
+            last = line;
         }
     }
-    Rate { per_cpu: median(cpu), per_wall: median(wall) }
+    (Rate { per_cpu: median(cpu), per_wall: median(wall) }, last)
 }
 
 /// Send: a raw receiver drains, `sender(port)` sends.
@@ -339,8 +375,8 @@ fn measure_send(sender: &mut dyn FnMut(u16) -> Command, seconds: f64, runs: usiz
     Rate { per_cpu: median(cpu), per_wall: median(wall) }
 }
 
-/// Ping-pong: `server` echoes, `client(port)` measures; `cores` pins both (same core) or
-/// each to its own.
+/// Ping-pong: `server` echoes, `client(port)` measures; both pinned to core 0, or server on 0
+/// and client on 1.
 fn measure_ping(
     server: &mut dyn FnMut() -> Command,
     client: &mut dyn FnMut(u16) -> Command,
@@ -349,11 +385,11 @@ fn measure_ping(
 ) -> (f64, f64) {
     let (mut p50, mut p99) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let mut sc = server();
-        let Some(mut srv) = Proc::start(&mut taskset(&mut sc, 0)) else { continue };
+        let Some(mut srv) = Proc::start(&mut taskset(&mut server(), 0)) else { continue };
         let Some(port) = srv.ready_port() else { continue };
-        let mut cc = client(port);
-        let Some(mut cl) = Proc::start(&mut taskset(&mut cc, if same_core { 0 } else { 1 })) else { continue };
+        let Some(mut cl) = Proc::start(&mut taskset(&mut client(port), if same_core { 0 } else { 1 })) else {
+            continue;
+        };
         if let Some(line) = cl.line() {
             if let (Some(a), Some(b)) = (field(&line, "p50"), field(&line, "p99")) {
                 p50.push(a);
@@ -370,75 +406,105 @@ fn taskset(cmd: &mut Command, core: usize) -> Command {
     t
 }
 
+/// One row of results.
+struct Row {
+    group: &'static str,
+    name: String,
+    size: usize,
+    rate: Rate,
+    node: Option<Rate>,
+}
+
 fn all(args: &[String]) {
-    let mut seconds = 3.0;
+    let mut seconds = 2.0;
     let mut runs = 3;
-    let mut json_path: Option<String> = None;
+    let mut rss_seconds = 10.0;
+    let mut sizes = vec![64usize, 1200, 8192];
+    let mut json_path = String::from("bench/results.json");
+    let mut svg_path = String::from("bench/results.svg");
     let mut i = 0;
     while i < args.len() {
+        let v = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
-            "--seconds" => seconds = arg(args, i + 1, seconds),
-            "--runs" => runs = arg(args, i + 1, runs),
-            "--json" => json_path = args.get(i + 1).cloned(),
+            "--seconds" => seconds = v.parse().unwrap_or(seconds),
+            "--runs" => runs = v.parse().unwrap_or(runs),
+            "--rss-seconds" => rss_seconds = v.parse().unwrap_or(rss_seconds),
+            "--sizes" => sizes = v.split(',').filter_map(|x| x.parse().ok()).collect(),
+            "--json" => json_path = v,
+            "--svg" => svg_path = v,
             _ => {}
         }
         i += 2;
     }
     let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
-    let node_ok = Command::new(&node).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
     let node_version = Command::new(&node)
         .arg("--version")
         .output()
         .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let node_ok = node_version.is_some();
+    let node_version = node_version.unwrap_or_else(|| "absent".into());
     let s = seconds.to_string();
-    let size = SIZE.to_string();
-    let ping_count = "2000";
+    let flood_s = (seconds + 3.0).to_string();
+    let mut rows: Vec<Row> = Vec::new();
 
-    let mut rows: Vec<(String, Rate, Option<Rate>)> = Vec::new();
-    eprintln!("receive ({SIZE} B, {runs} runs of {seconds} s) ...");
-    let node_recv =
-        node_ok.then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), seconds, runs));
-    let ndg_recv = measure_recv(&mut || me().args(["recv-ndg", &s]).to_owned_cmd(), seconds, runs);
-    let raw_recv = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), seconds, runs);
-    rows.push(("receive: node-dgram on_message".into(), ndg_recv, node_recv));
-    rows.push(("receive: raw recvmmsg loop".into(), raw_recv, node_recv));
-    if let Some(n) = node_recv {
-        rows.push(("receive: Node dgram".into(), n, node_recv));
-    }
+    for &size in &sizes {
+        let z = size.to_string();
+        eprintln!("receive, {size} B ...");
+        let plain = |p: u16| me().args(["flood", &p.to_string(), &z, &flood_s]).to_owned_cmd();
+        let gso = |p: u16| me().args(["flood-gso", &p.to_string(), &z, &flood_s]).to_owned_cmd();
+        let node_recv = node_ok
+            .then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), &mut { plain }, runs).0);
+        let ndg = measure_recv(&mut || me().args(["recv-ndg", &s]).to_owned_cmd(), &mut { plain }, runs).0;
+        let raw = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), &mut { plain }, runs).0;
+        let node_gso = node_ok
+            .then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), &mut { gso }, runs).0);
+        let gro = measure_recv(&mut || me().args(["recv-ndg", &s, "gro"]).to_owned_cmd(), &mut { gso }, runs).0;
+        if let Some(n) = node_recv {
+            rows.push(Row { group: "receive", name: "Node dgram".into(), size, rate: n, node: node_recv });
+        }
+        rows.push(Row { group: "receive", name: "node-dgram on_message".into(), size, rate: ndg, node: node_recv });
+        rows.push(Row { group: "receive", name: "raw recvmmsg loop".into(), size, rate: raw, node: node_recv });
+        if let Some(n) = node_gso {
+            rows.push(Row { group: "receive", name: "Node dgram, GSO flood".into(), size, rate: n, node: node_gso });
+        }
+        rows.push(Row { group: "receive", name: "node-dgram GRO, GSO flood".into(), size, rate: gro, node: node_gso });
 
-    eprintln!("send ...");
-    let node_send = node_ok.then(|| {
-        measure_send(&mut |p| node_cmd(&node).args(["send", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs)
-    });
-    let ndg_send =
-        measure_send(&mut |p| me().args(["send-ndg", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs);
-    let raw_send =
-        measure_send(&mut |p| me().args(["send-raw", &p.to_string(), &size, &s]).to_owned_cmd(), seconds, runs);
-    rows.push(("send: node-dgram send_to".into(), ndg_send, node_send));
-    rows.push(("send: raw sendmmsg loop".into(), raw_send, node_send));
-    if let Some(n) = node_send {
-        rows.push(("send: Node dgram".into(), n, node_send));
+        eprintln!("send, {size} B ...");
+        let node_send = node_ok.then(|| {
+            measure_send(&mut |p| node_cmd(&node).args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs)
+        });
+        let ndg = measure_send(&mut |p| me().args(["send-ndg", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
+        let ndg_gso =
+            measure_send(&mut |p| me().args(["send-ndg", &p.to_string(), &z, &s, "gso"]).to_owned_cmd(), seconds, runs);
+        let raw = measure_send(&mut |p| me().args(["send-raw", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
+        if let Some(n) = node_send {
+            rows.push(Row { group: "send", name: "Node dgram".into(), size, rate: n, node: node_send });
+        }
+        rows.push(Row { group: "send", name: "node-dgram send_to".into(), size, rate: ndg, node: node_send });
+        rows.push(Row { group: "send", name: "node-dgram send_to, GSO".into(), size, rate: ndg_gso, node: node_send });
+        rows.push(Row { group: "send", name: "raw sendmmsg loop".into(), size, rate: raw, node: node_send });
     }
 
     eprintln!("multi-core server ...");
-    let mc1 = measure_recv(&mut || me().args(["multicore", "1", &s]).to_owned_cmd(), seconds, runs);
-    let mc2 = measure_recv(&mut || me().args(["multicore", "2", &s]).to_owned_cmd(), seconds, runs);
+    let plain64 = |p: u16| me().args(["flood", &p.to_string(), "64", &flood_s]).to_owned_cmd();
+    let mc1 = measure_recv(&mut || me().args(["multicore", "1", &s]).to_owned_cmd(), &mut { plain64 }, runs).0;
+    let mc2 = measure_recv(&mut || me().args(["multicore", "2", &s]).to_owned_cmd(), &mut { plain64 }, runs).0;
 
     eprintln!("ping-pong ...");
     let mut lat = Vec::new();
     for same in [true, false] {
         let ndg = measure_ping(
             &mut || me().arg("echo-ndg").to_owned_cmd(),
-            &mut |p| me().args(["ping-ndg", &p.to_string(), &size, ping_count]).to_owned_cmd(),
+            &mut |p| me().args(["ping-ndg", &p.to_string(), "64", "2000"]).to_owned_cmd(),
             same,
             runs,
         );
         let nd = node_ok.then(|| {
             measure_ping(
                 &mut || node_cmd(&node).arg("echo").to_owned_cmd(),
-                &mut |p| node_cmd(&node).args(["ping", &p.to_string(), &size, ping_count]).to_owned_cmd(),
+                &mut |p| node_cmd(&node).args(["ping", &p.to_string(), "64", "2000"]).to_owned_cmd(),
                 same,
                 runs,
             )
@@ -446,72 +512,154 @@ fn all(args: &[String]) {
         lat.push((same, ndg, nd));
     }
 
+    eprintln!("receiver memory under a {rss_seconds} s flood ...");
+    let rs = rss_seconds.to_string();
+    let long_flood =
+        |p: u16| me().args(["flood", &p.to_string(), "64", &(rss_seconds + 3.0).to_string()]).to_owned_cmd();
+    let (_, ndg_rss) = measure_recv(&mut || me().args(["recv-ndg", &rs]).to_owned_cmd(), &mut { long_flood }, 1);
+    let node_rss = node_ok
+        .then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &rs]).to_owned_cmd(), &mut { long_flood }, 1).1);
+    let mb = |json: &str, k: &str| field(json, k).map(|b| b / 1048576.0).unwrap_or(f64::NAN);
+
+    // ---- report
     let ratio =
         |a: f64, b: Option<Rate>, f: fn(&Rate) -> f64| b.map(|b| format!("{:.2}x", a / f(&b))).unwrap_or("-".into());
-    println!("node-dgram vs Node's dgram ({node_version}), {SIZE}-byte datagrams over loopback, median of {runs} runs of {seconds} s");
+    println!("node-dgram vs Node's dgram ({node_version}) over loopback; median of {runs} runs of {seconds} s; rates in datagrams per CPU-second of the measured process (getrusage) and per wall-clock second");
     println!();
-    println!("| measurement | datagrams / CPU-s | datagrams / s (wall) | vs Node (CPU) | vs Node (wall) |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
-    for (name, r, n) in &rows {
+    println!("| direction | implementation | payload | dgrams / CPU-s | dgrams / s | vs Node (CPU) | vs Node (wall) |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for r in &rows {
         println!(
-            "| {name} | {:.0} | {:.0} | {} | {} |",
-            r.per_cpu,
-            r.per_wall,
-            ratio(r.per_cpu, *n, |x| x.per_cpu),
-            ratio(r.per_wall, *n, |x| x.per_wall)
+            "| {} | {} | {} B | {:.0} | {:.0} | {} | {} |",
+            r.group,
+            r.name,
+            r.size,
+            r.rate.per_cpu,
+            r.rate.per_wall,
+            ratio(r.rate.per_cpu, r.node, |x| x.per_cpu),
+            ratio(r.rate.per_wall, r.node, |x| x.per_wall)
         );
     }
+    println!();
+    println!("| multi-core server (reusePort, 64 B) | dgrams / CPU-s | dgrams / s |");
+    println!("| --- | ---: | ---: |");
+    println!("| 1 thread | {:.0} | {:.0} |", mc1.per_cpu, mc1.per_wall);
     println!(
-        "| multi-core server, 1 thread | {:.0} | {:.0} | | |\n| multi-core server, 2 threads | {:.0} | {:.0} | | {:.2}x of 1 thread (wall) |",
-        mc1.per_cpu, mc1.per_wall, mc2.per_cpu, mc2.per_wall, mc2.per_wall / mc1.per_wall
+        "| 2 threads | {:.0} | {:.0} ({:.2}x of 1 thread) |",
+        mc2.per_cpu,
+        mc2.per_wall,
+        mc2.per_wall / mc1.per_wall
     );
     println!();
-    println!("| round trip ({SIZE} B) | node-dgram p50 / p99 (µs) | Node p50 / p99 (µs) | p50 vs Node |");
+    println!("| round trip (64 B) | node-dgram p50 / p99 (µs) | Node p50 / p99 (µs) | p50 vs Node |");
     println!("| --- | ---: | ---: | ---: |");
     for (same, (a50, a99), nd) in &lat {
         let (n50, n99) = nd.unwrap_or((f64::NAN, f64::NAN));
-        println!(
-            "| {} | {a50:.1} / {a99:.1} | {n50:.1} / {n99:.1} | {:.2}x |",
-            if *same { "same core" } else { "cross core" },
-            a50 / n50
-        );
+        let core = if *same { "same core" } else { "cross core" };
+        println!("| {core} | {a50:.1} / {a99:.1} | {n50:.1} / {n99:.1} | {:.2}x |", a50 / n50);
     }
-    if let Some(p) = json_path {
-        let mut j = String::from("{");
-        j += &format!("\"node\":\"{node_version}\",\"size\":{SIZE},\"seconds\":{seconds},\"runs\":{runs},\"rates\":[");
-        let items: Vec<String> = rows
-            .iter()
-            .map(|(n, r, _)| {
-                format!("{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}}}", num(r.per_cpu), num(r.per_wall))
-            })
-            .collect();
-        j += &items.join(",");
-        j += &format!(
-            "],\"multicore\":{{\"1\":{{\"per_cpu\":{},\"per_wall\":{}}},\"2\":{{\"per_cpu\":{},\"per_wall\":{}}}}},\"latency\":[",
-            num(mc1.per_cpu),
-            num(mc1.per_wall),
-            num(mc2.per_cpu),
-            num(mc2.per_wall)
-        );
-        let l: Vec<String> = lat
-            .iter()
-            .map(|(same, (a, b), nd)| {
-                let (c, d) = nd.unwrap_or((f64::NAN, f64::NAN));
-                format!(
-                    "{{\"same_core\":{same},\"ndg_p50\":{},\"ndg_p99\":{},\"node_p50\":{},\"node_p99\":{}}}",
-                    num(*a),
-                    num(*b),
-                    num(c),
-                    num(d)
-                )
-            })
-            .collect();
-        j += &l.join(",");
-        j += "]}\n";
-        if let Err(e) = std::fs::write(&p, j) {
-            eprintln!("cannot write {p}: {e}");
+    println!();
+    println!("| receiver resident memory, {rss_seconds} s flood of 64 B | after 1 s (MiB) | at the end (MiB) |");
+    println!("| --- | ---: | ---: |");
+    println!("| node-dgram | {:.1} | {:.1} |", mb(&ndg_rss, "rss_start"), mb(&ndg_rss, "rss"));
+    if let Some(n) = &node_rss {
+        println!("| Node dgram | {:.1} | {:.1} |", mb(n, "rss_start"), mb(n, "rss"));
+    }
+
+    // ---- JSON
+    let mut j = format!("{{\"node\":\"{node_version}\",\"seconds\":{seconds},\"runs\":{runs},\"rates\":[");
+    let items: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"direction\":\"{}\",\"implementation\":\"{}\",\"size\":{},\"per_cpu\":{},\"per_wall\":{}}}",
+                r.group,
+                r.name,
+                r.size,
+                num(r.rate.per_cpu),
+                num(r.rate.per_wall)
+            )
+        })
+        .collect();
+    j += &items.join(",");
+    j += &format!(
+        "],\"multicore\":{{\"threads1\":{{\"per_cpu\":{},\"per_wall\":{}}},\"threads2\":{{\"per_cpu\":{},\"per_wall\":{}}}}},\"latency\":[",
+        num(mc1.per_cpu),
+        num(mc1.per_wall),
+        num(mc2.per_cpu),
+        num(mc2.per_wall)
+    );
+    let l: Vec<String> = lat
+        .iter()
+        .map(|(same, (a, b), nd)| {
+            let (c, d) = nd.unwrap_or((f64::NAN, f64::NAN));
+            format!(
+                "{{\"same_core\":{same},\"ndg_p50\":{},\"ndg_p99\":{},\"node_p50\":{},\"node_p99\":{}}}",
+                num(*a),
+                num(*b),
+                num(c),
+                num(d)
+            )
+        })
+        .collect();
+    j += &l.join(",");
+    j += &format!(
+        "],\"rss_mib\":{{\"ndg_start\":{},\"ndg_end\":{},\"node_start\":{},\"node_end\":{}}}}}\n",
+        num(mb(&ndg_rss, "rss_start")),
+        num(mb(&ndg_rss, "rss")),
+        num(node_rss.as_deref().map(|n| mb(n, "rss_start")).unwrap_or(f64::NAN)),
+        num(node_rss.as_deref().map(|n| mb(n, "rss")).unwrap_or(f64::NAN))
+    );
+    if let Err(e) = std::fs::write(&json_path, j) {
+        eprintln!("cannot write {json_path}: {e}");
+    }
+    if let Err(e) = std::fs::write(&svg_path, svg(&rows, &node_version)) {
+        eprintln!("cannot write {svg_path}: {e}");
+    }
+    eprintln!("wrote {json_path} and {svg_path}");
+}
+
+/// A grouped bar chart of datagrams per CPU-second: one panel per direction and payload size.
+fn svg(rows: &[Row], node_version: &str) -> String {
+    let mut panels: Vec<(&str, usize)> = Vec::new();
+    for r in rows {
+        if !panels.contains(&(r.group, r.size)) {
+            panels.push((r.group, r.size));
         }
     }
+    let (pw, ph, bar_h, gap) = (460.0, 0.0, 18.0, 6.0);
+    let _ = ph;
+    let colors = ["#9e9e9e", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a"];
+    let mut y = 50.0;
+    let mut body = String::new();
+    for (group, size) in &panels {
+        let items: Vec<&Row> = rows.iter().filter(|r| r.group == *group && r.size == *size).collect();
+        let max = items.iter().map(|r| r.rate.per_cpu).filter(|v| v.is_finite()).fold(1.0, f64::max);
+        body += &format!(
+            "<text x=\"20\" y=\"{y}\" font-size=\"15\" font-weight=\"bold\">{group}, {size}-byte datagrams (datagrams per CPU-second)</text>\n"
+        );
+        y += 10.0;
+        for (k, r) in items.iter().enumerate() {
+            let v = if r.rate.per_cpu.is_finite() { r.rate.per_cpu } else { 0.0 };
+            let w = (v / max * pw).max(1.0);
+            let c = colors[k % colors.len()];
+            body += &format!(
+                "<text x=\"20\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"230\" y=\"{:.0}\" width=\"{w:.0}\" height=\"{bar_h}\" fill=\"{c}\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{:.0}k</text>\n",
+                y + 13.0,
+                r.name,
+                y,
+                236.0 + w,
+                y + 13.0,
+                v / 1000.0
+            );
+            y += bar_h + gap;
+        }
+        y += 24.0;
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"{:.0}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"20\" y=\"25\" font-size=\"17\">node-dgram vs Node's dgram ({node_version}), loopback, longer is better</text>\n{body}</svg>\n",
+        y + 10.0
+    )
 }
 
 fn num(x: f64) -> String {
@@ -536,12 +684,14 @@ impl ToOwnedCmd for Command {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or(&[]).to_vec();
+    let flag = |name: &str| rest.iter().any(|a| a == name);
     match args.first().map(String::as_str) {
-        Some("recv-ndg") => recv_ndg(arg(&rest, 0, 3.0)),
+        Some("recv-ndg") => recv_ndg(arg(&rest, 0, 3.0), flag("gro")),
         Some("recv-raw") => recv_raw(arg(&rest, 0, 3.0)),
-        Some("send-ndg") => send_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
+        Some("send-ndg") => send_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0), flag("gso")),
         Some("send-raw") => send_raw(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0), true),
         Some("flood") => send_raw(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0), false),
+        Some("flood-gso") => flood_gso(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
         Some("echo-ndg") => echo_ndg(),
         Some("ping-ndg") => ping_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 1000)),
         Some("multicore") => multicore(arg(&rest, 0, 1), arg(&rest, 1, 3.0)),

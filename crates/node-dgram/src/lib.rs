@@ -93,7 +93,7 @@ pub use runtime::{run, scope};
 /// what node-dgram's receive and send paths use, for code that owns a blocking socket, such as
 /// the benchmarks' raw baseline.
 pub mod batch {
-    pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, RecvArena};
+    pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
 }
 pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
