@@ -53,6 +53,13 @@
 //! | `socket.close([cb])`, `socket[Symbol.asyncDispose]()` | [`Socket::close`], [`Socket::async_dispose`] |
 //! | `socket.ref()`, `socket.unref()` | [`Socket::ref_`], [`Socket::unref`]; the loop: [`run`] / [`scope`] |
 //! | `getSendQueueSize()`, `getSendQueueCount()` | [`Socket::get_send_queue_size`], [`Socket::get_send_queue_count`] |
+//! | `setMulticastInterface(iface)` | [`Socket::set_multicast_interface`] |
+//! | `addMembership`, `dropMembership` | [`Socket::add_membership`], [`Socket::drop_membership`] |
+//! | `addSourceSpecificMembership`, `dropSourceSpecificMembership` | [`Socket::add_source_specific_membership`], [`Socket::drop_source_specific_membership`] |
+//! | options `receiveBlockList`, `sendBlockList`; `net.BlockList` | [`SocketOptions::receive_block_list`], [`SocketOptions::send_block_list`]; [`BlockList`] |
+//! | `bind({ fd })` | [`BindOptions::fd`] |
+//! | `cluster` workers sharing a port (`exclusive`) | [`serve`] with [`ServerOptions`]: N event-loop threads |
+//! | (extras) UDP GSO / GRO | [`SocketOptions::gso`], [`SocketOptions::gro`] |
 //! | `setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback` | [`Socket::set_broadcast`], [`Socket::set_ttl`], [`Socket::set_multicast_ttl`], [`Socket::set_multicast_loopback`] |
 //! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
 //! | errors (`err.code`, `errno`, `syscall`, `address`, `port`, `message`) | [`Error`]: [`Error::code`], [`Error::errno`], ... |
@@ -67,6 +74,10 @@
 //! - `send()` on a socket that is still connecting waits for the connection (Node throws
 //!   `ERR_SOCKET_BAD_PORT`).
 //! - `getSendQueueCount()` also counts sends queued behind a bind or a lookup.
+//! - `bind()` validates its port (`ERR_SOCKET_BAD_PORT`); Node 24 silently truncates `-1` to
+//!   65535.
+//! - A panicking listener or callback is reported on stderr and the socket goes on; Node would
+//!   report the exception and exit.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

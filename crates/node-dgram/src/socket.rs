@@ -97,7 +97,7 @@ impl std::fmt::Debug for Socket {
 
 /// `dgram.createSocket(type)` / `dgram.createSocket(options)`.
 ///
-/// Accepts a [`SocketType`], `"udp4"`/`"udp6"`, or [`SocketOptions`]. An unknown type gives
+/// Accepts a [`SocketType`], `"udp4"`/`"udp6"`, or [`SocketOptions`](crate::SocketOptions). An unknown type gives
 /// `ERR_SOCKET_BAD_TYPE`. The socket runs on the current tokio runtime (or on a small
 /// background one when there is none) and belongs to the current [`run`](crate::run) /
 /// [`scope`](crate::scope) loop.
