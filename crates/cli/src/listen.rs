@@ -1,0 +1,218 @@
+//! `dgram listen` and `dgram echo`: the seed's server, with options.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::time::Duration;
+
+use node_dgram::{create_socket, Error, Op, RemoteInfo, Socket, SocketOptions};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, Instant};
+
+use crate::addr::{fmt_endpoint, multicast_interface, socket_type};
+use crate::cli::ListenArgs;
+use crate::output::{display_payload, json_line, sender};
+use crate::{Failure, Outcome};
+
+/// What a socket's listeners hand to the command's loop.
+pub enum Event {
+    /// A datagram (copied out of the receive arena) and its sender.
+    Message(Vec<u8>, RemoteInfo),
+    /// An `error` event.
+    Error(Error),
+}
+
+/// Closes the socket when dropped, so that every way out of a command closes it.
+pub struct Closing(pub Socket);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        let _ = self.0.close();
+    }
+}
+
+/// Forwards the socket's `message` and `error` events to a channel.
+pub fn events(sock: &Socket) -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let t = tx.clone();
+    sock.on_message(move |msg, rinfo| {
+        let _ = t.send(Event::Message(msg.to_vec(), rinfo.clone()));
+    });
+    sock.on_error(move |e| {
+        let _ = tx.send(Event::Error(e.clone()));
+    });
+    rx
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+pub async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// SIGINT and SIGTERM, caught from creation on (so that neither kills the process once the
+/// `server listening` line is out).
+struct Interrupts(Option<(Signal, Signal)>);
+
+impl Interrupts {
+    fn new() -> Interrupts {
+        Interrupts(signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()))
+    }
+
+    /// Resolves when either arrives (never, if the handlers could not be installed).
+    async fn recv(&mut self) {
+        match &mut self.0 {
+            Some((int, term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// How many datagrams the loop handles before flushing standard output.
+const FLUSH_EVERY: usize = 256;
+
+/// Runs `listen` (or `echo` when `echo` is set): binds, joins the groups, prints the
+/// `server listening` line, then each datagram until --count, --timeout or a signal.
+pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
+    let echo = echo || args.echo;
+    let host = args.address.host.as_ref();
+    let mut literals = vec![("the address", host.and_then(|h| h.family()))];
+    literals.extend(args.groups.iter().map(|g| ("--group", Some(node_dgram::Family::of(&g.group)))));
+    literals.extend(args.source.iter().map(|s| ("--source", Some(node_dgram::Family::of(s)))));
+    let ty = socket_type(args.udp6, &literals).map_err(Failure::Usage)?;
+    let family = ty.family();
+    let memberships = args
+        .groups
+        .iter()
+        .map(|g| Ok((g.group.to_string(), g.iface.as_deref().map(|i| multicast_interface(family, i)).transpose()?)))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(Failure::Usage)?;
+
+    let opts = SocketOptions::new(ty).reuse_addr(args.reuse_addr).reuse_port(args.reuse_port).ipv6_only(args.ipv6_only);
+    let sock = Closing(create_socket(opts)?);
+    let mut rx = events(&sock.0);
+    let bind = match host {
+        Some(h) => sock.0.bind((args.address.port, h.as_str())),
+        None => sock.0.bind(args.address.port),
+    };
+    bind?.await?;
+    let source = args.source.map(|s| s.to_string());
+    for (group, iface) in &memberships {
+        match &source {
+            Some(src) => sock.0.add_source_specific_membership(src, group, iface.as_deref())?,
+            None => sock.0.add_membership(group, iface.as_deref())?,
+        }
+    }
+
+    let mut interrupts = Interrupts::new();
+    let me = sock.0.address()?;
+    let listening = format!("server listening {}", fmt_endpoint(&me.address.to_string(), me.port));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json || args.quiet {
+        eprintln!("{listening}");
+    } else {
+        // A closed standard output ends the command quietly, as a pipe into `head` expects.
+        if writeln!(out, "{listening}").and_then(|_| out.flush()).is_err() {
+            return Ok(());
+        }
+    }
+
+    let (mut datagrams, mut bytes) = (0u64, 0u64);
+    let mut echoes: VecDeque<Op<usize>> = VecDeque::new();
+    let mut deadline = args.timeout.map(|t| Instant::now() + t);
+    let mut failure = None;
+    'serve: loop {
+        let first = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = until(deadline) => break,
+            _ = interrupts.recv() => break,
+        };
+        let Some(mut ev) = first else { break };
+        // Handle what is already queued, then flush once.
+        for _ in 0..FLUSH_EVERY {
+            match ev {
+                Event::Message(msg, rinfo) => {
+                    datagrams += 1;
+                    bytes += msg.len() as u64;
+                    let shown = if args.quiet {
+                        Ok(())
+                    } else if args.json {
+                        writeln!(out, "{}", json_line(&msg, &rinfo))
+                    } else {
+                        writeln!(out, "server got: {} from {}", display_payload(&msg), sender(&rinfo))
+                    };
+                    if shown.is_err() {
+                        break 'serve;
+                    }
+                    if echo {
+                        match sock.0.send_to(msg, rinfo.port, &rinfo.address_string()) {
+                            Ok(op) => echoes.push_back(op),
+                            Err(e) => warn(&e),
+                        }
+                        reap(&mut echoes, false).await;
+                    }
+                    if args.count.is_some_and(|n| datagrams >= n) {
+                        break 'serve;
+                    }
+                }
+                // A failed echo is the sender's problem; anything else ends the server.
+                Event::Error(e) if e.syscall() == Some("send") => warn(&e),
+                Event::Error(e) => {
+                    failure = Some(e);
+                    break 'serve;
+                }
+            }
+            match rx.try_recv() {
+                Ok(next) => ev = next,
+                Err(_) => break,
+            }
+        }
+        if out.flush().is_err() {
+            break;
+        }
+        deadline = args.timeout.map(|t| Instant::now() + t);
+    }
+    // Let the last echoes leave before closing (close() would cancel them).
+    let _ = tokio::time::timeout(Duration::from_secs(2), reap(&mut echoes, true)).await;
+    drop(sock);
+    if args.quiet {
+        let line = if args.json {
+            serde_json::json!({ "received": datagrams, "bytes": bytes }).to_string()
+        } else {
+            format!("received {datagrams} datagrams, {bytes} bytes")
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+    match failure {
+        Some(e) => Err(Failure::Net(e)),
+        None => Ok(()),
+    }
+}
+
+/// Collects finished echo sends (all of them when `all`), warning about failed ones.
+async fn reap(echoes: &mut VecDeque<Op<usize>>, all: bool) {
+    while let Some(op) = echoes.front() {
+        if !all && !op.is_done() {
+            break;
+        }
+        if let Some(op) = echoes.pop_front() {
+            if let Err(e) = op.await {
+                warn(&e);
+            }
+        }
+    }
+}
+
+/// A problem that does not end the command, on standard error.
+pub fn warn(e: &Error) {
+    eprintln!("warning: {}: {}", e.code(), e.message());
+}
