@@ -791,3 +791,31 @@ async fn gso_and_gro_deliver_exactly_the_datagrams_sent() {
         }
     }
 }
+
+#[tokio::test]
+async fn cancellation_during_bind_and_after_close() {
+    // During a bind (its lookup still running): closed at once, quietly; the bind ends.
+    let token = node_dgram::CancellationToken::new();
+    let opts = SocketOptions::new(SocketType::Udp4).signal(token.clone()).lookup(|_h: String, _f: Family| async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok::<IpAddr, node_dgram::Error>(IpAddr::from([127, 0, 0, 1]))
+    });
+    let s = create_socket(opts).unwrap();
+    let log = record(&s);
+    let bind = s.bind((0, "slow.test")).unwrap();
+    token.cancel();
+    assert_eq!(within("bind", bind).await.unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(log.get(), vec!["close"]);
+
+    // After close: cancelling does nothing more.
+    let token = node_dgram::CancellationToken::new();
+    let s = create_socket(SocketOptions::new(SocketType::Udp4).signal(token.clone())).unwrap();
+    let log = record(&s);
+    within("bind", s.bind(0).unwrap()).await.unwrap();
+    within("close", s.close().unwrap()).await.unwrap();
+    token.cancel();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(log.get(), vec!["listening", "close"]);
+    assert_eq!(s.close().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+}
