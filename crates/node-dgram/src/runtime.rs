@@ -59,8 +59,8 @@ impl Loop {
         }
     }
     /// Runs `fut` with this loop as the current one (sockets created inside belong to it).
-    pub(crate) async fn enter<F: Future>(&self, fut: F) -> F::Output {
-        CURRENT.scope(self.clone(), fut).await
+    pub(crate) async fn enter<F: Future>(self, fut: F) -> F::Output {
+        CURRENT.scope(self, fut).await
     }
 }
 

@@ -140,7 +140,7 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
         closed_token: CancellationToken::new(),
         receive_block,
     });
-    rt.spawn(lp.clone().enter_owned(drive(sh.clone())));
+    rt.spawn(lp.clone().enter(drive(sh.clone())));
     if let Some(token) = signal {
         let weak: Weak<Shared> = Arc::downgrade(&sh);
         let closed = sh.closed_token.clone();
@@ -170,12 +170,6 @@ pub fn create_socket_with_listener(
     let s = create_socket(opts)?;
     s.on_message(on_message);
     Ok(s)
-}
-
-impl Loop {
-    async fn enter_owned<F: std::future::Future>(self, fut: F) -> F::Output {
-        self.enter(fut).await
-    }
 }
 
 enum Wake {
