@@ -46,10 +46,20 @@ pub(crate) fn op_pair<T>(hold: Option<Hold>) -> (Op<T>, Completer<T>) {
 impl<T> Op<T> {
     /// Calls `f` with the outcome, on the socket's event loop, in order with its events. The
     /// callback is never called synchronously from the method that started the operation.
+    ///
+    /// If the operation already finished (the callback was attached late, e.g. from another
+    /// thread), it is called at once with the outcome.
     pub fn callback(self, f: impl FnOnce(Result<T, Error>) + Send + 'static) {
         let mut s = self.slot.lock();
-        if let Slot::Pending { callback, .. } = &mut *s {
-            *callback = Some(Box::new(f));
+        match std::mem::replace(&mut *s, Slot::Taken) {
+            Slot::Pending { waker, dropped, .. } => {
+                *s = Slot::Pending { waker, callback: Some(Box::new(f)), dropped };
+            }
+            Slot::Ready(r) => {
+                drop(s);
+                f(r);
+            }
+            Slot::Taken => {}
         }
     }
     /// Whether the operation has finished.

@@ -185,7 +185,10 @@ async fn drive(sh: Arc<Shared>) {
         let outs = sh.step();
         sh.deliver(outs);
         if sh.closed.load(Ordering::Acquire) {
-            // Everything up to `close` has been delivered; nothing can fire any more.
+            // `close()` may have run on another thread after the step above: deliver what it
+            // queued (the ends of pending operations, then `close`). Nothing can follow.
+            let rest = sh.g.lock().core.take_output();
+            sh.deliver(rest);
             sh.listeners.lock().remove_all(None);
             return;
         }
