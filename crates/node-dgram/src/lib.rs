@@ -110,6 +110,6 @@ pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{
-    AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketOptions,
-    SocketType,
+    parse_ip, AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo,
+    SocketOptions, SocketType,
 };

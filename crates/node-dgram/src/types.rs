@@ -630,8 +630,18 @@ macro_rules! bind_port {
 }
 bind_port!(u16, u32, u64, usize, i32, i64, f64, &str, String);
 
-/// Parses an IP literal as Node's `net.isIP` accepts it (IPv6 may carry a `%zone`).
-pub(crate) fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
+/// Parses an IP literal as node-dgram reads addresses: IPv4 dotted quad or IPv6, the latter
+/// with an optional `%zone` (an interface name or index; an unknown name or an empty zone is
+/// scope 0, as libuv reads it). Returns the address and its scope; `None` for anything else
+/// (a host name, which would go to the resolver).
+///
+/// ```
+/// use node_dgram::parse_ip;
+/// assert_eq!(parse_ip("127.0.0.1").unwrap().0.to_string(), "127.0.0.1");
+/// assert_eq!(parse_ip("fe80::1%1").unwrap().1, 1);
+/// assert!(parse_ip("localhost").is_none());
+/// ```
+pub fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Some((ip, 0));
     }
