@@ -281,12 +281,36 @@ pub struct AddressInfo {
     pub family: Family,
     /// The port.
     pub port: u16,
+    /// The IPv6 scope (interface index) of a link-local address; 0 otherwise.
+    pub scope_id: u32,
+}
+
+impl AddressInfo {
+    /// The address as Node prints it: with `%iface` for an IPv6 link-local address.
+    pub fn address_string(&self) -> String {
+        zoned(&self.address, self.scope_id)
+    }
 }
 
 impl From<SocketAddr> for AddressInfo {
     fn from(a: SocketAddr) -> AddressInfo {
-        AddressInfo { address: a.ip(), family: Family::of(&a.ip()), port: a.port() }
+        let scope_id = match a {
+            SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
+            _ => 0,
+        };
+        AddressInfo { address: a.ip(), family: Family::of(&a.ip()), port: a.port(), scope_id }
     }
+}
+
+/// `addr%iface` (or `addr%index` when the interface has no name) for a scoped address.
+fn zoned(address: &IpAddr, scope_id: u32) -> String {
+    if scope_id != 0 {
+        if let Some(name) = crate::sys::if_indextoname(scope_id) {
+            return format!("{address}%{name}");
+        }
+        return format!("{address}%{scope_id}");
+    }
+    address.to_string()
 }
 
 impl fmt::Display for AddressInfo {
@@ -314,13 +338,7 @@ pub struct RemoteInfo {
 impl RemoteInfo {
     /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
     pub fn address_string(&self) -> String {
-        if self.scope_id != 0 {
-            if let Some(name) = crate::sys::if_indextoname(self.scope_id) {
-                return format!("{}%{}", self.address, name);
-            }
-            return format!("{}%{}", self.address, self.scope_id);
-        }
-        self.address.to_string()
+        zoned(&self.address, self.scope_id)
     }
 }
 

@@ -692,6 +692,14 @@ fn ipv6_link_local_with_scope() {
     });
     assert_eq!(bound.address, IpAddr::V6(llb));
     assert_eq!(bound.port, PORT);
+    assert_eq!(bound.scope_id, idx_b);
+    // address() keeps the scope, as Node's `address().address` does (`fe80::..%iface`); the
+    // name is looked up in the host's own namespace.
+    let bound_str = on(&b, {
+        let bs = bs.clone();
+        move || bs.address().unwrap().address_string()
+    });
+    assert_eq!(bound_str, format!("{llb}%{ib}"));
 
     let (as_, a_in) = listener(&a, V6, 0, &format!("{lla}%{ia}"));
     let a_port = on(&a, {
