@@ -460,6 +460,8 @@ fn all(args: &[String]) {
         let raw = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), &mut { plain }, runs).0;
         let node_gso = node_ok
             .then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), &mut { gso }, runs).0);
+        let ndg_sat = measure_recv(&mut || me().args(["recv-ndg", &s]).to_owned_cmd(), &mut { gso }, runs).0;
+        let raw_sat = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), &mut { gso }, runs).0;
         let gro = measure_recv(&mut || me().args(["recv-ndg", &s, "gro"]).to_owned_cmd(), &mut { gso }, runs).0;
         if let Some(n) = node_recv {
             rows.push(Row { group: "receive", name: "Node dgram".into(), size, rate: n, node: node_recv });
@@ -469,6 +471,20 @@ fn all(args: &[String]) {
         if let Some(n) = node_gso {
             rows.push(Row { group: "receive", name: "Node dgram, GSO flood".into(), size, rate: n, node: node_gso });
         }
+        rows.push(Row {
+            group: "receive",
+            name: "node-dgram on_message, GSO flood".into(),
+            size,
+            rate: ndg_sat,
+            node: node_gso,
+        });
+        rows.push(Row {
+            group: "receive",
+            name: "raw recvmmsg loop, GSO flood".into(),
+            size,
+            rate: raw_sat,
+            node: node_gso,
+        });
         rows.push(Row { group: "receive", name: "node-dgram GRO, GSO flood".into(), size, rate: gro, node: node_gso });
 
         eprintln!("send, {size} B ...");
