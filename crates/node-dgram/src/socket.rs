@@ -571,13 +571,15 @@ impl Socket {
     /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
     pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
         self.check_signal();
-        if self.sh.g.lock().core.is_connected() {
+        let mut g = self.sh.g.lock();
+        if g.core.is_connected() {
             // Node refuses the address before looking at the port.
             return Err(Error::is_connected());
         }
         let port = port.into_port(false)?;
         let (op, c) = self.op();
-        self.sh.g.lock().core.send_to(msg.into(), port, address, c)?;
+        g.core.send_to(msg.into(), port, address, c)?;
+        drop(g);
         self.after();
         Ok(op)
     }
