@@ -673,104 +673,42 @@ impl Socket {
     /// `socket.setTTL(ttl)`: 1 to 255; returns the value set. `setTTL EINVAL` outside.
     pub fn set_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
-        let g = self.sh.g.lock();
-        let t = u32::try_from(ttl).ok().filter(|t| (1..=255).contains(t));
-        // libuv checks the range before the descriptor.
-        let Some(t) = t.filter(|_| !g.core.is_closed()) else {
-            return Err(if g.core.is_closed() {
-                Error::not_running()
-            } else {
-                Error::system(libc::EINVAL, "setTTL", None, None)
-            });
-        };
-        g.core.with_socket("setTTL", |s| {
-            if s.domain()? == socket2::Domain::IPV6 {
-                s.set_unicast_hops_v6(t)?;
-            } else {
-                s.set_ttl(t)?;
-            }
-            Ok(ttl)
-        })
+        self.sh.g.lock().core.set_hops(false, ttl)
     }
 
     /// `socket.setMulticastTTL(ttl)`: 0 to 255; returns the value set.
     pub fn set_multicast_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
-        let g = self.sh.g.lock();
-        let t = u32::try_from(ttl).ok().filter(|t| *t <= 255);
-        let Some(t) = t.filter(|_| !g.core.is_closed()) else {
-            return Err(if g.core.is_closed() {
-                Error::not_running()
-            } else {
-                Error::system(libc::EINVAL, "setMulticastTTL", None, None)
-            });
-        };
-        g.core.with_socket("setMulticastTTL", |s| {
-            if s.domain()? == socket2::Domain::IPV6 {
-                s.set_multicast_hops_v6(t)?;
-            } else {
-                s.set_multicast_ttl_v4(t)?;
-            }
-            Ok(ttl)
-        })
+        self.sh.g.lock().core.set_hops(true, ttl)
     }
 
     /// `socket.setMulticastLoopback(flag)`: returns the flag.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.check_signal();
-        self.sh.g.lock().core.with_socket("setMulticastLoopback", |s| {
-            if s.domain()? == socket2::Domain::IPV6 {
-                s.set_multicast_loop_v6(on)?;
-            } else {
-                s.set_multicast_loop_v4(on)?;
-            }
-            Ok(on)
-        })
+        self.sh.g.lock().core.set_multicast_loopback(on)
     }
 
-    fn buffer_size(&self, which: &str, set: Option<usize>) -> Result<usize, Error> {
+    fn buffer_size(&self, recv: bool, set: Option<usize>) -> Result<usize, Error> {
         self.check_signal();
-        let g = self.sh.g.lock();
-        if g.core.is_closed() {
-            return Err(Error::not_running());
-        }
-        if g.core.bind_state() != BindState::Bound {
-            return Err(Error::buffer_size(libc::EBADF, which));
-        }
-        if set.is_some_and(|n| n > i32::MAX as usize) {
-            return Err(Error::buffer_size(libc::EINVAL, which));
-        }
-        // libuv reads a size of 0 as "get": setting 0 changes nothing.
-        let set = set.filter(|n| *n > 0);
-        g.core
-            .with_socket(which, |s| {
-                let recv = which == "recv";
-                match (recv, set) {
-                    (true, Some(n)) => s.set_recv_buffer_size(n).map(|_| n),
-                    (false, Some(n)) => s.set_send_buffer_size(n).map(|_| n),
-                    (true, None) => s.recv_buffer_size(),
-                    (false, None) => s.send_buffer_size(),
-                }
-            })
-            .map_err(|e| Error::buffer_size(e.errno().map(|n| -n).unwrap_or(libc::EINVAL), which))
+        self.sh.g.lock().core.buffer_size(recv, set)
     }
 
     /// `socket.getRecvBufferSize()`: `SO_RCVBUF` (Linux reports twice the value set).
     /// `ERR_SOCKET_BUFFER_SIZE` while unbound.
     pub fn get_recv_buffer_size(&self) -> Result<usize, Error> {
-        self.buffer_size("recv", None)
+        self.buffer_size(true, None)
     }
     /// `socket.getSendBufferSize()`: `SO_SNDBUF`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
     pub fn get_send_buffer_size(&self) -> Result<usize, Error> {
-        self.buffer_size("send", None)
+        self.buffer_size(false, None)
     }
     /// `socket.setRecvBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
     pub fn set_recv_buffer_size(&self, size: u32) -> Result<(), Error> {
-        self.buffer_size("recv", Some(size as usize)).map(|_| ())
+        self.buffer_size(true, Some(size as usize)).map(|_| ())
     }
     /// `socket.setSendBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
     pub fn set_send_buffer_size(&self, size: u32) -> Result<(), Error> {
-        self.buffer_size("send", Some(size as usize)).map(|_| ())
+        self.buffer_size(false, Some(size as usize)).map(|_| ())
     }
 
     fn membership(

@@ -896,6 +896,61 @@ impl<H: IoHandle> Core<H> {
         })
     }
 
+    /// `setTTL` (`multicast` false, 1 to 255) and `setMulticastTTL` (0 to 255). libuv checks
+    /// the range before the descriptor, so an unbound socket answers `EINVAL` for a bad value.
+    pub(crate) fn set_hops(&self, multicast: bool, ttl: i64) -> Result<i64, Error> {
+        let (syscall, min) = if multicast { ("setMulticastTTL", 0) } else { ("setTTL", 1) };
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        let Some(t) = u32::try_from(ttl).ok().filter(|t| (min..=255).contains(t)) else {
+            return Err(Error::system(libc::EINVAL, syscall, None, None));
+        };
+        self.with_socket(syscall, |s| {
+            match (multicast, s.domain()? == Domain::IPV6) {
+                (false, false) => s.set_ttl(t)?,
+                (false, true) => s.set_unicast_hops_v6(t)?,
+                (true, false) => s.set_multicast_ttl_v4(t)?,
+                (true, true) => s.set_multicast_hops_v6(t)?,
+            }
+            Ok(ttl)
+        })
+    }
+
+    /// `setMulticastLoopback(flag)`: returns the flag.
+    pub(crate) fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
+        self.with_socket("setMulticastLoopback", |s| {
+            if s.domain()? == Domain::IPV6 {
+                s.set_multicast_loop_v6(on)?;
+            } else {
+                s.set_multicast_loop_v4(on)?;
+            }
+            Ok(on)
+        })
+    }
+
+    /// `get/setRecvBufferSize`, `get/setSendBufferSize`: `ERR_SOCKET_BUFFER_SIZE` while
+    /// unbound or for a size the system refuses; a size of 0 reads, as libuv has it.
+    pub(crate) fn buffer_size(&self, recv: bool, set: Option<usize>) -> Result<usize, Error> {
+        let which = if recv { "recv" } else { "send" };
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.bind_state != BindState::Bound {
+            return Err(Error::buffer_size(libc::EBADF, which));
+        }
+        if set.is_some_and(|n| n > i32::MAX as usize) {
+            return Err(Error::buffer_size(libc::EINVAL, which));
+        }
+        self.with_socket(which, |s| match (recv, set.filter(|n| *n > 0)) {
+            (true, Some(n)) => s.set_recv_buffer_size(n).map(|_| n),
+            (false, Some(n)) => s.set_send_buffer_size(n).map(|_| n),
+            (true, None) => s.recv_buffer_size(),
+            (false, None) => s.send_buffer_size(),
+        })
+        .map_err(|e| Error::buffer_size(e.errno().map(|n| -n).unwrap_or(libc::EINVAL), which))
+    }
+
     /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound
     /// and `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub(crate) fn with_socket<R>(
