@@ -45,6 +45,8 @@ struct Inner {
     address: Option<String>,
     port: Option<u16>,
     hostname: Option<String>,
+    /// An adapter's handle on an error object of its own (see [`Error::external`]).
+    token: Option<u64>,
 }
 
 impl Error {
@@ -58,12 +60,31 @@ impl Error {
             address: None,
             port: None,
             hostname: None,
+            token: None,
         }))
     }
 
     pub(crate) fn with_message(mut self, message: String) -> Error {
         self.0.message = message;
         self
+    }
+
+    /// An error that stands for an error object the adapter keeps (the Node addon passes a
+    /// failed `lookup`'s own JavaScript error through the core this way, as Node passes it to
+    /// the callback unchanged). `code` and `message` describe it for Rust code.
+    ///
+    /// ```
+    /// let e = node_dgram::Error::external(7, "ENOTFOUND", "getaddrinfo ENOTFOUND example");
+    /// assert_eq!(e.token(), Some(7));
+    /// ```
+    pub fn external(token: u64, code: &str, message: &str) -> Error {
+        let mut e = Error::plain(ErrorClass::Error, code, message);
+        e.0.token = Some(token);
+        e
+    }
+    /// The adapter's token, for an error made with [`Error::external`].
+    pub fn token(&self) -> Option<u64> {
+        self.0.token
     }
 
     /// Node's code: `ERR_...` or an errno name such as `EADDRINUSE`.
@@ -203,6 +224,7 @@ impl Error {
             address,
             port,
             hostname: None,
+            token: None,
         }))
     }
 
@@ -236,6 +258,7 @@ impl Error {
             address: None,
             port: None,
             hostname: Some(hostname.to_string()),
+            token: None,
         }))
     }
 
@@ -255,6 +278,7 @@ impl Error {
             address: None,
             port: None,
             hostname: None,
+            token: None,
         }))
     }
 

@@ -106,6 +106,22 @@ pub use runtime::{run, scope};
 pub mod batch {
     pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
 }
+/// The socket engine, for event-loop adapters other than the tokio one (the Node addon drives
+/// it from libuv; a JavaScript runtime written in Rust can drive it from its own loop).
+///
+/// The adapter owns a [`Core`](embed::Core) per socket. It calls the user operations on it,
+/// then [`Core::advance`](embed::Core::advance), and delivers the [`Output`](embed::Output)s
+/// from [`Core::take_output`](embed::Core::take_output) in order: it emits events, runs the
+/// completions, and answers lookups with [`Core::resolved`](embed::Core::resolved). When the
+/// descriptor is readable it calls [`batch::recv_batch`] and then
+/// [`Core::received`](embed::Core::received); when [`Core::wants_write`](embed::Core::wants_write)
+/// and the descriptor is writable, [`Core::flush`](embed::Core::flush). Its [`IoHandle`](embed::IoHandle)
+/// type holds the open socket while the loop watches it.
+pub mod embed {
+    pub use crate::core::{BindState, ConnectState, Core, Membership, Output, Recv, Sock};
+    pub use crate::op::Completer;
+    pub use crate::sys::{errno_description, errno_name, IoHandle};
+}
 pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
 pub use tokio_util::sync::CancellationToken;

@@ -121,6 +121,7 @@ pub struct SocketOptions {
     pub(crate) send_block_list: Option<crate::BlockList>,
     pub(crate) gso: bool,
     pub(crate) gro: bool,
+    pub(crate) lookup_all: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -158,6 +159,7 @@ impl SocketOptions {
             send_block_list: None,
             gso: false,
             gro: false,
+            lookup_all: false,
         }
     }
     /// The socket type.
@@ -229,6 +231,14 @@ impl SocketOptions {
     /// before any listener runs, so the `message` events are exactly those without GRO.
     pub fn gro(mut self, on: bool) -> Self {
         self.gro = on;
+        self
+    }
+    /// Asks the resolver for every address, IP literals and the default ones (`0.0.0.0`,
+    /// `127.0.0.1`, `::`, `::1`) included, as Node's dgram calls its `lookup` for each. Off by
+    /// default: IP literals skip the resolver. The Node addon turns it on, so that a `lookup`
+    /// option or a replaced `dns.lookup` sees what it would see with the built-in module.
+    pub fn lookup_all(mut self, on: bool) -> Self {
+        self.lookup_all = on;
         self
     }
 

@@ -20,8 +20,10 @@ use crate::types::{parse_ip, AddressInfo, BindOptions, Family, Message, SocketOp
 
 /// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
 /// a membership call), or handed to the adapter's handle.
-pub(crate) enum Sock<H> {
+pub enum Sock<H> {
+    /// Bound, not watched yet.
     Raw(RawSocket),
+    /// Held by the adapter's handle.
     Watched(H),
 }
 
@@ -36,10 +38,14 @@ impl<H: IoHandle> Sock<H> {
 
 /// Which membership call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Membership {
+pub enum Membership {
+    /// `addMembership`.
     Add,
+    /// `dropMembership`.
     Drop,
+    /// `addSourceSpecificMembership`.
     AddSource,
+    /// `dropSourceSpecificMembership`.
     DropSource,
 }
 
@@ -56,17 +62,23 @@ impl Membership {
 
 /// Node's bind states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BindState {
+pub enum BindState {
+    /// Not bound.
     Unbound,
+    /// `bind()` called; waiting for its lookup.
     Binding,
+    /// Bound: `listening` was emitted.
     Bound,
 }
 
 /// Node's connect states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ConnectState {
+pub enum ConnectState {
+    /// Not connected.
     Disconnected,
+    /// `connect()` called; waiting for the bind or the lookup.
     Connecting,
+    /// Connected.
     Connected,
 }
 
@@ -112,7 +124,7 @@ enum Next {
 }
 
 /// Something the adapter must do or deliver, in order.
-pub(crate) enum Output {
+pub enum Output {
     /// Emit `listening`.
     Listening,
     /// Emit `connect`.
@@ -124,11 +136,16 @@ pub(crate) enum Output {
     /// Complete an operation; an error nobody takes is emitted as `error` unless `reported`.
     Done(Box<dyn FnOnce() -> Option<Error> + Send>),
     /// Resolve `host` for the socket's family, then call [`Core::resolved`] with `id`.
-    Lookup { id: u64, host: String },
+    Lookup {
+        /// What to give back to [`Core::resolved`].
+        id: u64,
+        /// The host to resolve for the socket's family.
+        host: String,
+    },
 }
 
 /// What one receive attempt found.
-pub(crate) enum Recv {
+pub enum Recv {
     /// The arena holds this many datagrams.
     Batch(usize),
     /// Nothing waiting.
@@ -147,7 +164,7 @@ fn done<T: Send + 'static>(c: Completer<T>, r: Result<T, Error>, reported: bool)
 }
 
 /// The socket engine. Not thread-safe by itself: the adapter keeps it behind its lock.
-pub(crate) struct Core<H> {
+pub struct Core<H> {
     family: Family,
     opts: SocketOptions,
     bind_state: BindState,
@@ -165,7 +182,8 @@ pub(crate) struct Core<H> {
 }
 
 impl<H: IoHandle> Core<H> {
-    pub(crate) fn new(opts: SocketOptions) -> Core<H> {
+    /// A socket engine, unbound, with these options.
+    pub fn new(opts: SocketOptions) -> Core<H> {
         Core {
             family: opts.ty.family(),
             opts,
@@ -184,36 +202,48 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
+    /// Whether `close()` was called.
+    pub fn is_closed(&self) -> bool {
         self.closed
     }
     /// Whether the socket is connected (Node checks this before validating a send's port).
-    pub(crate) fn is_connected(&self) -> bool {
+    pub fn is_connected(&self) -> bool {
         self.connect_state == ConnectState::Connected
     }
-    pub(crate) fn bind_state(&self) -> BindState {
+    /// Node's bind state.
+    pub fn bind_state(&self) -> BindState {
         self.bind_state
     }
-    pub(crate) fn fd(&self) -> Option<RawFd> {
+    /// The open descriptor, if any.
+    pub fn fd(&self) -> Option<RawFd> {
         self.sock.as_ref().map(|s| s.socket().as_raw_fd())
     }
     /// Whether the adapter should watch for writability (sends wait on a full buffer).
-    pub(crate) fn wants_write(&self) -> bool {
+    pub fn wants_write(&self) -> bool {
         self.blocked_on_write && !self.sends.is_empty()
     }
     /// Whether any operation is still pending (the socket must not be dropped quietly).
-    pub(crate) fn has_pending(&self) -> bool {
+    pub fn has_pending(&self) -> bool {
         self.bind_req.is_some() || self.connect_req.is_some() || !self.sends.is_empty()
     }
-    pub(crate) fn take_output(&mut self) -> VecDeque<Output> {
+    /// Takes what the adapter must do or deliver, in order.
+    pub fn take_output(&mut self) -> VecDeque<Output> {
         std::mem::take(&mut self.out)
     }
     /// Queues the successful completion of `op` (after what is queued already).
-    pub(crate) fn push_done(&mut self, op: Completer<()>) {
+    pub fn push_done(&mut self, op: Completer<()>) {
         self.out.push_back(done(op, Ok(()), false));
     }
 
     fn lookup_target(&mut self, host: &str, default: IpAddr) -> Target {
+        if self.opts.lookup_all {
+            // Node's way: the resolver sees every address, literals and defaults included.
+            let host = if host.is_empty() { default.to_string() } else { host.to_string() };
+            let id = self.next_id;
+            self.next_id += 1;
+            self.out.push_back(Output::Lookup { id, host });
+            return Target::Lookup(id);
+        }
         if host.is_empty() {
             return Target::Ready(SocketAddr::new(default, 0));
         }
@@ -233,7 +263,7 @@ impl<H: IoHandle> Core<H> {
     // ---- user operations (synchronous parts; the rest happens in `advance`) ----
 
     /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
-    pub(crate) fn bind(&mut self, o: BindOptions, op: Option<Completer<()>>) -> Result<(), Error> {
+    pub fn bind(&mut self, o: BindOptions, op: Option<Completer<()>>) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -265,7 +295,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `connect(port, address)`.
-    pub(crate) fn connect(&mut self, port: u16, host: &str, op: Completer<()>) -> Result<(), Error> {
+    pub fn connect(&mut self, port: u16, host: &str, op: Completer<()>) -> Result<(), Error> {
         // Node checks the connection before whether the socket runs.
         if self.connect_state != ConnectState::Disconnected {
             return Err(Error::is_connected());
@@ -281,7 +311,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `disconnect()`.
-    pub(crate) fn disconnect(&mut self) -> Result<(), Error> {
+    pub fn disconnect(&mut self) -> Result<(), Error> {
         if self.connect_state != ConnectState::Connected {
             return Err(Error::not_connected());
         }
@@ -295,7 +325,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `send(msg)` on a connected (or connecting) socket.
-    pub(crate) fn send_connected(&mut self, msg: Message, op: Completer<usize>) -> Result<(), Error> {
+    pub fn send_connected(&mut self, msg: Message, op: Completer<usize>) -> Result<(), Error> {
         if self.connect_state == ConnectState::Disconnected {
             // Node: without a connection the port is required.
             return Err(Error::bad_port("undefined", false));
@@ -308,7 +338,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `send(msg, port, address)` on an unconnected socket.
-    pub(crate) fn send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+    pub fn send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
         if self.connect_state == ConnectState::Connected {
             return Err(Error::is_connected());
         }
@@ -332,7 +362,7 @@ impl<H: IoHandle> Core<H> {
 
     /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
     /// it before dropping it), ends every pending operation, and queues `close`.
-    pub(crate) fn close(&mut self) -> Result<Option<Sock<H>>, Error> {
+    pub fn close(&mut self) -> Result<Option<Sock<H>>, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -364,7 +394,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `address()`.
-    pub(crate) fn address(&self) -> Result<AddressInfo, Error> {
+    pub fn address(&self) -> Result<AddressInfo, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -381,7 +411,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `remoteAddress()`.
-    pub(crate) fn remote_address(&self) -> Result<AddressInfo, Error> {
+    pub fn remote_address(&self) -> Result<AddressInfo, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -392,25 +422,30 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `getSendQueueSize()`: bytes of sends not yet handed to the kernel.
-    pub(crate) fn send_queue_size(&self) -> usize {
+    pub fn send_queue_size(&self) -> usize {
         self.queued_bytes
     }
     /// `getSendQueueCount()`: sends not yet handed to the kernel.
-    pub(crate) fn send_queue_count(&self) -> usize {
+    pub fn send_queue_count(&self) -> usize {
         self.sends.len()
     }
 
     // ---- adapter inputs ----
 
     /// A lookup asked for with [`Output::Lookup`] finished.
-    pub(crate) fn resolved(&mut self, id: u64, r: Result<IpAddr, Error>) {
+    pub fn resolved(&mut self, id: u64, r: Result<IpAddr, Error>) {
+        self.resolved_addr(id, r.map(|ip| SocketAddr::new(ip, 0)));
+    }
+
+    /// Like [`Core::resolved`], with an IPv6 scope (the port of `r` is ignored).
+    pub fn resolved_addr(&mut self, id: u64, r: Result<SocketAddr, Error>) {
         if self.closed {
             return; // closing during a lookup ends quietly
         }
         let settle = |t: &mut Target| {
             if matches!(t, Target::Lookup(x) if *x == id) {
                 *t = match &r {
-                    Ok(ip) => Target::Ready(SocketAddr::new(*ip, 0)),
+                    Ok(a) => Target::Ready(SocketAddr::new(a.ip(), 0).with_scope_of(*a)),
                     Err(e) => Target::Failed(e.clone()),
                 };
                 true
@@ -440,7 +475,7 @@ impl<H: IoHandle> Core<H> {
 
     /// Makes all the progress possible now: a resolved bind binds, a resolved connect
     /// connects, ready sends are written in order.
-    pub(crate) fn advance(&mut self) {
+    pub fn advance(&mut self) {
         if self.closed {
             return;
         }
@@ -612,7 +647,7 @@ impl<H: IoHandle> Core<H> {
 
     /// Writes ready sends in order until one must wait (a lookup, the connection, or a full
     /// buffer).
-    pub(crate) fn flush(&mut self) {
+    pub fn flush(&mut self) {
         let Some(fd) = self.fd() else { return };
         self.blocked_on_write = false;
         while let Some(front) = self.sends.front() {
@@ -758,7 +793,7 @@ impl<H: IoHandle> Core<H> {
     /// Takes the outcome of a receive attempt made with [`sys::recv_batch`] on [`Core::fd`]:
     /// errors other than "nothing waiting" are emitted as `error` (`recvmsg ECONNREFUSED`
     /// after an ICMP port-unreachable on a connected socket, as Node reports it).
-    pub(crate) fn received(&mut self, r: std::io::Result<usize>) -> Recv {
+    pub fn received(&mut self, r: std::io::Result<usize>) -> Recv {
         match r {
             Ok(n) => Recv::Batch(n),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Recv::WouldBlock,
@@ -773,7 +808,7 @@ impl<H: IoHandle> Core<H> {
     /// Takes a pending asynchronous error (`SO_ERROR`, e.g. an ICMP port-unreachable on a
     /// connected socket) and emits it as Node does: `recvmsg ECONNREFUSED`. Returns whether
     /// there was one.
-    pub(crate) fn take_socket_error(&mut self) -> bool {
+    pub fn take_socket_error(&mut self) -> bool {
         let err = self.sock.as_ref().and_then(|h| match h.socket().take_error() {
             Ok(Some(e)) => Some(e),
             Ok(None) => None,
@@ -789,7 +824,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// The event-loop handle of the open socket, if it is watched.
-    pub(crate) fn handle(&self) -> Option<&H> {
+    pub fn handle(&self) -> Option<&H> {
         match &self.sock {
             Some(Sock::Watched(h)) => Some(h),
             _ => None,
@@ -810,7 +845,7 @@ impl<H: IoHandle> Core<H> {
 
     /// The membership calls. An unbound socket is bound at once to a random port on all
     /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows.
-    pub(crate) fn membership(
+    pub fn membership(
         &mut self,
         which: Membership,
         group: &str,
@@ -885,7 +920,7 @@ impl<H: IoHandle> Core<H> {
     /// `setMulticastInterface(address)`: for udp4 an interface address; for udp6 `::%scope`
     /// (an interface name or index). The family's any address gives the choice back to the
     /// system.
-    pub(crate) fn set_multicast_interface(&self, iface: &str) -> Result<(), Error> {
+    pub fn set_multicast_interface(&self, iface: &str) -> Result<(), Error> {
         let syscall = "setMulticastInterface";
         let family = self.family;
         self.with_socket(syscall, |s| match (family, parse_ip(iface)) {
@@ -898,7 +933,7 @@ impl<H: IoHandle> Core<H> {
 
     /// `setTTL` (`multicast` false, 1 to 255) and `setMulticastTTL` (0 to 255). libuv checks
     /// the range before the descriptor, so an unbound socket answers `EINVAL` for a bad value.
-    pub(crate) fn set_hops(&self, multicast: bool, ttl: i64) -> Result<i64, Error> {
+    pub fn set_hops(&self, multicast: bool, ttl: i64) -> Result<i64, Error> {
         let (syscall, min) = if multicast { ("setMulticastTTL", 0) } else { ("setTTL", 1) };
         if self.closed {
             return Err(Error::not_running());
@@ -918,7 +953,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `setMulticastLoopback(flag)`: returns the flag.
-    pub(crate) fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
+    pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.with_socket("setMulticastLoopback", |s| {
             if s.domain()? == Domain::IPV6 {
                 s.set_multicast_loop_v6(on)?;
@@ -931,7 +966,7 @@ impl<H: IoHandle> Core<H> {
 
     /// `get/setRecvBufferSize`, `get/setSendBufferSize`: `ERR_SOCKET_BUFFER_SIZE` while
     /// unbound or for a size the system refuses; a size of 0 reads, as libuv has it.
-    pub(crate) fn buffer_size(&self, recv: bool, set: Option<usize>) -> Result<usize, Error> {
+    pub fn buffer_size(&self, recv: bool, set: Option<usize>) -> Result<usize, Error> {
         let which = if recv { "recv" } else { "send" };
         if self.closed {
             return Err(Error::not_running());
@@ -953,11 +988,7 @@ impl<H: IoHandle> Core<H> {
 
     /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound
     /// and `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
-    pub(crate) fn with_socket<R>(
-        &self,
-        syscall: &str,
-        f: impl FnOnce(&RawSocket) -> std::io::Result<R>,
-    ) -> Result<R, Error> {
+    pub fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&RawSocket) -> std::io::Result<R>) -> Result<R, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -1015,6 +1046,8 @@ fn adopt(fd: std::os::fd::OwnedFd) -> Result<RawSocket, Error> {
     use std::os::fd::IntoRawFd;
     let kind = handle_type(&fd);
     if kind != "UDP" {
+        // Not ours to close: Node leaves a refused descriptor open.
+        let _ = fd.into_raw_fd();
         return Err(Error::invalid_fd_type(kind));
     }
     if !claim_fd(fd.as_raw_fd()) {
@@ -1063,6 +1096,6 @@ impl Target {
 }
 
 /// Holds the loop alive while a bound, referenced socket stays open.
-pub(crate) fn wants_hold<H: IoHandle>(core: &Core<H>, referenced: bool) -> bool {
+pub fn wants_hold<H: IoHandle>(core: &Core<H>, referenced: bool) -> bool {
     referenced && !core.closed && core.bind_state == BindState::Bound
 }

@@ -493,7 +493,7 @@ pub fn send_many(fd: RawFd, msgs: &[(&[u8], Option<SocketAddr>)]) -> io::Result<
 /// What the core keeps of an open socket: the socket itself, owned by whatever the event loop
 /// needs to watch it (tokio's `AsyncFd` here; the Node addon's uv_poll holder there). Dropping
 /// the handle stops the watching and closes the descriptor, in that order.
-pub(crate) trait IoHandle: Sized + Send {
+pub trait IoHandle: Sized + Send {
     /// Takes ownership of a freshly bound socket and starts watching it.
     fn open(sock: socket2::Socket) -> io::Result<Self>;
     /// The socket, for system calls.

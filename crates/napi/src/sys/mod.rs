@@ -1,0 +1,744 @@
+//! The addon's only unsafe code: Node-API calls (through napi-rs's `napi-sys` bindings) and the
+//! libuv poll handle that watches a socket on Node's own loop.
+//!
+//! Everything outside this module is safe Rust working with the small types defined here:
+//! [`Env`] and [`Val`] (valid only during the callback that produced them; they are `!Send`, so
+//! they cannot leave the JavaScript thread), [`Ref`] (a persistent reference), [`Poll`] (a
+//! `uv_poll_t`) and [`AsyncCtx`]. Entry points from JavaScript and from libuv catch Rust panics and
+//! turn them into JavaScript errors, so no panic ever unwinds into Node.
+#![allow(unsafe_code)]
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::marker::PhantomData;
+use std::os::fd::{OwnedFd, RawFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::null_mut;
+use std::rc::Rc;
+
+use napi_sys as n;
+
+/// A Node-API environment, usable on the JavaScript thread during the callback that gave it.
+#[derive(Clone, Copy)]
+pub struct Env {
+    raw: n::napi_env,
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// A JavaScript value, valid in the handle scope it was made in.
+#[derive(Clone, Copy)]
+pub struct Val(n::napi_value);
+
+/// A JavaScript exception: one already pending in the engine (a JavaScript function we called
+/// threw), or a value to throw.
+pub enum Thrown {
+    /// The engine has an exception pending; return to JavaScript to let it propagate.
+    Pending,
+    /// Throw this value.
+    Value(Val),
+}
+
+/// What a function exposed to JavaScript returns.
+pub type JsResult = Result<Val, Thrown>;
+
+/// The JavaScript type of a value (`typeof`, with `null` apart).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Type {
+    /// `undefined`
+    Undefined,
+    /// `null`
+    Null,
+    /// a boolean
+    Boolean,
+    /// a number
+    Number,
+    /// a string
+    String,
+    /// an object (arrays, buffers and errors included)
+    Object,
+    /// a function
+    Function,
+    /// a symbol, bigint or external
+    Other,
+}
+
+fn ok(status: n::napi_status) -> Result<(), Thrown> {
+    if status == n::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(Thrown::Pending)
+    }
+}
+
+impl Env {
+    fn new(raw: n::napi_env) -> Env {
+        Env { raw, _not_send: PhantomData }
+    }
+
+    /// `undefined`.
+    pub fn undefined(self) -> Val {
+        let mut v = null_mut();
+        // SAFETY: `self.raw` is the live env of the current callback (Env values are only made
+        // by this module's entry points); `v` is a valid out-pointer.
+        unsafe { n::napi_get_undefined(self.raw, &mut v) };
+        Val(v)
+    }
+    /// `null`.
+    pub fn null(self) -> Val {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_get_null(self.raw, &mut v) };
+        Val(v)
+    }
+    /// A boolean.
+    pub fn boolean(self, b: bool) -> Val {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_get_boolean(self.raw, b, &mut v) };
+        Val(v)
+    }
+    /// A number.
+    pub fn number(self, x: f64) -> Val {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_create_double(self.raw, x, &mut v) };
+        Val(v)
+    }
+    /// A small integer.
+    pub fn int(self, x: i32) -> Val {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_create_int32(self.raw, x, &mut v) };
+        Val(v)
+    }
+    /// A string.
+    pub fn string(self, s: &str) -> Val {
+        let mut v = null_mut();
+        // SAFETY: the pointer and length describe `s`, valid UTF-8 for the call's duration.
+        unsafe { n::napi_create_string_utf8(self.raw, s.as_ptr() as *const c_char, s.len() as isize, &mut v) };
+        Val(v)
+    }
+    /// A new `Buffer` holding a copy of `bytes`.
+    pub fn buffer_copy(self, bytes: &[u8]) -> Result<Val, Thrown> {
+        let mut v = null_mut();
+        let mut data = null_mut();
+        // SAFETY: the source pointer and length describe `bytes` (napi copies them before
+        // returning; an empty slice's dangling pointer is never read for length 0).
+        ok(unsafe {
+            n::napi_create_buffer_copy(self.raw, bytes.len(), bytes.as_ptr() as *const c_void, &mut data, &mut v)
+        })?;
+        Ok(Val(v))
+    }
+    /// A new plain object.
+    pub fn object(self) -> Val {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_create_object(self.raw, &mut v) };
+        Val(v)
+    }
+    /// `obj[key] = val`.
+    pub fn set(self, obj: Val, key: &CStr, val: Val) -> Result<(), Thrown> {
+        // SAFETY: `key` is NUL-terminated; values belong to the current scope.
+        ok(unsafe { n::napi_set_named_property(self.raw, obj.0, key.as_ptr(), val.0) })
+    }
+    /// `obj[key]`.
+    pub fn get(self, obj: Val, key: &CStr) -> Result<Val, Thrown> {
+        let mut v = null_mut();
+        // SAFETY: `key` is NUL-terminated; values belong to the current scope.
+        ok(unsafe { n::napi_get_named_property(self.raw, obj.0, key.as_ptr(), &mut v) })?;
+        Ok(Val(v))
+    }
+    /// The value's type.
+    pub fn type_of(self, v: Val) -> Type {
+        let mut t = 0;
+        // SAFETY: as in `undefined`.
+        if unsafe { n::napi_typeof(self.raw, v.0, &mut t) } != n::Status::napi_ok {
+            return Type::Other;
+        }
+        match t {
+            n::ValueType::napi_undefined => Type::Undefined,
+            n::ValueType::napi_null => Type::Null,
+            n::ValueType::napi_boolean => Type::Boolean,
+            n::ValueType::napi_number => Type::Number,
+            n::ValueType::napi_string => Type::String,
+            n::ValueType::napi_object => Type::Object,
+            n::ValueType::napi_function => Type::Function,
+            _ => Type::Other,
+        }
+    }
+    /// `null` or `undefined`.
+    pub fn is_nullish(self, v: Val) -> bool {
+        matches!(self.type_of(v), Type::Null | Type::Undefined)
+    }
+    /// A number's value.
+    pub fn get_f64(self, v: Val) -> Option<f64> {
+        let mut x = 0.0;
+        // SAFETY: as in `undefined`; napi refuses non-numbers with a status.
+        (unsafe { n::napi_get_value_double(self.raw, v.0, &mut x) } == n::Status::napi_ok).then_some(x)
+    }
+    /// A boolean's value.
+    pub fn get_bool(self, v: Val) -> Option<bool> {
+        let mut b = false;
+        // SAFETY: as in `get_f64`.
+        (unsafe { n::napi_get_value_bool(self.raw, v.0, &mut b) } == n::Status::napi_ok).then_some(b)
+    }
+    /// A string's value (UTF-8).
+    pub fn get_string(self, v: Val) -> Option<String> {
+        let mut len = 0usize;
+        // SAFETY: a null buffer asks for the length only.
+        if unsafe { n::napi_get_value_string_utf8(self.raw, v.0, null_mut(), 0, &mut len) } != n::Status::napi_ok {
+            return None;
+        }
+        let mut buf = vec![0u8; len + 1];
+        let mut written = 0usize;
+        // SAFETY: `buf` has room for `len` bytes plus the NUL napi writes.
+        if unsafe {
+            n::napi_get_value_string_utf8(self.raw, v.0, buf.as_mut_ptr() as *mut c_char, len + 1, &mut written)
+        } != n::Status::napi_ok
+        {
+            return None;
+        }
+        buf.truncate(written);
+        String::from_utf8(buf).ok()
+    }
+    /// Calls `f` with a `Buffer`'s bytes (`None` when `v` is not a Buffer or Uint8Array).
+    pub fn with_buffer<R>(self, v: Val, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let mut data = null_mut();
+        let mut len = 0usize;
+        // SAFETY: napi reports a Buffer's (or Uint8Array's) backing store; it stays alive and
+        // unmoved while `v` is reachable from the current scope, which outlives `f`.
+        if unsafe { n::napi_get_buffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok {
+            return None;
+        }
+        if len == 0 || data.is_null() {
+            return Some(f(&[]));
+        }
+        // SAFETY: `data` points to `len` initialised bytes (see above); JavaScript cannot run
+        // during `f`, so nothing writes them meanwhile.
+        Some(f(unsafe { std::slice::from_raw_parts(data as *const u8, len) }))
+    }
+    /// An array's length (`None` when `v` is not an array).
+    pub fn array_len(self, v: Val) -> Option<u32> {
+        let mut is = false;
+        // SAFETY: as in `undefined`.
+        if unsafe { n::napi_is_array(self.raw, v.0, &mut is) } != n::Status::napi_ok || !is {
+            return None;
+        }
+        let mut len = 0u32;
+        // SAFETY: as in `undefined`.
+        (unsafe { n::napi_get_array_length(self.raw, v.0, &mut len) } == n::Status::napi_ok).then_some(len)
+    }
+    /// `arr[i]`.
+    pub fn element(self, arr: Val, i: u32) -> Result<Val, Thrown> {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        ok(unsafe { n::napi_get_element(self.raw, arr.0, i, &mut v) })?;
+        Ok(Val(v))
+    }
+    /// Calls `func` with `this` and `args` from inside a call from JavaScript (no callback
+    /// scope: `process.nextTick` callbacks wait until JavaScript's own call returns).
+    pub fn call(self, this: Val, func: Val, args: &[Val]) -> JsResult {
+        let mut r = null_mut();
+        // SAFETY: `Val` is a transparent wrapper of `napi_value`, so the slice is an array of
+        // `args.len()` napi values of the current scope.
+        ok(unsafe {
+            n::napi_call_function(self.raw, this.0, func.0, args.len(), args.as_ptr() as *const n::napi_value, &mut r)
+        })?;
+        Ok(Val(r))
+    }
+    /// Calls `func` as Node calls into JavaScript from its event loop (`MakeCallback`): after it
+    /// returns, `process.nextTick` callbacks and promise jobs run. An exception it throws is
+    /// reported as uncaught, as Node does for a throwing event listener; returns whether the call
+    /// completed without one.
+    pub fn make_callback(self, ctx: &AsyncCtx, this: Val, func: Val, args: &[Val]) -> bool {
+        let mut r = null_mut();
+        // SAFETY: as in `call`; `ctx.0` was made by `napi_async_init` on this env and is not
+        // destroyed until the owning socket is dropped.
+        let status = unsafe {
+            n::napi_make_callback(
+                self.raw,
+                ctx.raw,
+                this.0,
+                func.0,
+                args.len(),
+                args.as_ptr() as *const n::napi_value,
+                &mut r,
+            )
+        };
+        if status == n::Status::napi_ok {
+            return true;
+        }
+        self.report_pending();
+        false
+    }
+    /// Hands a pending exception to Node's uncaught-exception handling.
+    fn report_pending(self) {
+        let mut pending = false;
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_is_exception_pending(self.raw, &mut pending) };
+        if pending {
+            let mut e = null_mut();
+            // SAFETY: an exception is pending, so this takes it; `napi_fatal_exception` then
+            // triggers 'uncaughtException' (or exits, as Node does).
+            unsafe {
+                n::napi_get_and_clear_last_exception(self.raw, &mut e);
+                n::napi_fatal_exception(self.raw, e);
+            }
+        }
+    }
+    /// A JavaScript `Error` with this message (for internal failures).
+    pub fn plain_error(self, msg: &str) -> Val {
+        let m = self.string(msg);
+        let mut v = null_mut();
+        // SAFETY: `m` is a string of the current scope; a null code is allowed.
+        unsafe { n::napi_create_error(self.raw, null_mut(), m.0, &mut v) };
+        Val(v)
+    }
+    /// A persistent reference to `v`; strong when `strong`.
+    pub fn reference(self, v: Val, strong: bool) -> Result<Ref, Thrown> {
+        let mut r = null_mut();
+        // SAFETY: as in `undefined`.
+        ok(unsafe { n::napi_create_reference(self.raw, v.0, strong as u32, &mut r) })?;
+        Ok(Ref { raw: r, strong: Cell::new(strong) })
+    }
+    /// The value a reference holds (`undefined` if it was collected).
+    pub fn deref(self, r: &Ref) -> Val {
+        let mut v = null_mut();
+        // SAFETY: `r.raw` is a live reference made on this env (deleted only by `drop_ref`).
+        unsafe { n::napi_get_reference_value(self.raw, r.raw, &mut v) };
+        if v.is_null() {
+            self.undefined()
+        } else {
+            Val(v)
+        }
+    }
+    /// Makes a reference strong (keeps its object alive) or weak.
+    pub fn set_strong(self, r: &Ref, strong: bool) {
+        if r.strong.get() == strong {
+            return;
+        }
+        let mut count = 0;
+        // SAFETY: as in `deref`.
+        unsafe {
+            if strong {
+                n::napi_reference_ref(self.raw, r.raw, &mut count);
+            } else {
+                n::napi_reference_unref(self.raw, r.raw, &mut count);
+            }
+        }
+        r.strong.set(strong);
+    }
+    /// Deletes a reference.
+    pub fn drop_ref(self, r: Ref) {
+        // SAFETY: `r` is consumed, so its raw reference is deleted exactly once.
+        unsafe { n::napi_delete_reference(self.raw, r.raw) };
+    }
+    /// Throws `v` as an exception (when the current call returns).
+    fn throw(self, v: Val) {
+        // SAFETY: as in `undefined`.
+        unsafe { n::napi_throw(self.raw, v.0) };
+    }
+    /// An async context for `make_callback`, named `name`, with `resource` as its resource.
+    pub fn async_context(self, resource: Val, name: &str) -> Result<AsyncCtx, Thrown> {
+        let mut ctx = null_mut();
+        let name = self.string(name);
+        // SAFETY: as in `undefined`.
+        ok(unsafe { n::napi_async_init(self.raw, resource.0, name.0, &mut ctx) })?;
+        Ok(AsyncCtx { raw: ctx })
+    }
+    /// Destroys an async context.
+    pub fn drop_async_context(self, ctx: AsyncCtx) {
+        // SAFETY: `ctx` is consumed, so it is destroyed exactly once.
+        unsafe { n::napi_async_destroy(self.raw, ctx.raw) };
+    }
+}
+
+/// A persistent reference to a JavaScript value.
+pub struct Ref {
+    raw: n::napi_ref,
+    strong: Cell<bool>,
+}
+
+/// An async context (`napi_async_init`), so that callbacks from the loop carry the socket's
+/// async identity as Node's own handles' do.
+pub struct AsyncCtx {
+    raw: n::napi_async_context,
+}
+
+/// What a function exposed to JavaScript sees of its call.
+pub struct Cx {
+    /// The environment.
+    pub env: Env,
+    /// `this`.
+    pub this: Val,
+    args: [n::napi_value; 8],
+    argc: usize,
+}
+
+impl Cx {
+    /// Argument `i` (`undefined` past the end).
+    pub fn arg(&self, i: usize) -> Val {
+        if i < self.argc.min(8) {
+            Val(self.args[i])
+        } else {
+            self.env.undefined()
+        }
+    }
+}
+
+/// A method of a native class: gets the call and the object's native state.
+pub type Method<S> = fn(&mut Cx, &Rc<S>) -> JsResult;
+/// A native class's constructor: makes the state wrapped in `this`.
+pub type Ctor<S> = fn(&mut Cx) -> Result<Rc<S>, Thrown>;
+/// A plain function exposed to JavaScript.
+pub type Function = fn(&mut Cx) -> JsResult;
+
+/// A native state that needs the env when its JavaScript object is collected.
+pub trait Finalize {
+    /// Releases what the state holds in the JavaScript engine (references, contexts, polls).
+    fn finalize(&self, env: Env);
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs a handler for a call from JavaScript: catches panics, throws errors.
+fn enter(
+    raw: n::napi_env,
+    info: n::napi_callback_info,
+    f: impl FnOnce(&mut Cx, *mut c_void) -> JsResult,
+) -> n::napi_value {
+    let env = Env::new(raw);
+    let mut cx = Cx { env, this: Val(null_mut()), args: [null_mut(); 8], argc: 8 };
+    let mut data = null_mut();
+    // SAFETY: `info` is the callback info of this very call; `args` has room for `argc` values.
+    let status =
+        unsafe { n::napi_get_cb_info(raw, info, &mut cx.argc, cx.args.as_mut_ptr(), &mut cx.this.0, &mut data) };
+    if status != n::Status::napi_ok {
+        return null_mut();
+    }
+    match catch_unwind(AssertUnwindSafe(|| f(&mut cx, data))) {
+        Ok(Ok(v)) => v.0,
+        Ok(Err(Thrown::Pending)) => null_mut(),
+        Ok(Err(Thrown::Value(v))) => {
+            env.throw(v);
+            null_mut()
+        }
+        Err(p) => {
+            let e = env.plain_error(&format!("node-dgram internal error: {}", panic_message(&*p)));
+            env.throw(e);
+            null_mut()
+        }
+    }
+}
+
+unsafe extern "C" fn function_trampoline(raw: n::napi_env, info: n::napi_callback_info) -> n::napi_value {
+    enter(raw, info, |cx, data| {
+        // SAFETY: `data` is the `Function` pointer `define_function` registered with this very
+        // trampoline; function pointers and data pointers have the same size here.
+        let f: Function = unsafe { std::mem::transmute::<*mut c_void, Function>(data) };
+        f(cx)
+    })
+}
+
+unsafe extern "C" fn method_trampoline<S: Finalize + 'static>(
+    raw: n::napi_env,
+    info: n::napi_callback_info,
+) -> n::napi_value {
+    enter(raw, info, |cx, data| {
+        // SAFETY: `data` is the `Method<S>` pointer `define_class::<S>` registered with this
+        // trampoline.
+        let f: Method<S> = unsafe { std::mem::transmute::<*mut c_void, Method<S>>(data) };
+        let mut p = null_mut();
+        // SAFETY: `this` is an object of the current call; unwrap only reads its wrap slot.
+        if unsafe { n::napi_unwrap(cx.env.raw, cx.this.0, &mut p) } != n::Status::napi_ok || p.is_null() {
+            let e = cx.env.plain_error("Illegal invocation");
+            return Err(Thrown::Value(e));
+        }
+        // SAFETY: every object of a class made by `define_class::<S>` is wrapped, by
+        // `ctor_trampoline::<S>`, with a `Box<Rc<S>>` that lives until its finalizer runs, which
+        // cannot happen while `this` is in use by this call. Cloning the Rc keeps the state alive
+        // even if JavaScript drops the object meanwhile.
+        let state: Rc<S> = unsafe { (*(p as *const Rc<S>)).clone() };
+        f(cx, &state)
+    })
+}
+
+unsafe extern "C" fn ctor_trampoline<S: Finalize + 'static>(
+    raw: n::napi_env,
+    info: n::napi_callback_info,
+) -> n::napi_value {
+    enter(raw, info, |cx, data| {
+        // SAFETY: `data` is the `Ctor<S>` pointer `define_class::<S>` registered.
+        let f: Ctor<S> = unsafe { std::mem::transmute::<*mut c_void, Ctor<S>>(data) };
+        let state = f(cx)?;
+        let boxed = Box::into_raw(Box::new(state));
+        // SAFETY: `this` is the new object; the box is reclaimed exactly once, by
+        // `finalize_wrap::<S>` when the object is collected (or below if wrapping fails).
+        let status = unsafe {
+            n::napi_wrap(cx.env.raw, cx.this.0, boxed as *mut c_void, Some(finalize_wrap::<S>), null_mut(), null_mut())
+        };
+        if status != n::Status::napi_ok {
+            // SAFETY: the wrap did not take the box, so it is still ours alone.
+            drop(unsafe { Box::from_raw(boxed) });
+            return Err(Thrown::Pending);
+        }
+        Ok(cx.this)
+    })
+}
+
+unsafe extern "C" fn finalize_wrap<S: Finalize + 'static>(raw: n::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Box<Rc<S>>` made in `ctor_trampoline::<S>`; finalizers run once.
+    let state = unsafe { Box::from_raw(data as *mut Rc<S>) };
+    let env = Env::new(raw);
+    let _ = catch_unwind(AssertUnwindSafe(|| state.finalize(env)));
+}
+
+/// Defines a class named `name` whose constructor makes an `S` and whose prototype has `methods`.
+pub fn define_class<S: Finalize + 'static>(
+    env: Env,
+    name: &CStr,
+    ctor: Ctor<S>,
+    methods: &[(&'static CStr, Method<S>)],
+) -> Result<Val, Thrown> {
+    let props: Vec<n::napi_property_descriptor> = methods
+        .iter()
+        .map(|(name, m)| n::napi_property_descriptor {
+            utf8name: name.as_ptr(),
+            name: null_mut(),
+            method: Some(method_trampoline::<S>),
+            getter: None,
+            setter: None,
+            value: null_mut(),
+            attributes: n::PropertyAttributes::writable | n::PropertyAttributes::configurable,
+            data: *m as *mut c_void,
+        })
+        .collect();
+    let mut v = null_mut();
+    // SAFETY: `name` is NUL-terminated; `props` lives through the call (napi copies it); each
+    // descriptor's data is a function pointer its trampoline transmutes back.
+    ok(unsafe {
+        n::napi_define_class(
+            env.raw,
+            name.as_ptr(),
+            -1,
+            Some(ctor_trampoline::<S>),
+            ctor as *mut c_void,
+            props.len(),
+            props.as_ptr(),
+            &mut v,
+        )
+    })?;
+    Ok(Val(v))
+}
+
+/// A JavaScript function calling `f`.
+pub fn define_function(env: Env, name: &CStr, f: Function) -> Result<Val, Thrown> {
+    let mut v = null_mut();
+    // SAFETY: `name` is NUL-terminated; the data is a function pointer the trampoline
+    // transmutes back.
+    ok(unsafe {
+        n::napi_create_function(env.raw, name.as_ptr(), -1, Some(function_trampoline), f as *mut c_void, &mut v)
+    })?;
+    Ok(Val(v))
+}
+
+/// The module's entry point: Node calls it when the addon loads.
+///
+/// # Safety
+/// Called by Node only, with a live env and exports object.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(raw: n::napi_env, exports: n::napi_value) -> n::napi_value {
+    let env = Env::new(raw);
+    match catch_unwind(AssertUnwindSafe(|| crate::init(env, Val(exports)))) {
+        Ok(Ok(())) => exports,
+        Ok(Err(Thrown::Value(v))) => {
+            env.throw(v);
+            null_mut()
+        }
+        Ok(Err(Thrown::Pending)) => null_mut(),
+        Err(p) => {
+            let e = env.plain_error(&format!("node-dgram internal error: {}", panic_message(&*p)));
+            env.throw(e);
+            null_mut()
+        }
+    }
+}
+
+// ---- libuv ----
+
+#[allow(non_camel_case_types)]
+type uv_poll_cb = unsafe extern "C" fn(handle: *mut c_void, status: c_int, events: c_int);
+#[allow(non_camel_case_types)]
+type uv_close_cb = unsafe extern "C" fn(handle: *mut c_void);
+
+extern "C" {
+    fn uv_handle_size(kind: c_int) -> usize;
+    fn uv_poll_init_socket(lp: *mut n::uv_loop_s, handle: *mut c_void, fd: c_int) -> c_int;
+    fn uv_poll_start(handle: *mut c_void, events: c_int, cb: uv_poll_cb) -> c_int;
+    fn uv_poll_stop(handle: *mut c_void) -> c_int;
+    fn uv_close(handle: *mut c_void, cb: uv_close_cb);
+    fn uv_ref(handle: *mut c_void);
+    fn uv_unref(handle: *mut c_void);
+    fn uv_handle_set_data(handle: *mut c_void, data: *mut c_void);
+    fn uv_handle_get_data(handle: *const c_void) -> *mut c_void;
+}
+
+/// `UV_POLL` in libuv's `uv_handle_type`.
+const UV_POLL: c_int = 8;
+/// `UV_READABLE`.
+const UV_READABLE: c_int = 1;
+/// `UV_WRITABLE`.
+const UV_WRITABLE: c_int = 2;
+
+/// What a poll handle calls on readiness.
+pub trait PollTarget {
+    /// The descriptor is readable and/or writable (or `status` is a libuv error).
+    fn ready(&self, env: Env, status: i32, readable: bool, writable: bool);
+}
+
+struct PollData {
+    env: n::napi_env,
+    target: Rc<dyn PollTarget>,
+}
+
+/// A `uv_poll_t` watching one descriptor on Node's loop. [`Poll::close`] must be called before
+/// the descriptor is closed; dropping a `Poll` without closing it leaks the handle but never
+/// touches freed memory.
+pub struct Poll {
+    handle: *mut c_void,
+    events: Cell<c_int>,
+}
+
+unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) {
+    // SAFETY: the data pointer was set to a live `Box<PollData>` in `Poll::start` and is freed
+    // only in `close_cb`, which libuv runs after the last poll callback.
+    let data = unsafe { &*(uv_handle_get_data(handle) as *const PollData) };
+    let target = data.target.clone();
+    let env = Env::new(data.env);
+    let mut scope = null_mut();
+    // SAFETY: we are on the JavaScript thread, called by libuv outside any JavaScript frame: a
+    // handle scope is needed for the values made below, and is closed before returning.
+    unsafe { n::napi_open_handle_scope(data.env, &mut scope) };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        target.ready(env, status, events & UV_READABLE != 0, events & UV_WRITABLE != 0)
+    }));
+    if let Err(p) = r {
+        eprintln!("node-dgram internal error: {}", panic_message(&*p));
+    }
+    // SAFETY: closes the scope opened above.
+    unsafe { n::napi_close_handle_scope(data.env, scope) };
+}
+
+unsafe extern "C" fn close_cb(handle: *mut c_void) {
+    // SAFETY: the data pointer is the `Box<PollData>` from `Poll::start`, freed only here, and
+    // the handle memory was allocated with `libc::malloc` there; libuv calls this once, last.
+    unsafe {
+        let data = uv_handle_get_data(handle) as *mut PollData;
+        if !data.is_null() {
+            drop(Box::from_raw(data));
+        }
+        libc::free(handle);
+    }
+}
+
+impl Poll {
+    /// Starts watching `fd` for reading on the env's loop.
+    pub fn start(env: Env, fd: RawFd, target: Rc<dyn PollTarget>) -> std::io::Result<Poll> {
+        let mut lp = null_mut();
+        // SAFETY: as in `Env::undefined`.
+        if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        // SAFETY: allocates uninitialised memory of libuv's size for a poll handle.
+        let handle = unsafe { libc::malloc(uv_handle_size(UV_POLL)) };
+        if handle.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOMEM));
+        }
+        // SAFETY: `handle` has the size of a uv_poll_t; `lp` is Node's loop, used on its thread.
+        let r = unsafe { uv_poll_init_socket(lp, handle, fd) };
+        if r != 0 {
+            // SAFETY: init failed, so libuv holds no pointer to the memory.
+            unsafe { libc::free(handle) };
+            return Err(std::io::Error::from_raw_os_error(-r));
+        }
+        let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
+        // SAFETY: the handle is initialised; the data is freed in `close_cb`.
+        unsafe { uv_handle_set_data(handle, data as *mut c_void) };
+        let p = Poll { handle, events: Cell::new(0) };
+        p.watch(true, false)?;
+        Ok(p)
+    }
+    /// Changes the events watched (no events: stopped).
+    pub fn watch(&self, readable: bool, writable: bool) -> std::io::Result<()> {
+        let ev = if readable { UV_READABLE } else { 0 } | if writable { UV_WRITABLE } else { 0 };
+        if ev == self.events.get() {
+            return Ok(());
+        }
+        // SAFETY: the handle is initialised and not closed (`close` consumes the Poll).
+        let r = unsafe {
+            if ev == 0 {
+                uv_poll_stop(self.handle)
+            } else {
+                uv_poll_start(self.handle, ev, poll_cb)
+            }
+        };
+        if r != 0 {
+            return Err(std::io::Error::from_raw_os_error(-r));
+        }
+        self.events.set(ev);
+        Ok(())
+    }
+    /// Whether the handle keeps the loop alive (while it is active).
+    pub fn set_ref(&self, on: bool) {
+        // SAFETY: as in `watch`.
+        unsafe {
+            if on {
+                uv_ref(self.handle)
+            } else {
+                uv_unref(self.handle)
+            }
+        }
+    }
+    /// Stops watching (the descriptor leaves epoll at once) and closes the handle; its memory
+    /// is freed by libuv's close callback.
+    pub fn close(self) {
+        // SAFETY: the handle is initialised and closed once (this consumes the Poll);
+        // `uv_poll_stop` removes the descriptor from the loop before the caller closes it.
+        unsafe {
+            uv_poll_stop(self.handle);
+            uv_close(self.handle, close_cb);
+        }
+    }
+}
+
+/// Takes ownership of descriptor `fd` for `bind({ fd })`, as Node does; `None` when it is not
+/// an open descriptor.
+pub fn adopt_fd(fd: i32) -> Option<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: F_GETFD only reads the descriptor's flags.
+    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is open (checked above); JavaScript handed it over to this socket, which
+    // from now on owns and eventually closes it, as Node's `bind({ fd })` does.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A duplicate of an open descriptor (`dup(2)`, close-on-exec), or the errno.
+pub fn dup_fd(fd: i32) -> Result<i32, i32> {
+    // SAFETY: F_DUPFD_CLOEXEC creates a new descriptor or fails; nothing else is touched.
+    let r = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if r < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EBADF))
+    } else {
+        Ok(r)
+    }
+}
