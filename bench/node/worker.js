@@ -4,9 +4,16 @@
 //   node worker.js send PORT SIZE SECONDS  -> sends SIZE-byte datagrams to 127.0.0.1:PORT as fast as callbacks allow
 //   node worker.js echo                    -> prints "ready PORT", echoes until it receives "quit"
 //   node worker.js ping PORT SIZE COUNT    -> COUNT round trips, prints RTTs' p50/p99 in microseconds
+//   node worker.js --impl PATH ROLE ...    -> the same role with another dgram implementation (the addon)
 'use strict';
-const dgram = require('node:dgram');
-const [role, ...args] = process.argv.slice(2);
+let argv = process.argv.slice(2);
+let impl = 'node:dgram';
+if (argv[0] === '--impl') {
+  impl = argv[1];
+  argv = argv.slice(2);
+}
+const dgram = require(impl);
+const [role, ...args] = argv;
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 

