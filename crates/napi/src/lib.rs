@@ -545,6 +545,14 @@ fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let id = arg_f64(env, cx.arg(0)).unwrap_or(0.0) as u64;
     let err = cx.arg(1);
+    if env.is_nullish(err) {
+        let a = arg_string(env, cx.arg(2)).unwrap_or_default();
+        if parse_ip(&a).is_none() {
+            h.core.borrow_mut().resolved_unparsable(id, &a);
+            h.pump(env, true)?;
+            return Ok(env.undefined());
+        }
+    }
     let r = if !env.is_nullish(err) {
         let token = h.next_token.get();
         h.next_token.set(token + 1);
@@ -657,11 +665,11 @@ fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_queue_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    Ok(cx.env.number(h.core.borrow().send_queue_size() as f64))
+    Ok(cx.env.number(h.core.borrow().kernel_queue().1 as f64))
 }
 
 fn m_queue_count(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    Ok(cx.env.number(h.core.borrow().send_queue_count() as f64))
+    Ok(cx.env.number(h.core.borrow().kernel_queue().0 as f64))
 }
 
 /// `ref(on)`.

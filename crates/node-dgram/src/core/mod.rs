@@ -437,6 +437,49 @@ impl<H: IoHandle> Core<H> {
         self.resolved_addr(id, r.map(|ip| SocketAddr::new(ip, 0)));
     }
 
+    /// A lookup answered with text that is no IP address: the operation fails as the system
+    /// call given that text would (`bind EINVAL text`, `send EINVAL host:port`), as Node's does
+    /// when a custom `lookup` returns garbage.
+    pub fn resolved_unparsable(&mut self, id: u64, text: &str) {
+        if self.closed {
+            return;
+        }
+        let is = |t: &Target| matches!(t, Target::Lookup(x) if *x == id);
+        if let Some(b) = &mut self.bind_req {
+            if is(&b.target) {
+                let port = (b.port != 0).then_some(b.port);
+                b.target = Target::Failed(Error::system(libc::EINVAL, "bind", Some(text.to_string()), port));
+                return;
+            }
+        }
+        if let Some(c) = &mut self.connect_req {
+            if is(&c.target) {
+                let host = if c.host.is_empty() { text.to_string() } else { c.host.clone() };
+                c.target = Target::Failed(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)));
+                return;
+            }
+        }
+        for s in self.sends.iter_mut() {
+            if is(&s.target) {
+                let host = s.host.clone().or_else(|| Some(text.to_string()));
+                s.target = Target::Failed(send_error(libc::EINVAL, &host, s.port));
+                return;
+            }
+        }
+    }
+
+    /// Node's `getSendQueueCount()` and `getSendQueueSize()`: the sends handed to the system
+    /// and waiting for room, not those still waiting for the bind or a lookup.
+    pub fn kernel_queue(&self) -> (usize, usize) {
+        if self.bind_state != BindState::Bound {
+            return (0, 0);
+        }
+        self.sends
+            .iter()
+            .filter(|s| matches!(self.classify(s), Next::Go(_)))
+            .fold((0, 0), |(n, b), s| (n + 1, b + s.msg.len()))
+    }
+
     /// Like [`Core::resolved`], with an IPv6 scope (the port of `r` is ignored).
     pub fn resolved_addr(&mut self, id: u64, r: Result<SocketAddr, Error>) {
         if self.closed {
@@ -514,7 +557,8 @@ impl<H: IoHandle> Core<H> {
     fn do_bind(&mut self, addr: SocketAddr, op: Option<Completer<()>>) {
         let ip = addr.ip().to_string();
         let port = Some(addr.port());
-        if Family::of(&addr.ip()) != self.family {
+        if Family::of(&addr.ip()) != self.family || (self.opts.ipv6_only && addr.is_ipv4()) {
+            // libuv refuses an IPv4 address on a udp6 socket, and ipv6Only on an IPv4 bind.
             return self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
         }
         match self.open_and_bind(addr, false) {
@@ -523,11 +567,12 @@ impl<H: IoHandle> Core<H> {
                 self.sock = Some(Sock::Raw(sock));
                 self.watch();
                 self.bind_state = BindState::Bound;
+                // Node applies the buffer sizes before it emits `listening`.
+                self.apply_buffer_sizes();
                 self.out.push_back(Output::Listening);
                 if let Some(op) = op {
                     self.out.push_back(done(op, Ok(()), false));
                 }
-                self.apply_buffer_sizes();
             }
             Err(e) => self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op),
         }

@@ -1,0 +1,629 @@
+'use strict';
+
+// node-dgram: a drop-in `node:dgram` whose sockets run on node-dgram's Rust core.
+//
+// The native handle (crates/napi) owns the socket, its state machine, its send queue, Node's
+// value checks and errors, and watches the descriptor on Node's own loop. This file is the
+// JavaScript face: `Socket` is an EventEmitter; it checks JavaScript argument types (Node's
+// ERR_INVALID_ARG_TYPE & co.), turns every message form into Buffers, runs lookups through
+// `dns.lookup` (read at call time) or the `lookup` option, applies `net.BlockList`s, and emits
+// what the core produced at the moment Node's own module would.
+
+const EventEmitter = require('node:events');
+const { Buffer } = require('node:buffer');
+const net = require('node:net');
+const path = require('node:path');
+
+const errors = require('./lib/errors');
+const shapes = require('./lib/shapes');
+const v = require('./lib/validators');
+const clusterSupport = require('./lib/cluster');
+
+const native = loadNative();
+
+function loadNative() {
+  const file = path.join(__dirname, 'node_dgram.node');
+  try {
+    return require(file);
+  } catch (e) {
+    e.message = `node-dgram: cannot load the native addon ${file} (build it with \`npm run build\`): ${e.message}`;
+    throw e;
+  }
+}
+
+const LOOKUP = 0;
+const LISTENING = 1;
+const CONNECT = 2;
+const ERROR = 3;
+const CLOSE = 4;
+const DONE = 5;
+
+const UNBOUND = 0;
+const BINDING = 1;
+const BOUND = 2;
+
+const kState = Symbol('node-dgram state');
+
+// Options that appeared in later Node versions; on older ones they are ignored, as there.
+const [MAJOR, MINOR] = process.versions.node.split('.').map(Number);
+const since = (a, b, c, d) => MAJOR > c || (MAJOR === c && MINOR >= d) || (MAJOR === a && MINOR >= b);
+const HAS_BLOCKLISTS = since(22, 13, 23, 4);
+const HAS_REUSEPORT = since(22, 12, 23, 1);
+
+// Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
+// errors without a callback are dropped, as Node does.
+const lookupFailures = new WeakSet();
+
+function makeError(d) {
+  if (d.kind === 'SystemError') return shapes.bufferSizeError(d);
+  if (d.errno !== undefined && d.syscall !== undefined) {
+    return shapes.systemError(d.errno, d.syscall, d.address, d.port, d.message, d.hostname);
+  }
+  return shapes.plainError(d.kind, d.code, d.message);
+}
+
+function onevent(kind, a, b, c, sync) {
+  const socket = this;
+  const st = socket[kState];
+  switch (kind) {
+    case LOOKUP:
+      return startLookup(socket, a, b);
+    case LISTENING: {
+      st.bindState = BOUND;
+      st.queued = false;
+      st.queuedIds = [];
+      const deferred = st.deferredLookups;
+      st.deferredLookups = [];
+      if (st.dropListening) st.dropListening = false;
+      else socket.emit('listening');
+      // What waited for the bind goes on now, in order, as Node's queue does.
+      for (const [id, host] of deferred) runLookup(socket, id, host);
+      return;
+    }
+    case ERROR:
+      if (st.bindState === BINDING) {
+        if (a !== null && typeof a === 'object' && a.code === 'ERR_SOCKET_BUFFER_SIZE') {
+          // Node throws this from its bind callback, before 'listening' (which never comes).
+          st.dropListening = true;
+          throw a;
+        }
+        st.bindState = UNBOUND;
+        st.bindFailed = a !== null && typeof a === 'object' && a.syscall === 'bind';
+        // Node drops what was queued behind a failed bind: no callback ever runs.
+        for (const id of st.queuedIds) st.sendCallbacks.delete(id);
+        st.queuedIds = [];
+        st.deferredLookups = [];
+        st.dropQueued = true;
+      }
+      return socket.emit('error', a);
+    case CONNECT:
+      st.connectState = 2;
+      return later(sync, () => socket.emit('connect'));
+    case CLOSE:
+      return later(sync, () => socket.emit('close'));
+    case DONE:
+      return finish(socket, st, a, b, c, sync);
+  }
+}
+
+function later(sync, fn) {
+  if (sync) process.nextTick(fn);
+  else fn();
+}
+
+function finish(socket, st, id, err, bytes, sync) {
+  if (id === 0) {
+    // The connect: success shows as 'connect'; a failure goes to the callback or 'error'.
+    if (err === null || st.closed || (st.dropQueued && st.bindState === UNBOUND)) return;
+    st.connectState = 0;
+    const cb = st.connectCallback;
+    st.connectCallback = undefined;
+    return later(sync, () => {
+      if (cb) {
+        socket.removeListener('connect', cb);
+        cb(err);
+      } else {
+        socket.emit('error', err);
+      }
+    });
+  }
+  const cb = st.sendCallbacks.get(id);
+  st.sendCallbacks.delete(id);
+  if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
+  if (cb === undefined && st.dropQueued && st.bindState === UNBOUND) return;
+  if (cb !== undefined) {
+    if (err === null) later(sync, () => cb(null, bytes));
+    else later(sync, () => cb(err));
+  } else if (err !== null && lookupFailures.has(err)) {
+    later(sync, () => socket.emit('error', err));
+  }
+}
+
+function startLookup(socket, id, host) {
+  const st = socket[kState];
+  if (st.sendLookups !== undefined) st.sendLookups.push(id);
+  if (st.bindLookupPending) {
+    st.bindLookupPending = false;
+    return runLookup(socket, id, host);
+  }
+  if (st.bindState !== BOUND) {
+    // Node looks a send's or connect's address up once the bind is done.
+    st.deferredLookups.push([id, host]);
+    return;
+  }
+  return runLookup(socket, id, host);
+}
+
+function runLookup(socket, id, host) {
+  const st = socket[kState];
+  if (st.closed) return;
+  const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+  const family = st.type === 'udp4' ? 4 : 6;
+  lookup(host, family, (err, address) => {
+    const handle = st.handle;
+    if (handle === null) return;
+    if (err) {
+      if (typeof err === 'object' && err !== null) lookupFailures.add(err);
+      return handle.resolved(id, err, null);
+    }
+    if (st.sendBlockList !== undefined && st.destinations.has(id)) {
+      st.destinations.delete(id);
+      const fam = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (st.sendBlockList.check(address, fam)) {
+        return handle.resolved(id, new errors.codes.ERR_IP_BLOCKED(address), null);
+      }
+    }
+    st.destinations.delete(id);
+    handle.resolved(id, null, typeof address === 'string' ? address : String(address));
+  });
+}
+
+function onmessage(buf, address, family, port) {
+  const st = this[kState];
+  if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
+    return;
+  }
+  this.emit('message', buf, { address, family: family === 4 ? 'IPv4' : 'IPv6', port, size: buf.length });
+}
+
+native.init(onevent, onmessage, makeError);
+
+function newState(type, options) {
+  return {
+    type,
+    handle: null,
+    bindState: UNBOUND,
+    connectState: 0,
+    closed: false,
+    lookup: options.lookup,
+    reuseAddr: !!options.reuseAddr,
+    reusePort: !!options.reusePort,
+    queued: false,
+    queuedIds: [],
+    bindLookupPending: false,
+    deferredLookups: [],
+    bindFailed: false,
+    dropListening: false,
+    closeQueued: false,
+    ipv6Only: !!options.ipv6Only,
+    receiveBlockList: options.receiveBlockList,
+    sendBlockList: options.sendBlockList,
+    sendCallbacks: new Map(),
+    nextSend: 1,
+    sendLookups: undefined,
+    destinations: new Set(),
+    connectCallback: undefined,
+    clusterRelease: undefined,
+    signalCleanup: undefined,
+  };
+}
+
+function Socket(type, listener) {
+  if (!(this instanceof Socket)) return new Socket(type, listener);
+  EventEmitter.call(this);
+  let given = type;
+  if (!HAS_BLOCKLISTS && type !== null && typeof type === 'object') {
+    given = { ...type, receiveBlockList: undefined, sendBlockList: undefined };
+  }
+  const o = v.validateSocketOptions(given);
+  if (!HAS_REUSEPORT) o.reusePort = false;
+  const st = newState(o.type, o);
+  this[kState] = st;
+  this.type = o.type;
+  st.handle = new native.Handle(
+    o.type === 'udp4' ? 4 : 6,
+    !!o.reuseAddr,
+    !!o.reusePort,
+    !!o.ipv6Only,
+    o.recvBufferSize ? o.recvBufferSize : undefined,
+    o.sendBufferSize ? o.sendBufferSize : undefined,
+    this,
+  );
+  if (typeof listener === 'function') this.on('message', listener);
+
+  const signal = o.signal;
+  if (signal !== undefined) {
+    const onAbort = () => {
+      if (!st.closed) this.close();
+    };
+    if (signal.aborted) {
+      onAbort();
+    } else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      st.signalCleanup = () => signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+Object.setPrototypeOf(Socket.prototype, EventEmitter.prototype);
+Object.setPrototypeOf(Socket, EventEmitter);
+
+function createSocket(type, listener) {
+  return new Socket(type, listener);
+}
+
+function running(socket) {
+  const st = socket[kState];
+  if (st.closed) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_RUNNING();
+  return st;
+}
+
+// Methods Node runs on the socket's handle without checking that it is open: on a closed
+// socket they fail as Node's do, reading a property of the null handle.
+function openHandle(socket, property) {
+  const st = socket[kState];
+  if (st.closed) throw errors.nullHandleError(property);
+  return st;
+}
+
+function defaultLookup(st) {
+  return st.lookup === undefined;
+}
+
+Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
+  const st = running(this);
+  if (st.bindState !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+  st.bindState = BINDING;
+  let callback = arguments.length > 0 ? arguments[arguments.length - 1] : undefined;
+  if (typeof callback === 'function') {
+    const cb = callback;
+    const onError = () => this.removeListener('listening', onListening);
+    const onListening = () => {
+      this.removeListener('error', onError);
+      cb.call(this);
+    };
+    onListening.listener = cb;
+    this.once('listening', onListening);
+    this.once('error', onError);
+  } else {
+    callback = undefined;
+  }
+
+  let port = port_;
+  let address;
+  let exclusive = false;
+  let fd;
+  if (port !== null && typeof port === 'object') {
+    address = port.address || '';
+    exclusive = !!port.exclusive;
+    fd = port.fd;
+    port = port.port;
+  } else {
+    address = typeof address_ === 'function' ? '' : address_;
+  }
+  if (v.isInt32(fd) && fd > 0) {
+    st.handle.bind(0, null, fd);
+    return this;
+  }
+  if (!address) address = null;
+  if (address !== null && defaultLookup(st)) v.validateHostname(address);
+  if (typeof port === 'symbol' || typeof port === 'bigint') {
+    // Node converts the port inside its lookup callback: the TypeError is uncaught there.
+    process.nextTick(() => +port);
+    return this;
+  }
+  const portNum = bindPort(port);
+  st.bindLookupPending = true;
+  if (!exclusive && !st.reusePort && clusterSupport.isWorker()) {
+    bindInCluster(this, st, portNum, address);
+  } else {
+    st.handle.bind(portNum, address === null ? null : String(address), -1);
+  }
+  return this;
+};
+
+// The port libuv gets, as Node hands it over: numbers modulo 2^16, numeric strings unless
+// negative, booleans as 0 or 1, anything else 0 (a random port).
+function bindPort(port) {
+  let n;
+  if (typeof port === 'number') n = port;
+  else if (typeof port === 'boolean') n = +port;
+  else if (typeof port === 'string') {
+    n = Number(port);
+    if (!(n >= 0)) n = 0;
+  } else n = 0;
+  if (!Number.isFinite(n)) return 0;
+  return (Math.trunc(n) >>> 0) & 0xffff;
+}
+
+function bindInCluster(socket, st, port, address) {
+  // The primary binds and shares one socket among workers; we adopt a duplicate of it once the
+  // address is resolved, as the built-in module does through the same cluster mechanism.
+  const family = st.type === 'udp4' ? 4 : 6;
+  const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+  const host = address === null ? (family === 4 ? '0.0.0.0' : '::') : address;
+  lookup(host, family, (err, ip) => {
+    if (st.closed) return;
+    if (err) {
+      st.bindState = UNBOUND;
+      socket.emit('error', err);
+      return;
+    }
+    const flags =
+      (st.reuseAddr ? clusterSupport.UV_UDP_REUSEADDR : 0) | (st.ipv6Only ? clusterSupport.UV_UDP_IPV6ONLY : 0);
+    clusterSupport.acquireSharedFd(
+      { owner: socket, address: ip, port, addressType: st.type, flags, fd: -1 },
+      (e, fd, release) => {
+        if (st.closed) {
+          if (release) release();
+          return;
+        }
+        if (e) {
+          st.bindState = UNBOUND;
+          socket.emit('error', e);
+          return;
+        }
+        st.clusterRelease = release;
+        st.handle.bind(0, null, native.dup(fd));
+      },
+    );
+  });
+}
+
+Socket.prototype.send = function send(buffer, offset, length, port, address, callback) {
+  const st = this[kState];
+  const connected = st.connectState === 2;
+  const a = v.normalizeSendArgs(connected, buffer, offset, length, port, address, callback);
+  running(this);
+  if (!connected && Number(a.port) === 0) {
+    // A port that passes the check but is 0 as a number ('0'): Node fails later, uncaught.
+    if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
+    process.nextTick(() => {
+      throw new errors.codes.ERR_SOCKET_BAD_PORT('Port', 0, false);
+    });
+    return;
+  }
+  if (!connected && a.address != null && a.address !== '' && defaultLookup(st)) v.validateHostname(a.address);
+  const list = a.list.length === 1 ? toBuffer(a.list[0]) : a.list.map(toBuffer);
+
+  const id = st.nextSend++;
+  if (st.nextSend > 0x7fffffff) st.nextSend = 1;
+  if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
+  if (st.bindState !== BOUND) {
+    st.queued = true;
+    st.queuedIds.push(id);
+  }
+  if (st.bindState === UNBOUND) {
+    st.bindState = BINDING;
+    st.bindLookupPending = true;
+  }
+  st.sendLookups = [];
+  let lookups;
+  try {
+    st.handle.send(list, connected ? 0 : Number(a.port), a.address ? String(a.address) : null, id, connected);
+  } catch (e) {
+    st.sendCallbacks.delete(id);
+    throw e;
+  } finally {
+    lookups = st.sendLookups;
+    st.sendLookups = undefined;
+  }
+  // The destination's lookup is the last one the send asked for (an implicit bind's comes first).
+  if (!connected && st.sendBlockList !== undefined && lookups.length > 0) {
+    st.destinations.add(lookups[lookups.length - 1]);
+  }
+};
+
+function toBuffer(x) {
+  if (typeof x === 'string') return Buffer.from(x);
+  if (Buffer.isBuffer(x)) return x;
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+}
+
+Socket.prototype.sendto = function sendto(buffer, offset, length, port, address, callback) {
+  v.validateSendtoArgs(offset, length, port, address);
+  this.send(buffer, offset, length, port, address, callback);
+};
+
+Socket.prototype.connect = function connect(port_, address_, callback_) {
+  const { port, address, callback } = v.normalizeConnectArgs(port_, address_, callback_);
+  const st = this[kState];
+  if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
+  st.connectState = 1;
+  if (st.closed) {
+    if (st.bindState === UNBOUND) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_RUNNING();
+    throw errors.nullHandleError('lookup');
+  }
+  if (address !== '' && defaultLookup(st)) v.validateHostname(address);
+  const bound = st.bindState === BOUND;
+  if (callback) {
+    if (typeof callback === 'function') {
+      st.connectCallback = callback;
+      this.once('connect', callback);
+    } else if (bound) {
+      this.once('connect', callback); // throws Node's ERR_INVALID_ARG_TYPE for the listener
+    } else {
+      this.once('listening', () => this.once('connect', callback));
+    }
+  }
+  if (!bound) st.queued = true;
+  if (st.bindState === UNBOUND) {
+    st.bindState = BINDING;
+    st.bindLookupPending = true;
+  }
+  st.handle.connect(port, address || null);
+};
+
+Socket.prototype.disconnect = function disconnect() {
+  const st = this[kState];
+  if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
+  openHandle(this, 'disconnect');
+  st.handle.disconnect();
+  st.connectState = 0;
+};
+
+Socket.prototype.close = function close(callback) {
+  const st = this[kState];
+  if (typeof callback === 'function') this.on('close', callback);
+  if (st.queued) {
+    // Node queues a close behind sends and connects waiting for the bind.
+    if (!st.closeQueued) {
+      st.closeQueued = true;
+      this.once('listening', () => {
+        if (!st.closed) this.close();
+      });
+    }
+    return this;
+  }
+  running(this);
+  st.closed = true;
+  if (st.signalCleanup) st.signalCleanup();
+  st.handle.close();
+  if (st.clusterRelease) {
+    const release = st.clusterRelease;
+    st.clusterRelease = undefined;
+    release();
+  }
+  return this;
+};
+
+if (Symbol.asyncDispose) {
+  Socket.prototype[Symbol.asyncDispose] = function asyncDispose() {
+    const st = this[kState];
+    if (st.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      try {
+        this.close((err) => (err ? reject(err) : resolve()));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  };
+}
+
+Socket.prototype.address = function address() {
+  const st = running(this);
+  if (st.bindState === UNBOUND && st.bindFailed) {
+    // Node's handle keeps the socket its failed bind opened: it reports the unbound address.
+    return { address: st.type === 'udp4' ? '0.0.0.0' : '::', family: st.type === 'udp4' ? 'IPv4' : 'IPv6', port: 0 };
+  }
+  return st.handle.address();
+};
+
+Socket.prototype.remoteAddress = function remoteAddress() {
+  const st = running(this);
+  if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
+  return st.handle.remoteAddress();
+};
+
+Socket.prototype.setBroadcast = function setBroadcast(flag) {
+  openHandle(this, 'setBroadcast').handle.setBroadcast(!!flag);
+};
+
+Socket.prototype.setTTL = function setTTL(ttl) {
+  v.validateNumber(ttl, 'ttl');
+  openHandle(this, 'setTTL').handle.setHops(ttl, false);
+  return ttl;
+};
+
+Socket.prototype.setMulticastTTL = function setMulticastTTL(ttl) {
+  v.validateNumber(ttl, 'ttl');
+  openHandle(this, 'setMulticastTTL').handle.setHops(ttl, true);
+  return ttl;
+};
+
+Socket.prototype.setMulticastLoopback = function setMulticastLoopback(flag) {
+  openHandle(this, 'setMulticastLoopback').handle.setMulticastLoopback(!!flag);
+  return flag;
+};
+
+Socket.prototype.setMulticastInterface = function setMulticastInterface(interfaceAddress) {
+  const st = running(this);
+  v.validateString(interfaceAddress, 'interfaceAddress');
+  st.handle.setMulticastInterface(interfaceAddress);
+};
+
+function group(x) {
+  const s = `${x}`; // a Symbol throws here, as in Node
+  return s === '' ? ' ' : s; // truthy but empty when stringified: refused by the system (EINVAL)
+}
+
+function iface(x) {
+  return x === undefined || x === null ? null : String(x);
+}
+
+Socket.prototype.addMembership = function addMembership(multicastAddress, interfaceAddress) {
+  const st = running(this);
+  v.validateMulticastAddress(multicastAddress);
+  st.handle.membership(0, group(multicastAddress), null, iface(interfaceAddress));
+};
+
+Socket.prototype.dropMembership = function dropMembership(multicastAddress, interfaceAddress) {
+  const st = running(this);
+  v.validateMulticastAddress(multicastAddress);
+  st.handle.membership(1, group(multicastAddress), null, iface(interfaceAddress));
+};
+
+Socket.prototype.addSourceSpecificMembership = function addSourceSpecificMembership(
+  sourceAddress,
+  groupAddress,
+  interfaceAddress,
+) {
+  const st = running(this);
+  v.validateSourceSpecificMembership(sourceAddress, groupAddress);
+  st.handle.membership(2, groupAddress, sourceAddress, iface(interfaceAddress));
+};
+
+Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembership(
+  sourceAddress,
+  groupAddress,
+  interfaceAddress,
+) {
+  const st = running(this);
+  v.validateSourceSpecificMembership(sourceAddress, groupAddress);
+  st.handle.membership(3, groupAddress, sourceAddress, iface(interfaceAddress));
+};
+
+Socket.prototype.ref = function ref() {
+  const st = this[kState];
+  if (!st.closed) st.handle.ref(true);
+  return this;
+};
+
+Socket.prototype.unref = function unref() {
+  const st = this[kState];
+  if (!st.closed) st.handle.ref(false);
+  return this;
+};
+
+Socket.prototype.setRecvBufferSize = function setRecvBufferSize(size) {
+  v.validateBufferSize(size);
+  openHandle(this, 'bufferSize').handle.bufferSize(true, size);
+};
+Socket.prototype.setSendBufferSize = function setSendBufferSize(size) {
+  v.validateBufferSize(size);
+  openHandle(this, 'bufferSize').handle.bufferSize(false, size);
+};
+Socket.prototype.getRecvBufferSize = function getRecvBufferSize() {
+  return openHandle(this, 'bufferSize').handle.bufferSize(true, undefined);
+};
+Socket.prototype.getSendBufferSize = function getSendBufferSize() {
+  return openHandle(this, 'bufferSize').handle.bufferSize(false, undefined);
+};
+Socket.prototype.getSendQueueSize = function getSendQueueSize() {
+  return openHandle(this, 'getSendQueueSize').handle.queueSize();
+};
+Socket.prototype.getSendQueueCount = function getSendQueueCount() {
+  return openHandle(this, 'getSendQueueCount').handle.queueCount();
+};
+
+module.exports = { createSocket, Socket };
