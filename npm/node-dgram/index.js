@@ -69,6 +69,10 @@ function onevent(kind, a, b, c, sync) {
     case LOOKUP:
       return startLookup(socket, a, b);
     case LISTENING: {
+      if (st.silentBind) {
+        st.silentlyBound = true;
+        return;
+      }
       st.bindState = BOUND;
       st.queued = false;
       st.queuedIds = [];
@@ -88,6 +92,7 @@ function onevent(kind, a, b, c, sync) {
           throw a;
         }
         st.bindState = UNBOUND;
+        st.queued = false;
         st.bindFailed = a !== null && typeof a === 'object' && a.syscall === 'bind';
         // Node drops what was queued behind a failed bind: no callback ever runs.
         for (const id of st.queuedIds) st.sendCallbacks.delete(id);
@@ -203,6 +208,8 @@ function newState(type, options) {
     bindLookupPending: false,
     deferredLookups: [],
     bindFailed: false,
+    silentBind: false,
+    silentlyBound: false,
     dropListening: false,
     closeQueued: false,
     ipv6Only: !!options.ipv6Only,
@@ -322,6 +329,15 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     return this;
   }
   const portNum = bindPort(port);
+  if (st.silentlyBound) {
+    const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : String(address);
+    const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+    lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
+      st.bindState = UNBOUND;
+      this.emit('error', err || errors.exceptionWithHostPort(-22, 'bind', ip, portNum));
+    });
+    return this;
+  }
   st.bindLookupPending = true;
   if (!exclusive && !st.reusePort && clusterSupport.isWorker()) {
     bindInCluster(this, st, portNum, address);
@@ -460,7 +476,15 @@ Socket.prototype.connect = function connect(port_, address_, callback_) {
     st.bindState = BINDING;
     st.bindLookupPending = true;
   }
-  st.handle.connect(port, address || null);
+  st.sendLookups = [];
+  let lookups;
+  try {
+    st.handle.connect(port, address || null);
+  } finally {
+    lookups = st.sendLookups;
+    st.sendLookups = undefined;
+  }
+  if (st.sendBlockList !== undefined && lookups.length > 0) st.destinations.add(lookups[lookups.length - 1]);
 };
 
 Socket.prototype.disconnect = function disconnect() {
@@ -553,7 +577,8 @@ Socket.prototype.setMulticastInterface = function setMulticastInterface(interfac
 };
 
 function group(x) {
-  const s = `${x}`; // a Symbol throws here, as in Node
+  if (typeof x === 'symbol' && MAJOR >= 22) return ' '; // refused by the system (EINVAL), as there
+  const s = `${x}`; // a Symbol throws here, as in Node 20
   return s === '' ? ' ' : s; // truthy but empty when stringified: refused by the system (EINVAL)
 }
 
@@ -561,16 +586,28 @@ function iface(x) {
   return x === undefined || x === null ? null : String(x);
 }
 
+// libuv binds an unbound socket for a membership call without Node knowing: no 'listening', and
+// a later bind() fails with EINVAL.
+function membership(socket, st, which, grp, src, ifc) {
+  const silent = st.bindState === UNBOUND && !st.silentlyBound;
+  if (silent) st.silentBind = true;
+  try {
+    st.handle.membership(which, grp, src, ifc);
+  } finally {
+    st.silentBind = false;
+  }
+}
+
 Socket.prototype.addMembership = function addMembership(multicastAddress, interfaceAddress) {
   const st = running(this);
   v.validateMulticastAddress(multicastAddress);
-  st.handle.membership(0, group(multicastAddress), null, iface(interfaceAddress));
+  membership(this, st, 0, group(multicastAddress), null, iface(interfaceAddress));
 };
 
 Socket.prototype.dropMembership = function dropMembership(multicastAddress, interfaceAddress) {
   const st = running(this);
   v.validateMulticastAddress(multicastAddress);
-  st.handle.membership(1, group(multicastAddress), null, iface(interfaceAddress));
+  membership(this, st, 1, group(multicastAddress), null, iface(interfaceAddress));
 };
 
 Socket.prototype.addSourceSpecificMembership = function addSourceSpecificMembership(
@@ -580,7 +617,7 @@ Socket.prototype.addSourceSpecificMembership = function addSourceSpecificMembers
 ) {
   const st = running(this);
   v.validateSourceSpecificMembership(sourceAddress, groupAddress);
-  st.handle.membership(2, groupAddress, sourceAddress, iface(interfaceAddress));
+  membership(this, st, 2, groupAddress, sourceAddress, iface(interfaceAddress));
 };
 
 Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembership(
@@ -590,7 +627,7 @@ Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembe
 ) {
   const st = running(this);
   v.validateSourceSpecificMembership(sourceAddress, groupAddress);
-  st.handle.membership(3, groupAddress, sourceAddress, iface(interfaceAddress));
+  membership(this, st, 3, groupAddress, sourceAddress, iface(interfaceAddress));
 };
 
 Socket.prototype.ref = function ref() {

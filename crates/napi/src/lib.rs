@@ -422,6 +422,10 @@ impl PollTarget for Handle {
         }
         if status < 0 {
             // EPOLLERR: a pending socket error (ICMP), taken as libuv's receive path does.
+            // libuv stopped the poll handle; the pump below starts it again.
+            if let Some(p) = self.poll.borrow().as_ref() {
+                p.stopped_by_loop();
+            }
             self.core.borrow_mut().take_socket_error();
             let _ = self.pump(env, false);
             return;

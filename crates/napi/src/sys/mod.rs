@@ -696,6 +696,11 @@ impl Poll {
         self.events.set(ev);
         Ok(())
     }
+    /// Notes that libuv stopped the handle itself (it does on `POLLERR`, reporting an error
+    /// status): the next [`Poll::watch`] starts it again.
+    pub fn stopped_by_loop(&self) {
+        self.events.set(0);
+    }
     /// Whether the handle keeps the loop alive (while it is active).
     pub fn set_ref(&self, on: bool) {
         // SAFETY: as in `watch`.
