@@ -656,7 +656,10 @@ fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let source = arg_string(env, cx.arg(2));
     let iface = arg_string(env, cx.arg(3));
     let r = h.core.borrow_mut().membership(which, &group, source.as_deref(), iface.as_deref());
-    done(env, h, r)
+    // A failed call may still have bound the socket: deliver that first.
+    h.pump(env, true)?;
+    r.map_err(|e| throw_error(env, &e))?;
+    Ok(env.undefined())
 }
 
 /// `bufferSize(recv, size)`: size undefined reads.
