@@ -53,6 +53,7 @@ const HAS_REUSEPORT = since(22, 12, 23, 1);
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
 const lookupFailures = new WeakSet();
+const originalLookup = require('node:dns').lookup;
 
 function makeError(d) {
   if (d.kind === 'SystemError') return shapes.bufferSizeError(d);
@@ -411,9 +412,38 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   if (!connected && a.address != null && a.address !== '' && defaultLookup(st)) v.validateHostname(a.address);
   const list = a.list.length === 1 ? toBuffer(a.list[0]) : a.list.map(toBuffer);
 
+  // An IP literal with dns.lookup as it ships: dns.lookup would answer it unchanged one tick
+  // later, so the native side skips the lookup and the callback waits that extra tick.
+  const literal =
+    !connected &&
+    st.bindState === BOUND &&
+    st.sendBlockList === undefined &&
+    st.lookup === undefined &&
+    require('node:dns').lookup === originalLookup &&
+    typeof a.address === 'string' &&
+    net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
   const id = st.nextSend++;
   if (st.nextSend > 0x7fffffff) st.nextSend = 1;
   if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
+  if (literal) {
+    // dns.lookup answers an IP literal one tick later, and Node sends then: so do we, without
+    // the lookup's round trip through the native side.
+    const port = Number(a.port);
+    const host = a.address;
+    process.nextTick(() => {
+      if (st.closed) {
+        st.sendCallbacks.delete(id);
+        return;
+      }
+      try {
+        st.handle.send(list, port, host, id, false, true);
+      } catch (e) {
+        st.sendCallbacks.delete(id);
+        throw e;
+      }
+    });
+    return;
+  }
   if (st.bindState !== BOUND) {
     st.queued = true;
     st.queuedIds.push(id);
@@ -425,7 +455,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   st.sendLookups = [];
   let lookups;
   try {
-    st.handle.send(list, connected ? 0 : Number(a.port), a.address ? String(a.address) : null, id, connected);
+    st.handle.send(list, connected ? 0 : Number(a.port), a.address ? String(a.address) : null, id, connected, false);
   } catch (e) {
     st.sendCallbacks.delete(id);
     throw e;

@@ -539,7 +539,11 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     } else {
         let port = arg_i64(env, cx.arg(1)).clamp(0, 65535) as u16;
         let addr = arg_string(env, cx.arg(2)).unwrap_or_default();
-        h.core.borrow_mut().send_to(msg, port, &addr, c)
+        if env.get_bool(cx.arg(5)) == Some(true) {
+            h.core.borrow_mut().send_to_literal(msg, port, &addr, c)
+        } else {
+            h.core.borrow_mut().send_to(msg, port, &addr, c)
+        }
     };
     done(env, h, r)
 }

@@ -355,6 +355,15 @@ impl<H: IoHandle> Core<H> {
         Ok(())
     }
 
+    /// `send_to` for an address the adapter knows to be an IP literal that its resolver would
+    /// answer unchanged: no lookup is asked for, even with `lookup_all`.
+    pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+        let all = std::mem::replace(&mut self.opts.lookup_all, false);
+        let r = self.send_to(msg, port, host, op);
+        self.opts.lookup_all = all;
+        r
+    }
+
     fn push_send(&mut self, req: SendReq) {
         self.queued_bytes += req.msg.len();
         self.sends.push_back(req);
