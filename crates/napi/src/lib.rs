@@ -115,6 +115,7 @@ impl Finalize for Handle {
         for (_, r) in self.lookup_errors.borrow_mut().drain() {
             env.drop_ref(r);
         }
+        env.release_ref(&self.owner);
         // Dropping the core closes the descriptor (after the poll stopped above).
     }
 }
@@ -715,6 +716,15 @@ fn f_init(cx: &mut Cx) -> JsResult {
         onmessage: env.reference(cx.arg(1), true)?,
         make_error: env.reference(cx.arg(2), true)?,
     };
+    sys::on_env_teardown(env, |env| {
+        if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().take()) {
+            if let Ok(old) = Rc::try_unwrap(old) {
+                env.drop_ref(old.onevent);
+                env.drop_ref(old.onmessage);
+                env.drop_ref(old.make_error);
+            }
+        }
+    });
     if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().replace(Rc::new(cb))) {
         if let Ok(old) = Rc::try_unwrap(old) {
             env.drop_ref(old.onevent);

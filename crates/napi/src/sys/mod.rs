@@ -299,13 +299,16 @@ impl Env {
         let mut r = null_mut();
         // SAFETY: as in `undefined`.
         ok(unsafe { n::napi_create_reference(self.raw, v.0, strong as u32, &mut r) })?;
-        Ok(Ref { raw: r, strong: Cell::new(strong) })
+        Ok(Ref { raw: Cell::new(r), strong: Cell::new(strong) })
     }
     /// The value a reference holds (`undefined` if it was collected).
     pub fn deref(self, r: &Ref) -> Val {
         let mut v = null_mut();
         // SAFETY: `r.raw` is a live reference made on this env (deleted only by `drop_ref`).
-        unsafe { n::napi_get_reference_value(self.raw, r.raw, &mut v) };
+        if r.raw.get().is_null() {
+            return self.undefined();
+        }
+        unsafe { n::napi_get_reference_value(self.raw, r.raw.get(), &mut v) };
         if v.is_null() {
             self.undefined()
         } else {
@@ -321,9 +324,9 @@ impl Env {
         // SAFETY: as in `deref`.
         unsafe {
             if strong {
-                n::napi_reference_ref(self.raw, r.raw, &mut count);
+                n::napi_reference_ref(self.raw, r.raw.get(), &mut count);
             } else {
-                n::napi_reference_unref(self.raw, r.raw, &mut count);
+                n::napi_reference_unref(self.raw, r.raw.get(), &mut count);
             }
         }
         r.strong.set(strong);
@@ -331,7 +334,15 @@ impl Env {
     /// Deletes a reference.
     pub fn drop_ref(self, r: Ref) {
         // SAFETY: `r` is consumed, so its raw reference is deleted exactly once.
-        unsafe { n::napi_delete_reference(self.raw, r.raw) };
+        unsafe { n::napi_delete_reference(self.raw, r.raw.get()) };
+    }
+    /// Deletes a reference held in place (a finalizer's `&self`); later uses see `undefined`.
+    pub fn release_ref(self, r: &Ref) {
+        let raw = r.raw.replace(null_mut());
+        if !raw.is_null() {
+            // SAFETY: the raw reference was live and is now cleared, so it is deleted once.
+            unsafe { n::napi_delete_reference(self.raw, raw) };
+        }
     }
     /// Throws `v` as an exception (when the current call returns).
     fn throw(self, v: Val) {
@@ -355,7 +366,7 @@ impl Env {
 
 /// A persistent reference to a JavaScript value.
 pub struct Ref {
-    raw: n::napi_ref,
+    raw: Cell<n::napi_ref>,
     strong: Cell<bool>,
 }
 
@@ -548,6 +559,18 @@ pub fn define_function(env: Env, name: &CStr, f: Function) -> Result<Val, Thrown
         n::napi_create_function(env.raw, name.as_ptr(), -1, Some(function_trampoline), f as *mut c_void, &mut v)
     })?;
     Ok(Val(v))
+}
+
+/// Runs `f` with the env when Node tears the env down.
+pub fn on_env_teardown(env: Env, f: fn(Env)) {
+    unsafe extern "C" fn hook(arg: *mut c_void) {
+        // SAFETY: `arg` is the Box made below, taken back once.
+        let b = unsafe { Box::from_raw(arg as *mut (n::napi_env, fn(Env))) };
+        let _ = catch_unwind(AssertUnwindSafe(|| (b.1)(Env::new(b.0))));
+    }
+    let arg = Box::into_raw(Box::new((env.raw, f)));
+    // SAFETY: the hook and its argument live until Node runs it at teardown.
+    unsafe { n::napi_add_env_cleanup_hook(env.raw, Some(hook), arg as *mut c_void) };
 }
 
 /// The module's entry point: Node calls it when the addon loads.
