@@ -53,7 +53,13 @@ const HAS_REUSEPORT = since(22, 12, 23, 1);
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
 const lookupFailures = new WeakSet();
-const originalLookup = require('node:dns').lookup;
+const dns = require('node:dns');
+const originalLookup = dns.lookup;
+
+// The lookup in force: the `lookup` option, else `dns.lookup` as it is now (programs may replace it).
+function lookupFn(st) {
+  return st.lookup !== undefined ? st.lookup : dns.lookup;
+}
 
 function makeError(d) {
   if (d.kind === 'SystemError') return shapes.bufferSizeError(d);
@@ -163,11 +169,10 @@ function startLookup(socket, id, host) {
 function runLookup(socket, id, host) {
   const st = socket[kState];
   if (st.closed) return;
-  const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+  const lookup = lookupFn(st);
   const family = st.type === 'udp4' ? 4 : 6;
   lookup(host, family, (err, address) => {
     const handle = st.handle;
-    if (handle === null) return;
     if (err) {
       if (typeof err === 'object' && err !== null) lookupFailures.add(err);
       return handle.resolved(id, err, null);
@@ -332,7 +337,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   const portNum = bindPort(port);
   if (st.silentlyBound) {
     const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : String(address);
-    const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+    const lookup = lookupFn(st);
     lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
       st.bindState = UNBOUND;
       this.emit('error', err || errors.exceptionWithHostPort(-22, 'bind', ip, portNum));
@@ -366,7 +371,7 @@ function bindInCluster(socket, st, port, address) {
   // The primary binds and shares one socket among workers; we adopt a duplicate of it once the
   // address is resolved, as the built-in module does through the same cluster mechanism.
   const family = st.type === 'udp4' ? 4 : 6;
-  const lookup = st.lookup !== undefined ? st.lookup : require('node:dns').lookup;
+  const lookup = lookupFn(st);
   const host = address === null ? (family === 4 ? '0.0.0.0' : '::') : address;
   lookup(host, family, (err, ip) => {
     if (st.closed) return;
@@ -419,7 +424,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     st.bindState === BOUND &&
     st.sendBlockList === undefined &&
     st.lookup === undefined &&
-    require('node:dns').lookup === originalLookup &&
+    dns.lookup === originalLookup &&
     typeof a.address === 'string' &&
     net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
   const id = st.nextSend++;
