@@ -17,6 +17,7 @@ for n in node "$NODE24"; do
   echo "== $("$n" --version): errors and cluster"
   "$n" test/errors.test.js
   "$n" test/cluster.test.js ..
+  "$n" test/exit.test.js
 done
 if [ -f test/fuzz.js ]; then
   node test/fuzz.js

@@ -44,6 +44,11 @@ const BOUND = 2;
 
 const kState = Symbol('node-dgram state');
 
+// Bursts of equal-size datagrams to one destination leave with one UDP GSO system call; every
+// receiver still gets separate datagrams. NODE_DGRAM_GSO=0 turns it off (packet filters on the
+// sending host see one large packet per burst).
+const GSO = process.env.NODE_DGRAM_GSO !== '0';
+
 // Options that appeared in later Node versions; on older ones they are ignored, as there.
 const [MAJOR, MINOR] = process.versions.node.split('.').map(Number);
 const since = (a, b, c, d) => MAJOR > c || (MAJOR === c && MINOR >= d) || (MAJOR === a && MINOR >= b);
@@ -224,6 +229,7 @@ function newState(type, options) {
     sendCallbacks: new Map(),
     nextSend: 1,
     sendLookups: undefined,
+    flushQueued: false,
     destinations: new Set(),
     connectCallback: undefined,
     clusterRelease: undefined,
@@ -251,6 +257,7 @@ function Socket(type, listener) {
     o.recvBufferSize ? o.recvBufferSize : undefined,
     o.sendBufferSize ? o.sendBufferSize : undefined,
     this,
+    GSO,
   );
   if (typeof listener === 'function') this.on('message', listener);
 
@@ -427,28 +434,19 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     dns.lookup === originalLookup &&
     typeof a.address === 'string' &&
     net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
-  const id = st.nextSend++;
-  if (st.nextSend > 0x7fffffff) st.nextSend = 1;
-  if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
   if (literal) {
     // dns.lookup answers an IP literal one tick later, and Node sends then: so do we, without
     // the lookup's round trip through the native side.
-    const port = Number(a.port);
-    const host = a.address;
-    process.nextTick(() => {
-      if (st.closed) {
-        st.sendCallbacks.delete(id);
-        return;
-      }
-      try {
-        st.handle.send(list, port, host, id, false, true);
-      } catch (e) {
-        st.sendCallbacks.delete(id);
-        throw e;
-      }
-    });
+    let id = 0;
+    if (a.callback !== undefined) {
+      id = nextSendId(st);
+      st.sendCallbacks.set(id, a.callback);
+    }
+    process.nextTick(sendLiteral, this, st, list, Number(a.port), a.address, id);
     return;
   }
+  const id = nextSendId(st);
+  if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
   if (st.bindState !== BOUND) {
     st.queued = true;
     st.queuedIds.push(id);
@@ -473,6 +471,54 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     st.destinations.add(lookups[lookups.length - 1]);
   }
 };
+
+function nextSendId(st) {
+  const id = st.nextSend++;
+  if (st.nextSend > 0x7fffffff) st.nextSend = 1;
+  return id;
+}
+
+// The moment Node would send a literal-addressed datagram. The native side holds it ("cork")
+// until this socket's flush, queued behind every send of the same burst, writes them all with
+// one system call; any other call on the handle writes them first, so nothing can tell the
+// difference but the system call count.
+function sendLiteral(socket, st, list, port, host, id) {
+  if (st.closed) {
+    if (id !== 0) st.sendCallbacks.delete(id);
+    return;
+  }
+  try {
+    st.handle.send(list, port, host, id, false, true, true);
+  } catch (e) {
+    if (id !== 0) st.sendCallbacks.delete(id);
+    throw e;
+  }
+  if (!st.flushQueued) {
+    st.flushQueued = true;
+    corkedSockets.add(socket);
+    process.nextTick(flushCorked, socket, st);
+  }
+}
+
+function flushCorked(socket, st) {
+  st.flushQueued = false;
+  corkedSockets.delete(socket);
+  if (st.closed) return;
+  const r = st.handle.flush();
+  if (r === undefined) return;
+  for (let i = 0; i < r.length; i += 3) finish(socket, st, r[i], r[i + 1], r[i + 2], true);
+}
+
+// Sockets with corked sends; a process that exits before their flush (process.exit() or a throw
+// in a tick callback) still sends them, as Node would have already.
+const corkedSockets = new Set();
+process.on('exit', () => {
+  for (const socket of corkedSockets) {
+    const st = socket[kState];
+    if (!st.closed) st.handle.flush();
+  }
+  corkedSockets.clear();
+});
 
 function toBuffer(x) {
   if (typeof x === 'string') return Buffer.from(x);

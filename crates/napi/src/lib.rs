@@ -102,6 +102,10 @@ struct Handle {
     /// The last sender and its address string.
     last_from: RefCell<Option<(SocketAddr, String)>>,
     me: RefCell<std::rc::Weak<Handle>>,
+    /// Sends taken with `cork` that the core holds until the next `flush()` or other call.
+    corked: Cell<bool>,
+    /// While `flush()` runs: send outcomes gathered for its return value instead of emitted.
+    collect: RefCell<Option<Vec<(u32, Result<usize, Error>)>>>,
 }
 
 impl Finalize for Handle {
@@ -283,6 +287,10 @@ impl Handle {
                 // Our completers all have callbacks, which queue the outcome in `finished`.
                 let _ = f();
                 let items: Vec<_> = self.finished.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default();
+                if let Some(c) = self.collect.borrow_mut().as_mut() {
+                    c.extend(items);
+                    return Ok(());
+                }
                 for (id, r) in items {
                     let (err, n) = match r {
                         Ok(n) => (env.null(), env.number(n as f64)),
@@ -341,6 +349,15 @@ impl Handle {
                 self.polled_fd.set(-1);
             }
         }
+    }
+
+    /// Writes what corked sends left in the core, before anything else touches the socket, so
+    /// every call sees the socket as it would be had each send gone out on its own.
+    fn uncork(&self, env: Env) -> Result<(), Thrown> {
+        if self.corked.replace(false) {
+            self.pump(env, true)?;
+        }
+        Ok(())
     }
 
     fn completer(&self, id: u32) -> Completer<usize> {
@@ -431,6 +448,10 @@ impl PollTarget for Handle {
             let _ = self.pump(env, false);
             return;
         }
+        if self.corked.replace(false) {
+            // A flush that JavaScript never got to (a throwing tick callback).
+            let _ = self.pump(env, false);
+        }
         if writable {
             self.core.borrow_mut().flush();
             let _ = self.pump(env, false);
@@ -450,7 +471,8 @@ fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         .reuse_addr(env.get_bool(cx.arg(1)).unwrap_or(false))
         .reuse_port(env.get_bool(cx.arg(2)).unwrap_or(false))
         .ipv6_only(env.get_bool(cx.arg(3)).unwrap_or(false))
-        .lookup_all(true);
+        .lookup_all(true)
+        .gso(env.get_bool(cx.arg(7)).unwrap_or(false));
     if let Some(n) = arg_f64(env, cx.arg(4)) {
         o = o.recv_buffer_size(n as u32);
     }
@@ -478,6 +500,8 @@ fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         backlog: RefCell::new(VecDeque::new()),
         last_from: RefCell::new(None),
         me: RefCell::new(std::rc::Weak::new()),
+        corked: Cell::new(false),
+        collect: RefCell::new(None),
     });
     *h.me.borrow_mut() = Rc::downgrade(&h);
     Ok(h)
@@ -491,6 +515,7 @@ fn done(env: Env, h: &Handle, r: Result<(), Error>) -> JsResult {
 
 /// `bind(port, address, fd)`.
 fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let fd = arg_f64(env, cx.arg(2)).unwrap_or(-1.0);
     let o = if fd >= 0.0 {
@@ -511,6 +536,7 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `connect(port, address)`.
 fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let port = arg_i64(env, cx.arg(0)).clamp(0, 65535) as u16;
     let addr = arg_string(env, cx.arg(1)).unwrap_or_default();
@@ -525,6 +551,7 @@ fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_disconnect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let r = h.core.borrow_mut().disconnect();
     done(cx.env, h, r)
 }
@@ -532,9 +559,13 @@ fn m_disconnect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// `send(msg, port, address, id, connected)`.
 fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
+    let cork = env.get_bool(cx.arg(6)) == Some(true) && env.get_bool(cx.arg(5)) == Some(true);
+    if !cork {
+        h.uncork(env)?;
+    }
     let msg = read_message(env, cx.arg(0))?;
     let id = arg_f64(env, cx.arg(3)).unwrap_or(0.0) as u32;
-    let c = h.completer(id);
+    let c = if cork && id == 0 { Completer::new(|_| {}) } else { h.completer(id) };
     let r = if env.get_bool(cx.arg(4)) == Some(true) {
         h.core.borrow_mut().send_connected(msg, c)
     } else {
@@ -546,11 +577,46 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
             h.core.borrow_mut().send_to(msg, port, &addr, c)
         }
     };
+    if cork && r.is_ok() {
+        h.corked.set(true);
+        return Ok(env.undefined());
+    }
     done(env, h, r)
+}
+
+/// `flush()`: writes the corked sends (with one system call where it can) and returns their
+/// outcomes, and those of any other send that ended meanwhile, as `[id, error, bytes, ...]`
+/// (`error` null on success), or undefined when there are none. Sends corked with id 0 have
+/// no callback and report nothing.
+fn m_flush(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let env = cx.env;
+    if !h.corked.replace(false) {
+        return Ok(env.undefined());
+    }
+    *h.collect.borrow_mut() = Some(Vec::new());
+    let r = h.pump(env, true);
+    let items = h.collect.borrow_mut().take().unwrap_or_default();
+    r?;
+    if items.is_empty() {
+        return Ok(env.undefined());
+    }
+    let arr = env.array(items.len() * 3)?;
+    for (i, (id, r)) in items.into_iter().enumerate() {
+        let (err, n) = match r {
+            Ok(n) => (env.null(), env.number(n as f64)),
+            Err(e) => (js_error(env, &e, Some(h))?, env.undefined()),
+        };
+        let at = (i * 3) as u32;
+        env.set_element(arr, at, env.number(id as f64))?;
+        env.set_element(arr, at + 1, err)?;
+        env.set_element(arr, at + 2, n)?;
+    }
+    Ok(arr)
 }
 
 /// `resolved(id, err, address)`: a lookup the core asked for finished.
 fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let id = arg_f64(env, cx.arg(0)).unwrap_or(0.0) as u64;
     let err = cx.arg(1);
@@ -593,6 +659,7 @@ fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_close(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let sock = h.core.borrow_mut().close().map_err(|e| throw_error(env, &e))?;
     if let Some(p) = h.poll.borrow_mut().take() {
@@ -618,6 +685,7 @@ fn m_remote_address(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     h.core.borrow().with_socket("setBroadcast", |s| s.set_broadcast(on)).map_err(|e| throw_error(env, &e))?;
@@ -626,6 +694,7 @@ fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `setTTL(ttl)` / `setMulticastTTL(ttl)`: `(ttl, multicast)`.
 fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let ttl = arg_i64(env, cx.arg(0));
     let multicast = env.get_bool(cx.arg(1)).unwrap_or(false);
@@ -634,6 +703,7 @@ fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     let v = h.core.borrow().set_multicast_loopback(on).map_err(|e| throw_error(env, &e))?;
@@ -641,6 +711,7 @@ fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let iface = arg_string(env, cx.arg(0)).unwrap_or_default();
     h.core.borrow().set_multicast_interface(&iface).map_err(|e| throw_error(env, &e))?;
@@ -650,6 +721,7 @@ fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// `membership(which, group, source, iface)`; which: 0 add, 1 drop, 2 add source-specific,
 /// 3 drop source-specific.
 fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let which = match arg_i64(env, cx.arg(0)) {
         0 => Membership::Add,
@@ -669,6 +741,7 @@ fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `bufferSize(recv, size)`: size undefined reads.
 fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     let env = cx.env;
     let recv = env.get_bool(cx.arg(0)).unwrap_or(true);
     let set = arg_f64(env, cx.arg(1)).map(|n| n as usize);
@@ -677,10 +750,12 @@ fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_queue_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().1 as f64))
 }
 
 fn m_queue_count(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().0 as f64))
 }
 
@@ -700,6 +775,7 @@ fn m_has_ref(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    h.uncork(cx.env)?;
     Ok(cx.env.int(h.core.borrow().fd().unwrap_or(-1)))
 }
 
@@ -753,6 +829,7 @@ fn init(env: Env, exports: Val) -> Result<(), Thrown> {
         (c"connect", m_connect),
         (c"disconnect", m_disconnect),
         (c"send", m_send),
+        (c"flush", m_flush),
         (c"resolved", m_resolved),
         (c"close", m_close),
         (c"address", m_address),

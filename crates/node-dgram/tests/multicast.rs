@@ -1094,3 +1094,48 @@ fn multicast_interface_examples_print_ok() {
     // The port as a second argument.
     assert_eq!(run_example(a, v4, &["198.51.100.1", "0"]), "ok\n");
 }
+
+// ---------------------------------------------------------------------------------------------
+// GSO on a path that refuses it
+// ---------------------------------------------------------------------------------------------
+
+/// A burst with GSO on, over a link whose MTU is below the datagrams' size: the kernel refuses
+/// the segmented send (EMSGSIZE), the socket falls back to ordinary sends (IP-fragmented), and
+/// every datagram of this burst and the next arrives, each send reporting its size.
+#[test]
+fn gso_falls_back_to_plain_sends_where_the_path_refuses_segmentation() {
+    let Some(lab) = Lab::new("gso_mtu") else { return };
+    let (na, nb) = pair(&lab);
+    for node in [&na, &nb] {
+        node.host.ip(&["link", "set", &node.ifname, "mtu", "1280"]);
+    }
+    let (a, b) = (na.host.agent(), nb.host.agent());
+    for (ty, port) in [(V4, PORT), (V6, PORT + 1)] {
+        let any = ty.family().any().to_string();
+        let (r, inbox) = listener(&b, ty, port, &any);
+        let to = addr(ty, nb.n);
+        let sent = a.run(move || async move {
+            let s = create_socket(SocketOptions::new(ty).gso(true)).unwrap();
+            let mut sizes = Vec::new();
+            for burst in 0..2 {
+                // Queued behind the implicit bind (first burst) or sent back to back: each
+                // burst reaches the kernel as one batch.
+                let ops: Vec<_> = (0..8)
+                    .map(|i| s.send_to(format!("gso{burst}-{i}-{}", "x".repeat(1400)), port, &to).unwrap())
+                    .collect();
+                for op in ops {
+                    sizes.push(within("send", op).await.unwrap());
+                }
+            }
+            within("close", s.close().unwrap()).await.unwrap();
+            sizes
+        });
+        assert!(sent.iter().all(|n| *n > 1400), "{ty:?}: send sizes {sent:?}");
+        inbox.wait("gso", 16, "the receiver");
+        let got: Vec<String> =
+            inbox.tagged("gso").iter().map(|g| g.msg[..g.msg.find("-x").unwrap_or(0)].to_owned()).collect();
+        let want: Vec<String> = (0..2).flat_map(|b| (0..8).map(move |i| format!("gso{b}-{i}"))).collect();
+        assert_eq!(got, want, "{ty:?}");
+        close(&b, &[&r]);
+    }
+}

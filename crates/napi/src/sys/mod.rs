@@ -235,6 +235,18 @@ impl Env {
         ok(unsafe { n::napi_get_element(self.raw, arr.0, i, &mut v) })?;
         Ok(Val(v))
     }
+    /// A new array of `len` holes.
+    pub fn array(self, len: usize) -> JsResult {
+        let mut v = null_mut();
+        // SAFETY: as in `undefined`.
+        ok(unsafe { n::napi_create_array_with_length(self.raw, len, &mut v) })?;
+        Ok(Val(v))
+    }
+    /// `arr[i] = v`.
+    pub fn set_element(self, arr: Val, i: u32, v: Val) -> Result<(), Thrown> {
+        // SAFETY: as in `undefined`.
+        ok(unsafe { n::napi_set_element(self.raw, arr.0, i, v.0) })
+    }
     /// Calls `func` with `this` and `args` from inside a call from JavaScript (no callback
     /// scope: `process.nextTick` callbacks wait until JavaScript's own call returns).
     pub fn call(self, this: Val, func: Val, args: &[Val]) -> JsResult {

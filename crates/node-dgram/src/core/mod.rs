@@ -812,7 +812,18 @@ impl<H: IoHandle> Core<H> {
             }
         }
         let sent = if run >= 2 {
-            sys::send_segmented(fd, &bufs[..run], seg as u16, to.as_ref()).map(|_| run)?
+            match sys::send_segmented(fd, &bufs[..run], seg as u16, to.as_ref()) {
+                Ok(_) => run,
+                Err(e) => {
+                    if e.kind() != std::io::ErrorKind::WouldBlock && e.raw_os_error() != Some(libc::ENOBUFS) {
+                        // The path refuses segmentation (a segment above the MTU: EMSGSIZE;
+                        // no checksum offload: EIO; an old kernel: EINVAL): ordinary sends from
+                        // now on, which report their own errors.
+                        self.opts.gso = false;
+                    }
+                    return Err(e);
+                }
+            }
         } else {
             let items: Vec<(&[u8], Option<SocketAddr>)> = self
                 .sends

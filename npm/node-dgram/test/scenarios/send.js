@@ -388,6 +388,58 @@ module.exports = [
     },
   },
   {
+    name: 'send: bursts keep order, sizes and outcomes (equal sizes, mixed sizes, an oversized one)',
+    async run(dgram, t) {
+      const { r, s, host } = await pair(dgram, t);
+      const port = r.address().port;
+      s.bind(0, '127.0.0.1');
+      await t.once(s, 'listening');
+      const got = [];
+      r.on('message', (m) => got.push(`${m[0]}:${m.length}`));
+      const sizes = [];
+      for (let i = 0; i < 70; i++) sizes.push(100);
+      sizes.push(40, 100, 100, 1, 0, 100, 65509, 100, 100, 3000, 3000, 2999, 3000);
+      const cbs = [];
+      sizes.forEach((n, i) => {
+        s.send(Buffer.alloc(n, 65 + (i % 26)), port, host, (e, b) => cbs.push([i, e ? `${e.code} ${e.message === `send ${e.code} ${host}:${port}`} ${e.address} ${e.port === port}` : null, b]));
+      });
+      const expected = sizes.filter((n) => n !== 65509).length;
+      await t.until(() => cbs.length === sizes.length, 'every callback');
+      await t.until(() => got.length >= expected, 'every datagram');
+      await t.ticks(2);
+      t.log('received', got.length, got.join(' '));
+      t.log('callbacks in order', cbs.map((c) => c[0]).join(',') === sizes.map((_, i) => i).join(','));
+      t.log('callbacks', cbs.filter((c, i) => c[1] !== null || c[2] !== sizes[i]));
+    },
+  },
+  {
+    name: 'send: a burst interleaved with nextTick callbacks that look at and close the socket',
+    async run(dgram, t) {
+      const { r, s, host } = await pair(dgram, t);
+      const port = r.address().port;
+      s.bind(0, '127.0.0.1');
+      await t.once(s, 'listening');
+      const got = [];
+      r.on('message', (m) => got.push(m.toString()));
+      for (let i = 0; i < 4; i++) s.send(`a${i}`, port, host, t.cb(`a${i}`));
+      process.nextTick(() => {
+        t.log('tick: queue', s.getSendQueueCount(), s.getSendQueueSize());
+        t.log('tick: ttl', s.setTTL(3));
+        s.send('from tick', port, host, t.cb('from tick'));
+      });
+      for (let i = 0; i < 4; i++) s.send(`b${i}`, port, host, t.cb(`b${i}`));
+      process.nextTick(() => { t.log('tick: close'); s.close(t.cb('close cb')); });
+      for (let i = 0; i < 4; i++) s.send(`c${i}`, port, host, t.cb(`c${i}`));
+      t.log('sync: queue', s.getSendQueueCount());
+      await t.once(s, 'close');
+      const z = t.track(dgram.createSocket('udp4'));
+      z.send('sentinel', port, host);
+      await t.until(() => got.includes('sentinel'), 'sentinel');
+      await t.ticks(3);
+      t.log('received', got.join(','));
+    },
+  },
+  {
     name: 'send: close right after send on a bound socket',
     async run(dgram, t) {
       const r = await t.bound('udp4');
