@@ -139,16 +139,27 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
-  const cb = st.sendCallbacks.get(id);
+  const rec = st.sendCallbacks.get(id);
   st.sendCallbacks.delete(id);
   if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
-  if (cb === undefined && st.dropQueued && st.bindState === UNBOUND) return;
-  if (cb !== undefined) {
+  if (rec === undefined && st.dropQueued && st.bindState === UNBOUND) return;
+  if (rec !== undefined) {
+    const cb = rec[0];
     if (err === null) later(sync, () => cb(null, bytes));
-    else later(sync, () => cb(err));
+    else {
+      const e = sendError(err, rec[1], rec[2]);
+      later(sync, () => cb(e));
+    }
   } else if (err !== null && lookupFailures.has(err)) {
     later(sync, () => socket.emit('error', err));
   }
+}
+
+// A system call's error for a send, as Node builds it: with the address and port the send was
+// given (whatever the core knew of them), for connected sends too (`address: undefined`).
+function sendError(err, address, port) {
+  if (lookupFailures.has(err) || err.syscall !== 'send' || typeof err.errno !== 'number') return err;
+  return errors.exceptionWithHostPort(err.errno, 'send', address, port);
 }
 
 function startLookup(socket, id, host) {
@@ -429,7 +440,8 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
   const id = st.nextSend++;
   if (st.nextSend > 0x7fffffff) st.nextSend = 1;
-  if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
+  // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
+  if (a.callback !== undefined) st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
   if (literal) {
     // dns.lookup answers an IP literal one tick later, and Node sends then: so do we, without
     // the lookup's round trip through the native side.
