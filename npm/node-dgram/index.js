@@ -428,25 +428,24 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   if (!connected && a.address != null && a.address !== '' && defaultLookup(st)) v.validateHostname(a.address);
   const list = a.list.length === 1 ? toBuffer(a.list[0]) : a.list.map(toBuffer);
 
-  // An IP literal with dns.lookup as it ships: dns.lookup would answer it unchanged one tick
-  // later, so the native side skips the lookup and the callback waits that extra tick.
+  // An IP literal (or no address: the family's loopback) with dns.lookup as it ships:
+  // dns.lookup answers it unchanged one tick later, and Node sends then. So do we, without the
+  // lookup's round trip through the native side. Any other send asks for its lookup at once,
+  // so the ticks keep the sends in the order Node hands them to the system.
   const literal =
     !connected &&
     st.bindState === BOUND &&
     st.sendBlockList === undefined &&
     st.lookup === undefined &&
     dns.lookup === originalLookup &&
-    typeof a.address === 'string' &&
-    net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
+    (!a.address || net.isIP(a.address) !== 0);
   const id = st.nextSend++;
   if (st.nextSend > 0x7fffffff) st.nextSend = 1;
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (a.callback !== undefined) st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
   if (literal) {
-    // dns.lookup answers an IP literal one tick later, and Node sends then: so do we, without
-    // the lookup's round trip through the native side.
     const port = Number(a.port);
-    const host = a.address;
+    const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
     process.nextTick(() => {
       if (st.closed) {
         st.sendCallbacks.delete(id);

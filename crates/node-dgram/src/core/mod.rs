@@ -366,7 +366,35 @@ impl<H: IoHandle> Core<H> {
 
     fn push_send(&mut self, req: SendReq) {
         self.queued_bytes += req.msg.len();
-        self.sends.push_back(req);
+        if self.opts.lookup_all && !matches!(req.target, Target::Lookup(_)) {
+            let at = self.handover_point();
+            self.sends.insert(at, req);
+        } else {
+            self.sends.push_back(req);
+        }
+    }
+
+    /// With `lookup_all` (Node's way), a send joins the queue proper once its address is known,
+    /// as Node hands a send to the system when its own lookup answers: the sends still waiting
+    /// for a lookup stay at the tail and hold back nobody. This is where the next one goes.
+    fn handover_point(&self) -> usize {
+        let mut i = self.sends.len();
+        while i > 0 && matches!(self.sends[i - 1].target, Target::Lookup(_)) {
+            i -= 1;
+        }
+        i
+    }
+
+    /// The send at `i` got its address (or its lookup failed): with `lookup_all`, it moves ahead
+    /// of the sends still waiting for theirs.
+    fn handed_over(&mut self, i: usize) {
+        if !self.opts.lookup_all {
+            return;
+        }
+        if let Some(req) = self.sends.remove(i) {
+            let at = self.handover_point();
+            self.sends.insert(at, req);
+        }
     }
 
     /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
@@ -468,10 +496,11 @@ impl<H: IoHandle> Core<H> {
                 return;
             }
         }
-        for s in self.sends.iter_mut() {
+        for (i, s) in self.sends.iter_mut().enumerate() {
             if is(&s.target) {
                 let host = s.host.clone().or_else(|| Some(text.to_string()));
                 s.target = Target::Failed(send_error(libc::EINVAL, &host, s.port));
+                self.handed_over(i);
                 return;
             }
         }
@@ -515,11 +544,12 @@ impl<H: IoHandle> Core<H> {
                 return;
             }
         }
-        for s in self.sends.iter_mut() {
+        for (i, s) in self.sends.iter_mut().enumerate() {
             if settle(&mut s.target) {
                 if let Target::Ready(a) = &mut s.target {
                     a.set_port(s.port);
                 }
+                self.handed_over(i);
                 return;
             }
         }
