@@ -342,6 +342,10 @@ impl<H: IoHandle> Core<H> {
         if self.connect_state == ConnectState::Connected {
             return Err(Error::is_connected());
         }
+        self.push_send_to(msg, port, host, op)
+    }
+
+    fn push_send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -356,10 +360,12 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `send_to` for an address the adapter knows to be an IP literal that its resolver would
-    /// answer unchanged: no lookup is asked for, even with `lookup_all`.
+    /// answer unchanged: no lookup is asked for, even with `lookup_all`. The adapter checked the
+    /// connection when the call was made, as Node does, and hands the send over when the lookup
+    /// would have answered: a connection made meanwhile fails it with `send EISCONN`.
     pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
         let all = std::mem::replace(&mut self.opts.lookup_all, false);
-        let r = self.send_to(msg, port, host, op);
+        let r = self.push_send_to(msg, port, host, op);
         self.opts.lookup_all = all;
         r
     }
