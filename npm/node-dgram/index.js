@@ -100,7 +100,10 @@ function onevent(kind, a, b, c, sync) {
         }
         st.bindState = UNBOUND;
         st.queued = false;
-        st.bindFailed = a !== null && typeof a === 'object' && a.syscall === 'bind';
+        // A bind(2) that failed leaves Node's handle with the socket it opened for it (address()
+        // then reports the unbound address, until close); an address of the other family (EINVAL)
+        // fails before any socket is opened.
+        if (a !== null && typeof a === 'object' && a.syscall === 'bind' && a.code !== 'EINVAL') st.bindFailed = true;
         // Node drops what was queued behind a failed bind: no callback ever runs.
         for (const id of st.queuedIds) st.sendCallbacks.delete(id);
         st.queuedIds = [];
@@ -584,7 +587,7 @@ if (Symbol.asyncDispose) {
 
 Socket.prototype.address = function address() {
   const st = running(this);
-  if (st.bindState === UNBOUND && st.bindFailed) {
+  if (st.bindState !== BOUND && st.bindFailed) {
     // Node's handle keeps the socket its failed bind opened: it reports the unbound address.
     return { address: st.type === 'udp4' ? '0.0.0.0' : '::', family: st.type === 'udp4' ? 'IPv4' : 'IPv6', port: 0 };
   }
