@@ -170,7 +170,10 @@ function startLookup(socket, id, host) {
   if (st.sendLookups !== undefined) st.sendLookups.push(id);
   if (st.bindLookupPending) {
     st.bindLookupPending = false;
-    return runLookup(socket, id, host);
+    // A bind address that is no string reaches a custom lookup as it was given.
+    const given = st.bindAddress;
+    st.bindAddress = null;
+    return runLookup(socket, id, given !== null && typeof given !== 'string' ? given : host);
   }
   if (st.bindState !== BOUND) {
     // Node looks a send's or connect's address up once the bind is done.
@@ -226,6 +229,7 @@ function newState(type, options) {
     queued: false,
     queuedIds: [],
     bindLookupPending: false,
+    bindAddress: null,
     deferredLookups: [],
     bindFailed: false,
     silentBind: false,
@@ -358,11 +362,18 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     });
     return this;
   }
-  st.bindLookupPending = true;
   if (!exclusive && !st.reusePort && clusterSupport.isWorker()) {
     bindInCluster(this, st, portNum, address);
   } else {
-    st.handle.bind(portNum, address === null ? null : String(address), -1);
+    // The native bind asks for its lookup at once (see startLookup).
+    st.bindLookupPending = true;
+    st.bindAddress = address;
+    try {
+      st.handle.bind(portNum, address === null ? null : String(address), -1);
+    } finally {
+      st.bindLookupPending = false;
+      st.bindAddress = null;
+    }
   }
   return this;
 };
