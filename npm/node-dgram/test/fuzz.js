@@ -4,7 +4,7 @@
  * Differential fuzzer: random dgram programs, run against two implementations
  * (default: builtin node:dgram vs the addon), observation logs compared.
  *
- *   node test/fuzz.js                         # seeds 20240 .. 20279 (40 programs), builtin vs addon
+ *   node test/fuzz.js                         # seeds 20240 .. 20279 (40 programs, ~10 s), builtin vs addon
  *   node test/fuzz.js --count 2000            # a longer run
  *   node test/fuzz.js --seed 20263 --count 1  # reproduce one program (its seed is printed on mismatch)
  *   node test/fuzz.js --impl-b builtin --count 300   # builtin vs builtin: proves the generator is deterministic
@@ -12,7 +12,7 @@
  *
  * Other options:
  *   --impl-a NAME / --impl-b NAME  builtin | addon | path to a module (as test/parity.js)
- *   --jobs N        child processes at once (default 6; both children of a program run at once)
+ *   --jobs N        child processes at once (default 4; both children of a program run at once)
  *   --shrink N      shrink at most N mismatching programs (one per distinct first-diff signature; default 8)
  *   --attempts N    shrink attempts per program (default 60)
  *   --shrink-secs S total time for shrinking per Node (default 30, or 600 when --count > 100)
@@ -25,6 +25,11 @@
  * test/lib/child.js (like the parity scenarios), through a temporary scenario file.
  * On a mismatch the seed, the shrunk program (delta debugging over its steps) and the
  * log diff (- a, + b) are printed. Exit status: 0 = no mismatch, 1 = mismatches, 2 = usage.
+ *
+ * scripts/test.sh runs the default 40 programs on the system Node and on Node 24. Programs
+ * race timers (10-15 ms) against chains of setImmediate hops: on a heavily loaded machine one
+ * may mismatch by timing alone; the shrinker's "reproduced N/2 more times" tells (replay the
+ * seed alone to be sure).
  */
 
 const fs = require('fs');
@@ -45,7 +50,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { shrinkSecs: null, seed: DEFAULT_SEED, count: 40, nodes: [], implA: 'builtin', implB: 'addon', jobs: 6, shrink: 8, attempts: 60, show: false, verbose: false, timeout: 15000 };
+  const o = { shrinkSecs: null, seed: DEFAULT_SEED, count: 40, nodes: [], implA: 'builtin', implB: 'addon', jobs: 4, shrink: 8, attempts: 60, show: false, verbose: false, timeout: 15000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
