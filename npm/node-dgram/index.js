@@ -86,14 +86,9 @@ function onevent(kind, a, b, c, sync) {
         return;
       }
       st.bindState = BOUND;
-      st.queued = false;
-      st.queuedIds = [];
-      const deferred = st.deferredLookups;
-      st.deferredLookups = [];
+      // (What waited for the bind runs from a 'listening' listener: see enqueue.)
       if (st.dropListening) st.dropListening = false;
       else socket.emit('listening');
-      // What waited for the bind goes on now, in order, as Node's queue does.
-      for (const [id, host] of deferred) runLookup(socket, id, host);
       return;
     }
     case ERROR:
@@ -104,14 +99,12 @@ function onevent(kind, a, b, c, sync) {
           throw a;
         }
         st.bindState = UNBOUND;
-        st.queued = false;
-        st.bindFailed = a !== null && typeof a === 'object' && a.syscall === 'bind';
-        // Node drops what was queued behind a failed bind: no callback ever runs.
-        for (const id of st.queuedIds) st.sendCallbacks.delete(id);
-        st.queuedIds = [];
-        st.deferredLookups = [];
-        st.dropQueued = true;
+        // A bind(2) that failed leaves Node's handle with the socket it opened for it (address()
+        // then reports the unbound address, until close); an address of the other family (EINVAL)
+        // fails before any socket is opened.
+        if (a !== null && typeof a === 'object' && a.syscall === 'bind' && a.code !== 'EINVAL') st.bindFailed = true;
       }
+      // (The queue of what waited for the bind is dropped by its errorMonitor listener.)
       return socket.emit('error', a);
     case CONNECT:
       st.connectState = 2;
@@ -131,7 +124,7 @@ function later(sync, fn) {
 function finish(socket, st, id, err, bytes, sync) {
   if (id === 0) {
     // The connect: success shows as 'connect'; a failure goes to the callback or 'error'.
-    if (err === null || st.closed || (st.dropQueued && st.bindState === UNBOUND)) return;
+    if (err === null || st.closed) return;
     st.connectState = 0;
     const cb = st.connectCallback;
     st.connectCallback = undefined;
@@ -144,16 +137,26 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
-  const cb = st.sendCallbacks.get(id);
+  const rec = st.sendCallbacks.get(id);
   st.sendCallbacks.delete(id);
   if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
-  if (cb === undefined && st.dropQueued && st.bindState === UNBOUND) return;
-  if (cb !== undefined) {
+  if (rec !== undefined) {
+    const cb = rec[0];
     if (err === null) later(sync, () => cb(null, bytes));
-    else later(sync, () => cb(err));
+    else {
+      const e = sendError(err, rec[1], rec[2]);
+      later(sync, () => cb(e));
+    }
   } else if (err !== null && lookupFailures.has(err)) {
     later(sync, () => socket.emit('error', err));
   }
+}
+
+// A system call's error for a send, as Node builds it: with the address and port the send was
+// given (whatever the core knew of them), for connected sends too (`address: undefined`).
+function sendError(err, address, port) {
+  if (lookupFailures.has(err) || err.syscall !== 'send' || typeof err.errno !== 'number') return err;
+  return errors.exceptionWithHostPort(err.errno, 'send', address, port);
 }
 
 function startLookup(socket, id, host) {
@@ -161,14 +164,41 @@ function startLookup(socket, id, host) {
   if (st.sendLookups !== undefined) st.sendLookups.push(id);
   if (st.bindLookupPending) {
     st.bindLookupPending = false;
-    return runLookup(socket, id, host);
-  }
-  if (st.bindState !== BOUND) {
-    // Node looks a send's or connect's address up once the bind is done.
-    st.deferredLookups.push([id, host]);
-    return;
+    // A bind address that is no string reaches a custom lookup as it was given.
+    const given = st.bindAddress;
+    st.bindAddress = null;
+    if (given !== null && typeof given !== 'string') return runLookup(socket, id, given);
   }
   return runLookup(socket, id, host);
+}
+
+// What waits for the bind, as Node keeps it: the calls made meanwhile (send, connect, close) are
+// queued as they were made and made again, in order, from a 'listening' listener added with the
+// first of them. Any 'error' while they wait (a failed bind) drops them all; a bind that failed
+// at once, inside the call that started it, failed before the call was queued: that call then
+// waits for a later bind.
+function enqueue(socket, st, fn) {
+  if (st.queue === null) {
+    st.queue = [];
+    socket.once(EventEmitter.errorMonitor, onQueueError);
+    socket.once('listening', onQueueListening);
+  }
+  st.queue.push(fn);
+}
+
+function onQueueError() {
+  const st = this[kState];
+  this.removeListener('listening', onQueueListening);
+  st.queue = null;
+}
+
+function onQueueListening() {
+  const st = this[kState];
+  this.removeListener(EventEmitter.errorMonitor, onQueueError);
+  const queue = st.queue;
+  st.queue = null;
+  // (One that throws ends the run: the rest is dropped, as in Node.)
+  if (queue !== null) for (const fn of queue) fn();
 }
 
 function runLookup(socket, id, host) {
@@ -214,15 +244,13 @@ function newState(type, options) {
     lookup: options.lookup,
     reuseAddr: !!options.reuseAddr,
     reusePort: !!options.reusePort,
-    queued: false,
-    queuedIds: [],
+    queue: null,
     bindLookupPending: false,
-    deferredLookups: [],
+    bindAddress: null,
     bindFailed: false,
     silentBind: false,
     silentlyBound: false,
     dropListening: false,
-    closeQueued: false,
     ipv6Only: !!options.ipv6Only,
     receiveBlockList: options.receiveBlockList,
     sendBlockList: options.sendBlockList,
@@ -351,11 +379,18 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     });
     return this;
   }
-  st.bindLookupPending = true;
   if (!exclusive && !st.reusePort && clusterSupport.isWorker()) {
     bindInCluster(this, st, portNum, address);
   } else {
-    st.handle.bind(portNum, address === null ? null : String(address), -1);
+    // The native bind asks for its lookup at once (see startLookup).
+    st.bindLookupPending = true;
+    st.bindAddress = address;
+    try {
+      st.handle.bind(portNum, address === null ? null : String(address), -1);
+    } finally {
+      st.bindLookupPending = false;
+      st.bindAddress = null;
+    }
   }
   return this;
 };
@@ -421,40 +456,38 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     });
     return;
   }
-  if (!connected && a.address != null && a.address !== '' && defaultLookup(st)) v.validateHostname(a.address);
+  if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
+  if (st.bindState !== BOUND) {
+    // Made again once bound (a connection made meanwhile then refuses an address).
+    const { list, port, address, callback } = a;
+    enqueue(this, st, () => this.send(list, port, address, callback));
+    return;
+  }
   const list = a.list.length === 1 ? toBuffer(a.list[0]) : a.list.map(toBuffer);
 
-  // An IP literal with dns.lookup as it ships: dns.lookup would answer it unchanged one tick
-  // later, so the native side skips the lookup and the callback waits that extra tick.
+  // An IP literal (or no address: the family's loopback) with dns.lookup as it ships:
+  // dns.lookup answers it unchanged one tick later, and Node sends then. So do we, without the
+  // lookup's round trip through the native side. Any other send asks for its lookup at once,
+  // so the ticks keep the sends in the order Node hands them to the system.
   const literal =
     !connected &&
-    st.bindState === BOUND &&
     st.sendBlockList === undefined &&
     st.lookup === undefined &&
     dns.lookup === originalLookup &&
-    typeof a.address === 'string' &&
-    net.isIP(a.address) === (st.type === 'udp4' ? 4 : 6);
+    (!a.address || net.isIP(a.address) !== 0);
+  // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
-    // dns.lookup answers an IP literal one tick later, and Node sends then: so do we, without
-    // the lookup's round trip through the native side.
     let id = 0;
     if (a.callback !== undefined) {
       id = nextSendId(st);
-      st.sendCallbacks.set(id, a.callback);
+      st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
     }
-    process.nextTick(sendLiteral, this, st, list, Number(a.port), a.address, id);
+    const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
+    process.nextTick(sendLiteral, this, st, list, Number(a.port), host, id);
     return;
   }
   const id = nextSendId(st);
-  if (a.callback !== undefined) st.sendCallbacks.set(id, a.callback);
-  if (st.bindState !== BOUND) {
-    st.queued = true;
-    st.queuedIds.push(id);
-  }
-  if (st.bindState === UNBOUND) {
-    st.bindState = BINDING;
-    st.bindLookupPending = true;
-  }
+  if (a.callback !== undefined) st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
   st.sendLookups = [];
   let lookups;
   try {
@@ -466,7 +499,6 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     lookups = st.sendLookups;
     st.sendLookups = undefined;
   }
-  // The destination's lookup is the last one the send asked for (an implicit bind's comes first).
   if (!connected && st.sendBlockList !== undefined && lookups.length > 0) {
     st.destinations.add(lookups[lookups.length - 1]);
   }
@@ -536,27 +568,26 @@ Socket.prototype.connect = function connect(port_, address_, callback_) {
   const st = this[kState];
   if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
   st.connectState = 1;
-  if (st.closed) {
-    if (st.bindState === UNBOUND) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_RUNNING();
-    throw errors.nullHandleError('lookup');
+  // (Closed: the implicit bind throws ERR_SOCKET_DGRAM_NOT_RUNNING, a socket closed while binding
+  // queues the connect, one closed once bound fails in connectNow.)
+  if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
+  if (st.bindState !== BOUND) {
+    enqueue(this, st, () => connectNow(this, st, port, address, callback));
+    return;
   }
-  if (address !== '' && defaultLookup(st)) v.validateHostname(address);
-  const bound = st.bindState === BOUND;
+  connectNow(this, st, port, address, callback);
+};
+
+// The connect proper, once bound (Node makes no more checks then: on a socket closed meanwhile
+// it fails reading the lookup of the null handle).
+function connectNow(socket, st, port, address, callback) {
   if (callback) {
-    if (typeof callback === 'function') {
-      st.connectCallback = callback;
-      this.once('connect', callback);
-    } else if (bound) {
-      this.once('connect', callback); // throws Node's ERR_INVALID_ARG_TYPE for the listener
-    } else {
-      this.once('listening', () => this.once('connect', callback));
-    }
+    // (A callback that is no function makes `once` throw Node's ERR_INVALID_ARG_TYPE.)
+    socket.once('connect', callback);
+    if (typeof callback === 'function') st.connectCallback = callback;
   }
-  if (!bound) st.queued = true;
-  if (st.bindState === UNBOUND) {
-    st.bindState = BINDING;
-    st.bindLookupPending = true;
-  }
+  if (st.closed) throw errors.nullHandleError('lookup');
+  if (address !== '' && defaultLookup(st)) v.validateHostname(address);
   // Linux accepts a UDP connect to port 0 ('0' passes Node's check) but has no peer then.
   st.peerless = Number(port) === 0;
   st.sendLookups = [];
@@ -568,7 +599,7 @@ Socket.prototype.connect = function connect(port_, address_, callback_) {
     st.sendLookups = undefined;
   }
   if (st.sendBlockList !== undefined && lookups.length > 0) st.destinations.add(lookups[lookups.length - 1]);
-};
+}
 
 Socket.prototype.disconnect = function disconnect() {
   const st = this[kState];
@@ -581,14 +612,9 @@ Socket.prototype.disconnect = function disconnect() {
 Socket.prototype.close = function close(callback) {
   const st = this[kState];
   if (typeof callback === 'function') this.on('close', callback);
-  if (st.queued) {
-    // Node queues a close behind sends and connects waiting for the bind.
-    if (!st.closeQueued) {
-      st.closeQueued = true;
-      this.once('listening', () => {
-        if (!st.closed) this.close();
-      });
-    }
+  if (st.queue !== null) {
+    // Behind the sends and connects waiting for the bind (made again even if closed by then).
+    enqueue(this, st, () => this.close());
     return this;
   }
   running(this);
@@ -619,7 +645,7 @@ if (Symbol.asyncDispose) {
 
 Socket.prototype.address = function address() {
   const st = running(this);
-  if (st.bindState === UNBOUND && st.bindFailed) {
+  if (st.bindState !== BOUND && st.bindFailed) {
     // Node's handle keeps the socket its failed bind opened: it reports the unbound address.
     return { address: st.type === 'udp4' ? '0.0.0.0' : '::', family: st.type === 'udp4' ? 'IPv4' : 'IPv6', port: 0 };
   }

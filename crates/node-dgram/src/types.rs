@@ -237,6 +237,8 @@ impl SocketOptions {
     /// `127.0.0.1`, `::`, `::1`) included, as Node's dgram calls its `lookup` for each. Off by
     /// default: IP literals skip the resolver. The Node addon turns it on, so that a `lookup`
     /// option or a replaced `dns.lookup` sees what it would see with the built-in module.
+    /// With it, a send also goes out once its own lookup answers, as Node's does, rather than
+    /// after the sends made before it (whose lookups may take longer).
     pub fn lookup_all(mut self, on: bool) -> Self {
         self.lookup_all = on;
         self

@@ -342,6 +342,10 @@ impl<H: IoHandle> Core<H> {
         if self.connect_state == ConnectState::Connected {
             return Err(Error::is_connected());
         }
+        self.push_send_to(msg, port, host, op)
+    }
+
+    fn push_send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -356,17 +360,47 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `send_to` for an address the adapter knows to be an IP literal that its resolver would
-    /// answer unchanged: no lookup is asked for, even with `lookup_all`.
+    /// answer unchanged: no lookup is asked for, even with `lookup_all`. The adapter checked the
+    /// connection when the call was made, as Node does, and hands the send over when the lookup
+    /// would have answered: a connection made meanwhile fails it with `send EISCONN`.
     pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
         let all = std::mem::replace(&mut self.opts.lookup_all, false);
-        let r = self.send_to(msg, port, host, op);
+        let r = self.push_send_to(msg, port, host, op);
         self.opts.lookup_all = all;
         r
     }
 
     fn push_send(&mut self, req: SendReq) {
         self.queued_bytes += req.msg.len();
-        self.sends.push_back(req);
+        if self.opts.lookup_all && !matches!(req.target, Target::Lookup(_)) {
+            let at = self.handover_point();
+            self.sends.insert(at, req);
+        } else {
+            self.sends.push_back(req);
+        }
+    }
+
+    /// With `lookup_all` (Node's way), a send joins the queue proper once its address is known,
+    /// as Node hands a send to the system when its own lookup answers: the sends still waiting
+    /// for a lookup stay at the tail and hold back nobody. This is where the next one goes.
+    fn handover_point(&self) -> usize {
+        let mut i = self.sends.len();
+        while i > 0 && matches!(self.sends[i - 1].target, Target::Lookup(_)) {
+            i -= 1;
+        }
+        i
+    }
+
+    /// The send at `i` got its address (or its lookup failed): with `lookup_all`, it moves ahead
+    /// of the sends still waiting for theirs.
+    fn handed_over(&mut self, i: usize) {
+        if !self.opts.lookup_all {
+            return;
+        }
+        if let Some(req) = self.sends.remove(i) {
+            let at = self.handover_point();
+            self.sends.insert(at, req);
+        }
     }
 
     /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
@@ -468,10 +502,11 @@ impl<H: IoHandle> Core<H> {
                 return;
             }
         }
-        for s in self.sends.iter_mut() {
+        for (i, s) in self.sends.iter_mut().enumerate() {
             if is(&s.target) {
                 let host = s.host.clone().or_else(|| Some(text.to_string()));
                 s.target = Target::Failed(send_error(libc::EINVAL, &host, s.port));
+                self.handed_over(i);
                 return;
             }
         }
@@ -515,11 +550,12 @@ impl<H: IoHandle> Core<H> {
                 return;
             }
         }
-        for s in self.sends.iter_mut() {
+        for (i, s) in self.sends.iter_mut().enumerate() {
             if settle(&mut s.target) {
                 if let Target::Ready(a) = &mut s.target {
                     a.set_port(s.port);
                 }
+                self.handed_over(i);
                 return;
             }
         }
