@@ -137,6 +137,11 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
+  if (st.awaiting.has(id)) {
+    // A corked send whose callback already has its place in the tick queue.
+    st.results.set(id, [err, bytes]);
+    return;
+  }
   const rec = st.sendCallbacks.get(id);
   st.sendCallbacks.delete(id);
   if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
@@ -258,6 +263,8 @@ function newState(type, options) {
     nextSend: 1,
     sendLookups: undefined,
     flushQueued: false,
+    awaiting: new Set(),
+    results: new Map(),
     destinations: new Set(),
     connectCallback: undefined,
     clusterRelease: undefined,
@@ -511,9 +518,10 @@ function nextSendId(st) {
 }
 
 // The moment Node would send a literal-addressed datagram. The native side holds it ("cork")
-// until this socket's flush, queued behind every send of the same burst, writes them all with
-// one system call; any other call on the handle writes them first, so nothing can tell the
-// difference but the system call count.
+// and writes the sends of a burst together at the first moment something needs them written:
+// the first send callback's turn in the tick queue (queued here, where Node queues it), the
+// burst's flush (queued behind the burst, for sends without callback), any other call on the
+// handle, or the process's exit. Nothing can tell the difference but the system call count.
 function sendLiteral(socket, st, list, port, host, id) {
   if (st.closed) {
     if (id !== 0) st.sendCallbacks.delete(id);
@@ -525,6 +533,10 @@ function sendLiteral(socket, st, list, port, host, id) {
     if (id !== 0) st.sendCallbacks.delete(id);
     throw e;
   }
+  if (id !== 0) {
+    st.awaiting.add(id);
+    process.nextTick(literalDone, socket, st, id);
+  }
   if (!st.flushQueued) {
     st.flushQueued = true;
     corkedSockets.add(socket);
@@ -532,9 +544,24 @@ function sendLiteral(socket, st, list, port, host, id) {
   }
 }
 
+// A corked send's callback, at its place in the tick queue: with its outcome, or, when the
+// system took the datagram only in part of the burst (a full buffer), later from the loop.
+function literalDone(socket, st, id) {
+  if (!st.results.has(id)) drainCorked(socket, st);
+  st.awaiting.delete(id);
+  const r = st.results.get(id);
+  if (r === undefined) return; // still queued: finish() calls back when it ends
+  st.results.delete(id);
+  finish(socket, st, id, r[0], r[1], false);
+}
+
 function flushCorked(socket, st) {
   st.flushQueued = false;
   corkedSockets.delete(socket);
+  drainCorked(socket, st);
+}
+
+function drainCorked(socket, st) {
   if (st.closed) return;
   const r = st.handle.flush();
   if (r === undefined) return;

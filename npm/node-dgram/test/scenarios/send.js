@@ -440,6 +440,32 @@ module.exports = [
     },
   },
   {
+    name: 'send: callbacks keep their place among tick callbacks queued meanwhile',
+    async run(dgram, t) {
+      const { r, s, host } = await pair(dgram, t);
+      const port = r.address().port;
+      s.bind(0, '127.0.0.1');
+      await t.once(s, 'listening');
+      const o = t.track(dgram.createSocket('udp4'));
+      o.bind(0, '127.0.0.1');
+      await t.once(o, 'listening');
+      let n = 0;
+      const got = new Promise((res) => r.on('message', () => { if (++n === 4) res(); }));
+      s.send('a', port, host, t.cb('a'));
+      process.nextTick(() => {
+        t.log('tick 1');
+        process.nextTick(() => t.log('tick 2'));
+        Promise.resolve().then(() => t.log('microtask'));
+      });
+      s.send('b', port, host, t.cb('b'));
+      o.send('c', port, host, t.cb('c (other socket)'));
+      o.connect(port, host, () => t.log('o connected'));
+      s.send('d', port, host);
+      await t.timeout(got, 2000, 'messages');
+      await t.ticks(3);
+    },
+  },
+  {
     name: 'send: close right after send on a bound socket',
     async run(dgram, t) {
       const r = await t.bound('udp4');
