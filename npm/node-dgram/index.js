@@ -137,20 +137,25 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
-  if (st.awaiting.has(id)) {
+  const rec = st.sendCallbacks.get(id);
+  if (rec !== undefined && rec.awaiting) {
     // A corked send whose callback already has its place in the tick queue.
-    st.results.set(id, [err, bytes]);
+    rec.ended = true;
+    rec.err = err;
+    rec.bytes = bytes;
     return;
   }
-  const rec = st.sendCallbacks.get(id);
   st.sendCallbacks.delete(id);
   if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
   if (rec !== undefined) {
-    const cb = rec[0];
-    if (err === null) later(sync, () => cb(null, bytes));
-    else {
-      const e = sendError(err, rec[1], rec[2]);
-      later(sync, () => cb(e));
+    const cb = rec.callback;
+    if (err === null) {
+      if (sync) process.nextTick(cb, null, bytes);
+      else cb(null, bytes);
+    } else {
+      const e = sendError(err, rec.address, rec.port);
+      if (sync) process.nextTick(cb, e);
+      else cb(e);
     }
   } else if (err !== null && lookupFailures.has(err)) {
     later(sync, () => socket.emit('error', err));
@@ -263,8 +268,7 @@ function newState(type, options) {
     nextSend: 1,
     sendLookups: undefined,
     flushQueued: false,
-    awaiting: new Set(),
-    results: new Map(),
+    lastLiteral: undefined,
     destinations: new Set(),
     connectCallback: undefined,
     clusterRelease: undefined,
@@ -481,20 +485,20 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     st.sendBlockList === undefined &&
     st.lookup === undefined &&
     dns.lookup === originalLookup &&
-    (!a.address || net.isIP(a.address) !== 0);
+    (!a.address || a.address === st.lastLiteral || isLiteral(st, a.address));
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
     let id = 0;
     if (a.callback !== undefined) {
       id = nextSendId(st);
-      st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
+      st.sendCallbacks.set(id, new SendRecord(a.callback, a.address, a.port));
     }
     const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
     process.nextTick(sendLiteral, this, st, list, Number(a.port), host, id);
     return;
   }
   const id = nextSendId(st);
-  if (a.callback !== undefined) st.sendCallbacks.set(id, [a.callback, a.address, a.port]);
+  if (a.callback !== undefined) st.sendCallbacks.set(id, new SendRecord(a.callback, a.address, a.port));
   st.sendLookups = [];
   let lookups;
   try {
@@ -510,6 +514,27 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     st.destinations.add(lookups[lookups.length - 1]);
   }
 };
+
+// A send's callback, with the address and port as given (Node's send errors name them:
+// `send EMSGSIZE undefined:9`), and, for a corked send, its outcome until the callback's turn.
+class SendRecord {
+  constructor(callback, address, port) {
+    this.callback = callback;
+    this.address = address;
+    this.port = port;
+    this.awaiting = false;
+    this.ended = false;
+    this.err = null;
+    this.bytes = undefined;
+  }
+}
+
+// Whether `address` is an IP literal, remembering the last one (a socket usually sends to few).
+function isLiteral(st, address) {
+  if (typeof address !== 'string' || net.isIP(address) === 0) return false;
+  st.lastLiteral = address;
+  return true;
+}
 
 function nextSendId(st) {
   const id = st.nextSend++;
@@ -534,8 +559,9 @@ function sendLiteral(socket, st, list, port, host, id) {
     throw e;
   }
   if (id !== 0) {
-    st.awaiting.add(id);
-    process.nextTick(literalDone, socket, st, id);
+    const rec = st.sendCallbacks.get(id);
+    rec.awaiting = true;
+    process.nextTick(literalDone, socket, st, id, rec);
   }
   if (!st.flushQueued) {
     st.flushQueued = true;
@@ -546,13 +572,11 @@ function sendLiteral(socket, st, list, port, host, id) {
 
 // A corked send's callback, at its place in the tick queue: with its outcome, or, when the
 // system took the datagram only in part of the burst (a full buffer), later from the loop.
-function literalDone(socket, st, id) {
-  if (!st.results.has(id)) drainCorked(socket, st);
-  st.awaiting.delete(id);
-  const r = st.results.get(id);
-  if (r === undefined) return; // still queued: finish() calls back when it ends
-  st.results.delete(id);
-  finish(socket, st, id, r[0], r[1], false);
+function literalDone(socket, st, id, rec) {
+  if (!rec.ended) drainCorked(socket, st);
+  rec.awaiting = false;
+  if (!rec.ended) return; // still queued: finish() calls back when it ends
+  finish(socket, st, id, rec.err, rec.bytes, false);
 }
 
 function flushCorked(socket, st) {
