@@ -579,9 +579,8 @@ fn all(args: &[String]) {
                     1,
                 ));
             }
-            let med = |v: &[(f64, f64)]| {
-                (median(v.iter().map(|x| x.0).collect()), median(v.iter().map(|x| x.1).collect()))
-            };
+            let med =
+                |v: &[(f64, f64)]| (median(v.iter().map(|x| x.0).collect()), median(v.iter().map(|x| x.1).collect()));
             js_lat.push((ver.clone(), same, med(&as_), med(&bs)));
         }
     }
