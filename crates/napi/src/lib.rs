@@ -79,7 +79,10 @@ fn callbacks() -> Option<Rc<Callbacks>> {
     CALLBACKS.with(|c| c.borrow().clone())
 }
 
-type Finished = Arc<Mutex<VecDeque<(u32, Result<usize, Error>)>>>;
+/// A send's (or, with id 0, the connect's) id and outcome.
+type Outcome = (u32, Result<usize, Error>);
+
+type Finished = Arc<Mutex<VecDeque<Outcome>>>;
 
 /// A socket's native half.
 struct Handle {
@@ -105,7 +108,7 @@ struct Handle {
     /// Sends taken with `cork` that the core holds until the next `flush()` or other call.
     corked: Cell<bool>,
     /// While `flush()` runs: send outcomes gathered for its return value instead of emitted.
-    collect: RefCell<Option<Vec<(u32, Result<usize, Error>)>>>,
+    collect: RefCell<Option<Vec<Outcome>>>,
 }
 
 impl Finalize for Handle {
