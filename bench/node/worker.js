@@ -66,14 +66,15 @@ if (role === 'recv') {
   const s = dgram.createSocket('udp4');
   const buf = Buffer.alloc(size, 1);
   const rtts = [];
-  let t = 0;
+  let t = 0, c0 = 0;
   s.on('message', () => {
     rtts.push((now() - t) * 1e6);
     if (rtts.length === count) {
       rtts.sort((a, b) => a - b);
-      console.log(JSON.stringify({ p50: rtts[Math.floor(count * 0.5)], p99: rtts[Math.floor(count * 0.99)] }));
+      const cpuUs = ((cpu() - c0) * 1e6) / count;
+      console.log(JSON.stringify({ p50: rtts[Math.floor(count * 0.5)], p99: rtts[Math.floor(count * 0.99)], cpu_us: cpuUs }));
       s.send('quit', port, '127.0.0.1', () => s.close());
     } else { t = now(); s.send(buf, port, '127.0.0.1'); }
   });
-  s.bind(0, '127.0.0.1', () => { t = now(); s.send(buf, port, '127.0.0.1'); });
+  s.bind(0, '127.0.0.1', () => { c0 = cpu(); t = now(); s.send(buf, port, '127.0.0.1'); });
 }

@@ -565,16 +565,16 @@ fn all(args: &[String]) {
         for same in [true, false] {
             // Alternated run by run, so that a shift in the machine's load weighs on both alike.
             let (mut bs, mut as_) = (Vec::new(), Vec::new());
-            for _ in 0..runs.max(5) {
+            for _ in 0..runs.max(9) {
                 bs.push(measure_ping(
                     &mut || builtin().arg("echo").to_owned_cmd(),
-                    &mut |p| builtin().args(["ping", &p.to_string(), "64", "2000"]).to_owned_cmd(),
+                    &mut |p| builtin().args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
                     same,
                     1,
                 ));
                 as_.push(measure_ping(
                     &mut || addon().arg("echo").to_owned_cmd(),
-                    &mut |p| addon().args(["ping", &p.to_string(), "64", "2000"]).to_owned_cmd(),
+                    &mut |p| addon().args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
                     same,
                     1,
                 ));

@@ -267,7 +267,7 @@ function newState(type, options) {
     sendCallbacks: new Map(),
     nextSend: 1,
     sendLookups: undefined,
-    flushQueued: false,
+    pendingLiterals: 0,
     lastLiteral: undefined,
     destinations: new Set(),
     connectCallback: undefined,
@@ -494,6 +494,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
       st.sendCallbacks.set(id, new SendRecord(a.callback, a.address, a.port));
     }
     const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
+    st.pendingLiterals++;
     process.nextTick(sendLiteral, this, st, list, Number(a.port), host, id);
     return;
   }
@@ -542,47 +543,44 @@ function nextSendId(st) {
   return id;
 }
 
-// The moment Node would send a literal-addressed datagram. The native side holds it ("cork")
-// and writes the sends of a burst together at the first moment something needs them written:
-// the first send callback's turn in the tick queue (queued here, where Node queues it), the
-// burst's flush (queued behind the burst, for sends without callback), any other call on the
-// handle, or the process's exit. Nothing can tell the difference but the system call count.
+// The moment Node would send a literal-addressed datagram. When more such sends of this socket
+// wait in the tick queue (a burst), the native side holds this one ("cork") and the burst's last
+// send writes them all with one system call. Anything else done on any socket meanwhile lets
+// them go first, and so does the process's exit; a send callback keeps the place in the tick
+// queue where Node queues it. Nothing can tell the difference but the system call count.
 function sendLiteral(socket, st, list, port, host, id) {
+  st.pendingLiterals--;
   if (st.closed) {
     if (id !== 0) st.sendCallbacks.delete(id);
     return;
   }
-  try {
-    st.handle.send(list, port, host, id, false, true, true);
-  } catch (e) {
-    if (id !== 0) st.sendCallbacks.delete(id);
-    throw e;
-  }
+  const more = st.pendingLiterals > 0;
+  let rec;
   if (id !== 0) {
-    const rec = st.sendCallbacks.get(id);
+    rec = st.sendCallbacks.get(id);
     rec.awaiting = true;
     process.nextTick(literalDone, socket, st, id, rec);
   }
-  if (!st.flushQueued) {
-    st.flushQueued = true;
-    corkedSockets.add(socket);
-    process.nextTick(flushCorked, socket, st);
+  try {
+    st.handle.send(list, port, host, id, false, true, more);
+  } catch (e) {
+    if (id !== 0) {
+      rec.awaiting = false;
+      st.sendCallbacks.delete(id);
+    }
+    throw e;
   }
+  if (more) corkedSockets.add(socket);
+  else corkedSockets.delete(socket);
 }
 
-// A corked send's callback, at its place in the tick queue: with its outcome, or, when the
-// system took the datagram only in part of the burst (a full buffer), later from the loop.
+// A literal send's callback, at its place in the tick queue: with its outcome, or, when the
+// system did not take the datagram at once (a full buffer), later from the loop.
 function literalDone(socket, st, id, rec) {
   if (!rec.ended) drainCorked(socket, st);
   rec.awaiting = false;
   if (!rec.ended) return; // still queued: finish() calls back when it ends
   finish(socket, st, id, rec.err, rec.bytes, false);
-}
-
-function flushCorked(socket, st) {
-  st.flushQueued = false;
-  corkedSockets.delete(socket);
-  drainCorked(socket, st);
 }
 
 function drainCorked(socket, st) {
@@ -592,8 +590,8 @@ function drainCorked(socket, st) {
   for (let i = 0; i < r.length; i += 3) finish(socket, st, r[i], r[i + 1], r[i + 2], true);
 }
 
-// Sockets with corked sends; a process that exits before their flush (process.exit() or a throw
-// in a tick callback) still sends them, as Node would have already.
+// Sockets that may hold corked sends: a process that exits in the middle of a burst
+// (process.exit() or a throw in a tick callback) still sends them, as Node would have already.
 const corkedSockets = new Set();
 process.on('exit', () => {
   for (const socket of corkedSockets) {

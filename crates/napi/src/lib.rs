@@ -75,6 +75,26 @@ thread_local! {
     static CALLBACKS: RefCell<Option<Rc<Callbacks>>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// The one handle holding corked sends, if any: before anything else is done on any
+    /// socket, they go out, so that system calls keep the order in which Node would make them.
+    static CORKED: RefCell<Option<std::rc::Weak<Handle>>> = const { RefCell::new(None) };
+}
+
+/// Writes the corked sends, if any handle holds some. `sync`: inside a call from JavaScript.
+fn uncork_all(env: Env, sync: bool) -> Result<(), Thrown> {
+    let Some(h) = CORKED.with(|c| c.borrow_mut().take()).and_then(|w| w.upgrade()) else { return Ok(()) };
+    if h.corked.replace(false) {
+        h.pump(env, sync)?;
+    }
+    Ok(())
+}
+
+/// Whether `h` is the handle holding corked sends.
+fn holds_cork(h: &Rc<Handle>) -> bool {
+    CORKED.with(|c| c.borrow().as_ref().is_some_and(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(h))))
+}
+
 fn callbacks() -> Option<Rc<Callbacks>> {
     CALLBACKS.with(|c| c.borrow().clone())
 }
@@ -354,15 +374,6 @@ impl Handle {
         }
     }
 
-    /// Writes what corked sends left in the core, before anything else touches the socket, so
-    /// every call sees the socket as it would be had each send gone out on its own.
-    fn uncork(&self, env: Env) -> Result<(), Thrown> {
-        if self.corked.replace(false) {
-            self.pump(env, true)?;
-        }
-        Ok(())
-    }
-
     fn completer(&self, id: u32) -> Completer<usize> {
         let q = self.finished.clone();
         Completer::new(move |r| {
@@ -451,10 +462,8 @@ impl PollTarget for Handle {
             let _ = self.pump(env, false);
             return;
         }
-        if self.corked.replace(false) {
-            // A flush that JavaScript never got to (a throwing tick callback).
-            let _ = self.pump(env, false);
-        }
+        // Sends corked by a burst that JavaScript never ended (a throwing tick callback).
+        let _ = uncork_all(env, false);
         if writable {
             self.core.borrow_mut().flush();
             let _ = self.pump(env, false);
@@ -518,7 +527,7 @@ fn done(env: Env, h: &Handle, r: Result<(), Error>) -> JsResult {
 
 /// `bind(port, address, fd)`.
 fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let fd = arg_f64(env, cx.arg(2)).unwrap_or(-1.0);
     let o = if fd >= 0.0 {
@@ -539,7 +548,7 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `connect(port, address)`.
 fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let port = arg_i64(env, cx.arg(0)).clamp(0, 65535) as u16;
     let addr = arg_string(env, cx.arg(1)).unwrap_or_default();
@@ -554,21 +563,27 @@ fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_disconnect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let r = h.core.borrow_mut().disconnect();
     done(cx.env, h, r)
 }
 
-/// `send(msg, port, address, id, connected)`.
+/// `send(msg, port, address, id, connected, literal, cork)`: `literal` for an IP literal that
+/// needs no lookup (id 0: no callback, nothing reported); `cork` holds it with the sends corked
+/// before it until the burst's last send (sent without `cork`), a `flush()`, or any other call
+/// on any handle.
 fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
-    let cork = env.get_bool(cx.arg(6)) == Some(true) && env.get_bool(cx.arg(5)) == Some(true);
-    if !cork {
-        h.uncork(env)?;
+    let literal = env.get_bool(cx.arg(5)) == Some(true);
+    let cork = literal && env.get_bool(cx.arg(6)) == Some(true);
+    // A literal send joins the sends this handle holds corked; anything else, or a send of
+    // another handle, lets them go first.
+    if !(literal && holds_cork(h)) {
+        uncork_all(env, true)?;
     }
     let msg = read_message(env, cx.arg(0))?;
     let id = arg_f64(env, cx.arg(3)).unwrap_or(0.0) as u32;
-    let c = if cork && id == 0 { Completer::new(|_| {}) } else { h.completer(id) };
+    let c = if literal && id == 0 { Completer::new(|_| {}) } else { h.completer(id) };
     let r = if env.get_bool(cx.arg(4)) == Some(true) {
         h.core.borrow_mut().send_connected(msg, c)
     } else {
@@ -582,7 +597,13 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     };
     if cork && r.is_ok() {
         h.corked.set(true);
+        CORKED.with(|c| *c.borrow_mut() = Some(Rc::downgrade(h)));
         return Ok(env.undefined());
+    }
+    if literal && holds_cork(h) {
+        // The burst's last send: out together with the ones corked before it.
+        CORKED.with(|c| c.borrow_mut().take());
+        h.corked.set(false);
     }
     done(env, h, r)
 }
@@ -593,9 +614,11 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// no callback and report nothing.
 fn m_flush(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
-    if !h.corked.replace(false) {
+    if !holds_cork(h) {
         return Ok(env.undefined());
     }
+    CORKED.with(|c| c.borrow_mut().take());
+    h.corked.set(false);
     *h.collect.borrow_mut() = Some(Vec::new());
     let r = h.pump(env, true);
     let items = h.collect.borrow_mut().take().unwrap_or_default();
@@ -619,7 +642,7 @@ fn m_flush(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `resolved(id, err, address)`: a lookup the core asked for finished.
 fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let id = arg_f64(env, cx.arg(0)).unwrap_or(0.0) as u64;
     let err = cx.arg(1);
@@ -662,7 +685,7 @@ fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_close(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let sock = h.core.borrow_mut().close().map_err(|e| throw_error(env, &e))?;
     if let Some(p) = h.poll.borrow_mut().take() {
@@ -688,7 +711,7 @@ fn m_remote_address(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     h.core.borrow().with_socket("setBroadcast", |s| s.set_broadcast(on)).map_err(|e| throw_error(env, &e))?;
@@ -697,7 +720,7 @@ fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `setTTL(ttl)` / `setMulticastTTL(ttl)`: `(ttl, multicast)`.
 fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let ttl = arg_i64(env, cx.arg(0));
     let multicast = env.get_bool(cx.arg(1)).unwrap_or(false);
@@ -706,7 +729,7 @@ fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     let v = h.core.borrow().set_multicast_loopback(on).map_err(|e| throw_error(env, &e))?;
@@ -714,7 +737,7 @@ fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let iface = arg_string(env, cx.arg(0)).unwrap_or_default();
     h.core.borrow().set_multicast_interface(&iface).map_err(|e| throw_error(env, &e))?;
@@ -724,7 +747,7 @@ fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// `membership(which, group, source, iface)`; which: 0 add, 1 drop, 2 add source-specific,
 /// 3 drop source-specific.
 fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let which = match arg_i64(env, cx.arg(0)) {
         0 => Membership::Add,
@@ -744,7 +767,7 @@ fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `bufferSize(recv, size)`: size undefined reads.
 fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     let env = cx.env;
     let recv = env.get_bool(cx.arg(0)).unwrap_or(true);
     let set = arg_f64(env, cx.arg(1)).map(|n| n as usize);
@@ -753,12 +776,12 @@ fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_queue_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().1 as f64))
 }
 
 fn m_queue_count(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().0 as f64))
 }
 
@@ -778,7 +801,7 @@ fn m_has_ref(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.uncork(cx.env)?;
+    uncork_all(cx.env, true)?;
     Ok(cx.env.int(h.core.borrow().fd().unwrap_or(-1)))
 }
 

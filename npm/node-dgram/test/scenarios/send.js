@@ -466,6 +466,26 @@ module.exports = [
     },
   },
   {
+    name: 'send: bursts from several sockets reach a receiver in the order they were made',
+    async run(dgram, t) {
+      const r = await t.bound('udp4');
+      const port = r.address().port;
+      const got = [];
+      r.on('message', (m) => got.push(m.toString()));
+      const [a, b, c] = [await t.bound('udp4'), await t.bound('udp4'), await t.bound('udp4')];
+      for (let i = 0; i < 3; i++) {
+        a.send(`a${i}`, port, '127.0.0.1');
+        b.send(`b${i}`, port, '127.0.0.1', i === 1 ? t.cb(`b${i}`) : undefined);
+      }
+      for (let i = 0; i < 3; i++) a.send(`A${i}`, port, '127.0.0.1');
+      process.nextTick(() => c.send('c from a tick', port, '127.0.0.1'));
+      for (let i = 0; i < 3; i++) b.send(`B${i}`, port, '127.0.0.1');
+      await t.until(() => got.length >= 13, 'every datagram');
+      await t.ticks(2);
+      t.log('received', got.join(','));
+    },
+  },
+  {
     name: 'send: close right after send on a bound socket',
     async run(dgram, t) {
       const r = await t.bound('udp4');
