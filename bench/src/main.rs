@@ -332,6 +332,14 @@ struct Rate {
     per_wall: f64,
 }
 
+/// Medians of runs' rates, each measure on its own.
+fn median_rate(v: &[Rate]) -> Rate {
+    Rate {
+        per_cpu: median(v.iter().map(|r| r.per_cpu).collect()),
+        per_wall: median(v.iter().map(|r| r.per_wall).collect()),
+    }
+}
+
 fn rate_of(json: &str) -> Option<(f64, f64)> {
     let (n, w, c) = (field(json, "count")?, field(json, "wall")?, field(json, "cpu")?);
     Some((if c > 0.0 { n / c } else { f64::NAN }, n / w))
@@ -540,8 +548,13 @@ fn all(args: &[String]) {
             let z = size.to_string();
             eprintln!("addon on Node {ver}, {size} B ...");
             let plain = |p: u16| me().args(["flood", &p.to_string(), &z, &flood_s]).to_owned_cmd();
-            let b = measure_recv(&mut || builtin().args(["recv", &s]).to_owned_cmd(), &mut { plain }, runs).0;
-            let a = measure_recv(&mut || addon().args(["recv", &s]).to_owned_cmd(), &mut { plain }, runs).0;
+            // Built-in and addon alternate run by run (at least 5 each), as for round trips.
+            let (mut bs, mut as_) = (Vec::new(), Vec::new());
+            for _ in 0..runs.max(5) {
+                bs.push(measure_recv(&mut || builtin().args(["recv", &s]).to_owned_cmd(), &mut { plain }, 1).0);
+                as_.push(measure_recv(&mut || addon().args(["recv", &s]).to_owned_cmd(), &mut { plain }, 1).0);
+            }
+            let (b, a) = (median_rate(&bs), median_rate(&as_));
             js_rows.push(Row { group: "JS receive", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
             js_rows.push(Row {
                 group: "JS receive",
@@ -550,9 +563,20 @@ fn all(args: &[String]) {
                 rate: a,
                 node: Some(b),
             });
-            let b =
-                measure_send(&mut |p| builtin().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
-            let a = measure_send(&mut |p| addon().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, runs);
+            let (mut bs, mut as_) = (Vec::new(), Vec::new());
+            for _ in 0..runs.max(5) {
+                bs.push(measure_send(
+                    &mut |p| builtin().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(),
+                    seconds,
+                    1,
+                ));
+                as_.push(measure_send(
+                    &mut |p| addon().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(),
+                    seconds,
+                    1,
+                ));
+            }
+            let (b, a) = (median_rate(&bs), median_rate(&as_));
             js_rows.push(Row { group: "JS send", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
             js_rows.push(Row {
                 group: "JS send",
