@@ -97,6 +97,29 @@ function writeProgram(prog) {
   return file;
 }
 
+// Each child runs in a network namespace of its own (only `lo`, up), so that programs running
+// at once, and the two runs of one program, cannot exchange stray datagrams through ports the
+// kernel hands out twice (reuseAddr sockets bound to port 0 may share one).
+function unshareArgs() {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  return root ? ['--net'] : ['--user', '--map-root-user', '--net'];
+}
+const LO_UP = 'ip link set lo up >/dev/null 2>&1 || { echo FUZZ_NETNS_SETUP_FAILED >&2; exit 97; }; exec "$@"';
+let isolation = null;
+function childCommand(node, args) {
+  if (isolation === null) {
+    try {
+      execFileSync('unshare', [...unshareArgs(), 'sh', '-c', LO_UP, 'sh', 'true'], { stdio: 'ignore', timeout: 10000 });
+      isolation = true;
+    } catch (e) {
+      isolation = false;
+      console.error(`fuzz: WARNING: no private network namespace (${e.message.split('\n')[0]}); ` +
+        'programs share the loopback interface and may, rarely, see each other\'s datagrams');
+    }
+  }
+  return isolation ? ['unshare', [...unshareArgs(), 'sh', '-c', LO_UP, 'sh', node, ...args]] : [node, args];
+}
+
 function runChild(node, impl, file, timeoutMs) {
   const outFile = file.replace(/\.js$/, `.${impl.replace(/[^a-z0-9]/gi, '_')}.${fileSeq++}.json`);
   const env = Object.assign({}, process.env);
@@ -104,8 +127,8 @@ function runChild(node, impl, file, timeoutMs) {
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
-    const child = spawn(node, [CHILD, '--impl', impl, '--file', file, '--name', 'fuzz', '--out', outFile],
-      { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
+    const [cmd, args] = childCommand(node, [CHILD, '--impl', impl, '--file', file, '--name', 'fuzz', '--out', outFile]);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
     live.add(child);
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => {
