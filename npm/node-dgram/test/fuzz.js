@@ -39,7 +39,7 @@ const { spawn, execFileSync } = require('child_process');
 const gen = require('./lib/fuzzgen');
 
 const TEST_DIR = __dirname;
-const CHILD = path.join(TEST_DIR, 'lib', 'child.js');
+const { CHILD, live, tmp, unshareArgs, logLines, probeImpl } = require('./lib/runner');
 const FUZZGEN = path.join(TEST_DIR, 'lib', 'fuzzgen.js');
 const DEFAULT_SEED = 20240;
 
@@ -79,19 +79,9 @@ function parseArgs(argv) {
 
 // ---- children -----------------------------------------------------------------------
 
-const live = new Set();
-let tmpDir = null;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const c of live) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
-    if (tmpDir) { try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch {} }
-    process.exit(130);
-  });
-}
-
 let fileSeq = 0;
 function writeProgram(prog) {
-  const file = path.join(tmpDir, `p${fileSeq++}.js`);
+  const file = path.join(tmp.dir, `p${fileSeq++}.js`);
   fs.writeFileSync(file, `'use strict';\nconst g = require(${JSON.stringify(FUZZGEN)});\nconst prog = ${JSON.stringify(prog)};\n` +
     'module.exports = [{ name: \'fuzz\', run: (dgram, t) => g.run(prog, dgram, t) }];\n');
   return file;
@@ -100,10 +90,6 @@ function writeProgram(prog) {
 // Each child runs in a network namespace of its own (only `lo`, up), so that programs running
 // at once, and the two runs of one program, cannot exchange stray datagrams through ports the
 // kernel hands out twice (reuseAddr sockets bound to port 0 may share one).
-function unshareArgs() {
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  return root ? ['--net'] : ['--user', '--map-root-user', '--net'];
-}
 const LO_UP = 'ip link set lo up >/dev/null 2>&1 || { echo FUZZ_NETNS_SETUP_FAILED >&2; exit 97; }; exec "$@"';
 let isolation = null;
 function childCommand(node, args) {
@@ -145,15 +131,6 @@ function runChild(node, impl, file, timeoutMs) {
       resolve({ out, stderr, code, signal, timedOut });
     });
   });
-}
-
-function logLines(res) {
-  if (!res.out) return [`<no log: ${res.timedOut ? 'TIMED OUT (killed)' : `exit code ${res.code}${res.signal ? ' signal ' + res.signal : ''}`}>`];
-  const lines = [`status: ${res.out.status}`];
-  for (const e of res.out.entries) lines.push(JSON.stringify(e));
-  for (const e of res.out.extra || []) lines.push('extra: ' + JSON.stringify(e));
-  if (res.timedOut) lines.push('<TIMED OUT (killed)>');
-  return lines;
 }
 
 // Simple semaphore so that shrinking and the main pass share the job budget.
@@ -291,16 +268,6 @@ async function shrink(ctx, prog, maxAttempts) {
 
 // ---- main -------------------------------------------------------------------------------
 
-function probe(node, impl) {
-  if (impl === 'builtin') return null;
-  try {
-    execFileSync(node, [CHILD, '--impl', impl, '--probe', '1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20000 });
-    return null;
-  } catch (e) {
-    return (e.stderr ? e.stderr.toString() : e.message).trim() || `exit ${e.status}`;
-  }
-}
-
 async function runNode(node, opts) {
   let version;
   try { version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(); } catch (e) {
@@ -308,7 +275,7 @@ async function runNode(node, opts) {
     return { run: 0, mismatches: 1 };
   }
   for (const impl of new Set([opts.implA, opts.implB])) {
-    const err = probe(node, impl);
+    const err = probeImpl(node, impl);
     if (err) { console.log(`fuzz: implementation ${impl} does not load with node ${version}:\n${err}`); return { run: 0, mismatches: 1 }; }
   }
   const seeds = Array.from({ length: opts.count }, (_, i) => (opts.seed + i) >>> 0);
@@ -382,12 +349,12 @@ async function runNode(node, opts) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgram-fuzz-'));
+  tmp.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgram-fuzz-'));
   let mism = 0;
   try {
     for (const node of opts.nodes) mism += (await runNode(node, opts)).mismatches;
   } finally {
-    fs.rmSync(tmpDir, { recursive: true, force: true });
+    fs.rmSync(tmp.dir, { recursive: true, force: true });
   }
   return mism ? 1 : 0;
 }

@@ -97,7 +97,7 @@ const path = require('path');
 const { spawn, execFileSync } = require('child_process');
 
 const TEST_DIR = __dirname;
-const CHILD = path.join(TEST_DIR, 'lib', 'child.js');
+const { CHILD, live, tmp: runnerTmp, unshareArgs, logLines, probeImpl } = require('./lib/runner');
 const SCEN_DIR = path.join(TEST_DIR, 'scenarios');
 
 function usage(msg) {
@@ -179,11 +179,6 @@ const NETNS_SETUP = [
   'ip -6 route add default dev v0',
 ].join(' && ');
 
-function unshareArgs() {
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  return root ? ['--net'] : ['--user', '--map-root-user', '--net'];
-}
-
 function wrapNetns(cmd, cmdArgs) {
   const script = `{ ${NETNS_SETUP}; } >/dev/null 2>&1 || { echo PARITY_NETNS_SETUP_FAILED >&2; exit 97; }; exec "$@"`;
   return ['unshare', [...unshareArgs(), 'sh', '-c', script, 'sh', cmd, ...cmdArgs]];
@@ -221,18 +216,6 @@ function makeUdpFdSocket() {
       if (typeof fd !== 'number' || fd < 0) { s.close(); resolve(null); return; }
       resolve({ socket: s, fd });
     });
-  });
-}
-
-// Children run in their own process group (detached) so that a timeout can kill
-// the whole group; on Ctrl-C the runner kills the groups it started itself.
-const live = new Set();
-let tmpDir = null;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const c of live) { try { process.kill(-c.pid, 'SIGKILL'); } catch {} }
-    if (tmpDir) { try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch {} }
-    process.exit(130);
   });
 }
 
@@ -279,19 +262,6 @@ async function runChild(node, impl, scen, outFile, timeoutMs) {
 }
 
 // ---- comparison ---------------------------------------------------------------------
-
-function logLines(res) {
-  const lines = [];
-  if (!res.out) {
-    lines.push(`<no log: ${res.timedOut ? 'TIMED OUT (killed)' : `exit code ${res.code}${res.signal ? ' signal ' + res.signal : ''}`}>`);
-    return lines;
-  }
-  lines.push(`status: ${res.out.status}`);
-  for (const e of res.out.entries) lines.push(JSON.stringify(e));
-  for (const e of res.out.extra || []) lines.push('extra: ' + JSON.stringify(e));
-  if (res.timedOut) lines.push('<TIMED OUT (killed)>');
-  return lines;
-}
 
 // Line diff (LCS) with 3 lines of context.
 function diff(a, b) {
@@ -341,16 +311,6 @@ async function pool(items, n, fn) {
     }
   });
   await Promise.all(workers);
-}
-
-function probeImpl(node, impl) {
-  if (impl === 'builtin') return null;
-  try {
-    execFileSync(node, [CHILD, '--impl', impl, '--probe', '1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20000 });
-    return null;
-  } catch (e) {
-    return (e.stderr ? e.stderr.toString() : e.message).trim() || `exit ${e.status}`;
-  }
 }
 
 async function runSuite(node, scenarios, opts, tmp) {
@@ -494,7 +454,7 @@ async function main() {
   if (scenarios.length === 0) usage('no scenario matches the filter');
   if (!resolveImpl(opts.implA) || !resolveImpl(opts.implB)) return 2;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dgram-parity-'));
-  tmpDir = tmp;
+  runnerTmp.dir = tmp;
   let anyFailed = false;
   let loadError = false;
   try {
