@@ -332,6 +332,49 @@ struct Rate {
     per_wall: f64,
 }
 
+/// `a` against what `f` takes of `b`, as `1.23x`, or `-` without `b`.
+fn ratio(a: f64, b: Option<Rate>, f: fn(&Rate) -> f64) -> String {
+    b.map(|b| format!("{:.2}x", a / f(&b))).unwrap_or("-".into())
+}
+
+/// Prints `rows` as a Markdown table, with ratios to the row each names as its `node` (`base`).
+fn print_rates(rows: &[Row], base: &str) {
+    println!(
+        "| direction | implementation | payload | dgrams / CPU-s | dgrams / s | vs {base} (CPU) | vs {base} (wall) |"
+    );
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for r in rows {
+        println!(
+            "| {} | {} | {} B | {:.0} | {:.0} | {} | {} |",
+            r.group,
+            r.name,
+            r.size,
+            r.rate.per_cpu,
+            r.rate.per_wall,
+            ratio(r.rate.per_cpu, r.node, |x| x.per_cpu),
+            ratio(r.rate.per_wall, r.node, |x| x.per_wall)
+        );
+    }
+}
+
+/// Runs `measure` `n` times for the built-in module (`false`) and the addon (`true`), alternating
+/// run by run so that a shift in the machine's load weighs on both alike; returns the built-in's
+/// results and the addon's.
+fn alternate<T>(n: usize, mut measure: impl FnMut(bool) -> T) -> (Vec<T>, Vec<T>) {
+    let (mut b, mut a) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        b.push(measure(false));
+        a.push(measure(true));
+    }
+    (b, a)
+}
+
+/// The built-in's row and the addon's row of one measure on Node `ver`.
+fn push_pair(rows: &mut Vec<Row>, group: &'static str, ver: &str, size: usize, b: Rate, a: Rate) {
+    rows.push(Row { group, name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
+    rows.push(Row { group, name: format!("node-dgram addon, Node {ver}"), size, rate: a, node: Some(b) });
+}
+
 /// Medians of runs' rates, each measure on its own.
 fn median_rate(v: &[Rate]) -> Rate {
     Rate {
@@ -538,71 +581,36 @@ fn all(args: &[String]) {
     let mut js_rows: Vec<Row> = Vec::new();
     let mut js_lat = Vec::new();
     for (ver, n) in js_nodes.iter().filter(|_| addon_ok) {
-        let builtin = || node_cmd(n);
-        let addon = || {
+        // The worker on this Node, with the addon (`true`) or the built-in module.
+        let imp = |addon: bool| {
             let mut c = node_cmd(n);
-            c.args(["--impl", addon_dir]);
+            if addon {
+                c.args(["--impl", addon_dir]);
+            }
             c
         };
         for &size in &sizes {
             let z = size.to_string();
             eprintln!("addon on Node {ver}, {size} B ...");
             let plain = |p: u16| me().args(["flood", &p.to_string(), &z, &flood_s]).to_owned_cmd();
-            // Built-in and addon alternate run by run (at least 5 each), as for round trips.
-            let (mut bs, mut as_) = (Vec::new(), Vec::new());
-            for _ in 0..runs.max(5) {
-                bs.push(measure_recv(&mut || builtin().args(["recv", &s]).to_owned_cmd(), &mut { plain }, 1).0);
-                as_.push(measure_recv(&mut || addon().args(["recv", &s]).to_owned_cmd(), &mut { plain }, 1).0);
-            }
-            let (b, a) = (median_rate(&bs), median_rate(&as_));
-            js_rows.push(Row { group: "JS receive", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
-            js_rows.push(Row {
-                group: "JS receive",
-                name: format!("node-dgram addon, Node {ver}"),
-                size,
-                rate: a,
-                node: Some(b),
+            let (bs, as_) = alternate(runs.max(5), |a| {
+                measure_recv(&mut || imp(a).args(["recv", &s]).to_owned_cmd(), &mut { plain }, 1).0
             });
-            let (mut bs, mut as_) = (Vec::new(), Vec::new());
-            for _ in 0..runs.max(5) {
-                bs.push(measure_send(
-                    &mut |p| builtin().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(),
-                    seconds,
-                    1,
-                ));
-                as_.push(measure_send(
-                    &mut |p| addon().args(["send", &p.to_string(), &z, &s]).to_owned_cmd(),
-                    seconds,
-                    1,
-                ));
-            }
-            let (b, a) = (median_rate(&bs), median_rate(&as_));
-            js_rows.push(Row { group: "JS send", name: format!("Node {ver} dgram"), size, rate: b, node: Some(b) });
-            js_rows.push(Row {
-                group: "JS send",
-                name: format!("node-dgram addon, Node {ver}"),
-                size,
-                rate: a,
-                node: Some(b),
+            push_pair(&mut js_rows, "JS receive", ver, size, median_rate(&bs), median_rate(&as_));
+            let (bs, as_) = alternate(runs.max(5), |a| {
+                measure_send(&mut |p| imp(a).args(["send", &p.to_string(), &z, &s]).to_owned_cmd(), seconds, 1)
             });
+            push_pair(&mut js_rows, "JS send", ver, size, median_rate(&bs), median_rate(&as_));
         }
         for same in [true, false] {
-            // Alternated run by run, so that a shift in the machine's load weighs on both alike.
-            let (mut bs, mut as_) = (Vec::new(), Vec::new());
-            for _ in 0..runs.max(9) {
-                bs.push(measure_ping(
-                    &mut || builtin().arg("echo").to_owned_cmd(),
-                    &mut |p| builtin().args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
+            let (bs, as_) = alternate(runs.max(9), |a| {
+                measure_ping(
+                    &mut || imp(a).arg("echo").to_owned_cmd(),
+                    &mut |p| imp(a).args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
                     same,
                     1,
-                ));
-                as_.push(measure_ping(
-                    &mut || addon().arg("echo").to_owned_cmd(),
-                    &mut |p| addon().args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
-                    same,
-                    1,
-                ));
-            }
+                )
+            });
             let med =
                 |v: &[(f64, f64)]| (median(v.iter().map(|x| x.0).collect()), median(v.iter().map(|x| x.1).collect()));
             js_lat.push((ver.clone(), same, med(&as_), med(&bs)));
@@ -639,24 +647,9 @@ fn all(args: &[String]) {
     let mb = |json: &str, k: &str| field(json, k).map(|b| b / 1048576.0).unwrap_or(f64::NAN);
 
     // ---- report
-    let ratio =
-        |a: f64, b: Option<Rate>, f: fn(&Rate) -> f64| b.map(|b| format!("{:.2}x", a / f(&b))).unwrap_or("-".into());
     println!("node-dgram vs Node's dgram ({node_version}) over loopback; median of {runs} runs of {seconds} s; rates in datagrams per CPU-second of the measured process (getrusage) and per wall-clock second");
     println!();
-    println!("| direction | implementation | payload | dgrams / CPU-s | dgrams / s | vs Node (CPU) | vs Node (wall) |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    for r in &rows {
-        println!(
-            "| {} | {} | {} B | {:.0} | {:.0} | {} | {} |",
-            r.group,
-            r.name,
-            r.size,
-            r.rate.per_cpu,
-            r.rate.per_wall,
-            ratio(r.rate.per_cpu, r.node, |x| x.per_cpu),
-            ratio(r.rate.per_wall, r.node, |x| x.per_wall)
-        );
-    }
+    print_rates(&rows, "Node");
     println!();
     println!("| multi-core server (reusePort, 64 B, GSO flood) | dgrams / CPU-s | dgrams / s |");
     println!("| --- | ---: | ---: |");
@@ -679,20 +672,7 @@ fn all(args: &[String]) {
         println!();
         println!("The Node addon (`require('node-dgram')`) against the built-in `dgram` on the same Node, JavaScript on both sides:");
         println!();
-        println!("| direction | implementation | payload | dgrams / CPU-s | dgrams / s | vs built-in (CPU) | vs built-in (wall) |");
-        println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        for r in &js_rows {
-            println!(
-                "| {} | {} | {} B | {:.0} | {:.0} | {} | {} |",
-                r.group,
-                r.name,
-                r.size,
-                r.rate.per_cpu,
-                r.rate.per_wall,
-                ratio(r.rate.per_cpu, r.node, |x| x.per_cpu),
-                ratio(r.rate.per_wall, r.node, |x| x.per_wall)
-            );
-        }
+        print_rates(&js_rows, "built-in");
         println!();
         println!(
             "| round trip (64 B), JavaScript | addon p50 / p99 (µs) | built-in p50 / p99 (µs) | p50 vs built-in |"
