@@ -236,7 +236,12 @@ impl<H: IoHandle> Core<H> {
     }
 
     fn lookup_target(&mut self, host: &str, default: IpAddr) -> Target {
-        if self.opts.lookup_all {
+        self.lookup_target_as(host, default, self.opts.lookup_all)
+    }
+
+    /// [`Core::lookup_target`], asking the resolver for every address when `all`.
+    fn lookup_target_as(&mut self, host: &str, default: IpAddr, all: bool) -> Target {
+        if all {
             // Node's way: the resolver sees every address, literals and defaults included.
             let host = if host.is_empty() { default.to_string() } else { host.to_string() };
             let id = self.next_id;
@@ -342,15 +347,25 @@ impl<H: IoHandle> Core<H> {
         if self.connect_state == ConnectState::Connected {
             return Err(Error::is_connected());
         }
-        self.push_send_to(msg, port, host, op)
+        let all = self.opts.lookup_all;
+        self.push_send_to(msg, port, host, op, all)
     }
 
-    fn push_send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+    /// Queues a send to `host:port`; `ask`: the resolver is asked for the address even when it
+    /// is an IP literal.
+    fn push_send_to(
+        &mut self,
+        msg: Message,
+        port: u16,
+        host: &str,
+        op: Completer<usize>,
+        ask: bool,
+    ) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
         self.implicit_bind();
-        let target = match self.lookup_target(host, self.family.loopback()) {
+        let target = match self.lookup_target_as(host, self.family.loopback(), ask) {
             Target::Ready(a) => Target::Ready(SocketAddr::new(a.ip(), port)).with_scope(a),
             t => t,
         };
@@ -364,10 +379,7 @@ impl<H: IoHandle> Core<H> {
     /// connection when the call was made, as Node does, and hands the send over when the lookup
     /// would have answered: a connection made meanwhile fails it with `send EISCONN`.
     pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
-        let all = std::mem::replace(&mut self.opts.lookup_all, false);
-        let r = self.push_send_to(msg, port, host, op);
-        self.opts.lookup_all = all;
-        r
+        self.push_send_to(msg, port, host, op, false)
     }
 
     fn push_send(&mut self, req: SendReq) {
