@@ -234,7 +234,19 @@ function runLookup(socket, id, host) {
   });
 }
 
-function onmessage(buf, address, family, port) {
+// Small datagrams arrive as their length, their bytes at the start of this buffer, which only
+// this module ever sees: the Buffer made here from them is one V8 keeps inside its heap.
+const staging = new ArrayBuffer(64);
+const stagedViews = [];
+for (let n = 0; n <= staging.byteLength; n++) stagedViews.push(new Uint8Array(staging, 0, n));
+const allocUnsafeSlow = Buffer.allocUnsafeSlow;
+
+function onmessage(data, address, family, port) {
+  let buf = data;
+  if (typeof data === 'number') {
+    buf = allocUnsafeSlow(data);
+    buf.set(stagedViews[data]);
+  }
   const st = this[kState];
   if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
     return;
@@ -242,7 +254,7 @@ function onmessage(buf, address, family, port) {
   this.emit('message', buf, { address, family: family === 4 ? 'IPv4' : 'IPv6', port, size: buf.length });
 }
 
-native.init(onevent, onmessage, makeError);
+native.init(onevent, onmessage, makeError, staging);
 
 function newState(type, options) {
   return {

@@ -7,12 +7,15 @@
 //! per event, so `process.nextTick` callbacks and promise jobs run between events as they do with
 //! the built-in module.
 //!
-//! What crosses to JavaScript (`init(onevent, onmessage, makeError)` registers the functions):
+//! What crosses to JavaScript (`init(onevent, onmessage, makeError, staging)` registers the
+//! functions):
 //! - `onevent.call(owner, kind, a, b, c, sync)` for the core's outputs, in order: `LOOKUP(id,
 //!   host)`, `LISTENING`, `CONNECT`, `ERROR(err)`, `CLOSE`, `DONE(id, err, bytes)` (id 0: the
 //!   connect). `sync` is true when the output was produced inside a call from JavaScript (the
 //!   JavaScript side then defers it as Node would) and false when it comes from the loop.
-//! - `onmessage.call(owner, buffer, address, family, port)` for each datagram.
+//! - `onmessage.call(owner, data, address, family, port)` for each datagram: `data` is its
+//!   `Buffer`, or, for datagrams of at most 64 bytes, its length, its bytes being at the start
+//!   of the staging `ArrayBuffer` given to `init`.
 //! - errors are built by `makeError({code, message, kind, errno, syscall, address, port,
 //!   hostname})` so that they have Node's classes and shapes; errors of a JavaScript `lookup` are
 //!   passed back as the very objects it gave.
@@ -33,7 +36,7 @@ use node_dgram::batch::{recv_batch, RecvArena};
 use node_dgram::embed::{Completer, Core, IoHandle, Membership, Output, Recv, Sock};
 use node_dgram::{parse_ip, AddressInfo, BindOptions, Error, ErrorClass, Family, Message, SocketOptions, SocketType};
 
-use sys::{Cx, Env, Finalize, JsResult, Poll, PollTarget, Ref, Thrown, Type, Val};
+use sys::{Cx, Env, Finalize, JsResult, Poll, PollTarget, Ref, Staging, Thrown, Type, Val};
 
 /// Output kinds passed to `onevent`.
 const LOOKUP: i32 = 0;
@@ -68,6 +71,21 @@ struct Callbacks {
     onevent: Ref,
     onmessage: Ref,
     make_error: Ref,
+    /// Where datagrams of at most [`STAGED`] bytes are handed to `onmessage`.
+    staging: Staging,
+}
+
+/// Datagrams up to this size reach JavaScript through the staging area, which makes their
+/// `Buffer` there; larger ones as a `Buffer` made natively, which costs less from that size on.
+const STAGED: usize = 64;
+
+impl Callbacks {
+    fn drop(self, env: Env) {
+        env.drop_ref(self.onevent);
+        env.drop_ref(self.onmessage);
+        env.drop_ref(self.make_error);
+        env.drop_staging(self.staging);
+    }
 }
 
 thread_local! {
@@ -123,7 +141,7 @@ struct Handle {
     /// Outputs not delivered because a JavaScript callback threw; delivered next time.
     backlog: RefCell<VecDeque<Output>>,
     /// The last sender and its address string.
-    last_from: RefCell<Option<(SocketAddr, String)>>,
+    last_from: RefCell<Option<(SocketAddr, Ref)>>,
     me: RefCell<std::rc::Weak<Handle>>,
     /// Sends taken with `cork` that the core holds until the next `flush()` or other call.
     corked: Cell<bool>,
@@ -140,6 +158,9 @@ impl Finalize for Handle {
             env.drop_async_context(ctx);
         }
         for (_, r) in self.lookup_errors.borrow_mut().drain() {
+            env.drop_ref(r);
+        }
+        if let Some((_, r)) = self.last_from.borrow_mut().take() {
             env.drop_ref(r);
         }
         env.release_ref(&self.owner);
@@ -329,6 +350,9 @@ impl Handle {
     /// After `close`: the JavaScript object no longer needs to stay alive for the loop.
     fn release(&self, env: Env) {
         env.set_strong(&self.owner, false);
+        if let Some((_, r)) = self.last_from.borrow_mut().take() {
+            env.drop_ref(r);
+        }
         for (_, r) in self.lookup_errors.borrow_mut().drain() {
             env.drop_ref(r);
         }
@@ -416,16 +440,24 @@ impl Handle {
                 let addr = {
                     let mut last = self.last_from.borrow_mut();
                     match last.as_ref() {
-                        Some((a, s)) if *a == from => env.string(s),
+                        Some((a, r)) if *a == from => env.deref(r),
                         _ => {
-                            let s = AddressInfo::from(from).address_string();
-                            let v = env.string(&s);
-                            *last = Some((from, s));
+                            let v = env.string(&AddressInfo::from(from).address_string());
+                            if let Ok(r) = env.reference(v, true) {
+                                if let Some((_, old)) = last.replace((from, r)) {
+                                    env.drop_ref(old);
+                                }
+                            }
                             v
                         }
                     }
                 };
-                let Ok(buf) = env.buffer_copy(bytes) else { continue };
+                let buf = if bytes.len() <= STAGED && cb.staging.write(bytes) {
+                    env.int(bytes.len() as i32)
+                } else {
+                    let Ok(buf) = env.buffer_copy(bytes) else { continue };
+                    buf
+                };
                 let family = env.int(if from.is_ipv4() { 4 } else { 6 });
                 let port = env.int(from.port() as i32);
                 let ctx = self.ctx.borrow();
@@ -805,33 +837,34 @@ fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     Ok(cx.env.int(h.core.borrow().fd().unwrap_or(-1)))
 }
 
-/// `init(onevent, onmessage, makeError)`.
+/// `init(onevent, onmessage, makeError, staging)`: `staging` is an `ArrayBuffer` private to
+/// the addon's JavaScript.
 fn f_init(cx: &mut Cx) -> JsResult {
     let env = cx.env;
     for i in 0..3 {
         if env.type_of(cx.arg(i)) != Type::Function {
-            return Err(type_error(env, "node-dgram: init needs three functions"));
+            return Err(type_error(env, "node-dgram: init needs three functions and an ArrayBuffer"));
         }
     }
+    let Some(staging) = env.staging(cx.arg(3)) else {
+        return Err(type_error(env, "node-dgram: init needs three functions and an ArrayBuffer"));
+    };
     let cb = Callbacks {
         onevent: env.reference(cx.arg(0), true)?,
         onmessage: env.reference(cx.arg(1), true)?,
         make_error: env.reference(cx.arg(2), true)?,
+        staging,
     };
     sys::on_env_teardown(env, |env| {
         if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().take()) {
             if let Ok(old) = Rc::try_unwrap(old) {
-                env.drop_ref(old.onevent);
-                env.drop_ref(old.onmessage);
-                env.drop_ref(old.make_error);
+                old.drop(env);
             }
         }
     });
     if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().replace(Rc::new(cb))) {
         if let Ok(old) = Rc::try_unwrap(old) {
-            env.drop_ref(old.onevent);
-            env.drop_ref(old.onmessage);
-            env.drop_ref(old.make_error);
+            old.drop(env);
         }
     }
     Ok(env.undefined())

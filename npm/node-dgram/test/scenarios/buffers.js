@@ -130,4 +130,37 @@ module.exports = [
       t.log('udp4 127.0.0.2', o.address());
     },
   },
+  {
+    // Datagrams of up to 64 bytes and larger ones reach JavaScript by different paths in the
+    // addon; each received Buffer must still be a Buffer of its own, and stay intact when the
+    // next datagram arrives.
+    name: 'buffers: received Buffers own their memory, at every size',
+    async run(dgram, t) {
+      const r = await t.bound('udp4');
+      const s = t.track(dgram.createSocket('udp4'));
+      const sizes = [0, 1, 63, 64, 65, 1200, 9000];
+      const got = [];
+      r.on('message', (m, rinfo) => {
+        got.push(m);
+        t.log('received', rinfo.size, {
+          isBuffer: Buffer.isBuffer(m),
+          first: m[0],
+          uniform: m.every((x) => x === m[0]),
+          proto: Object.getPrototypeOf(m) === Buffer.prototype,
+          byteOffset: m.byteOffset,
+          bufferBytes: m.buffer.byteLength,
+          sameBufferAsLast: got.length > 1 && got[got.length - 2].buffer === m.buffer,
+        });
+        m.fill(0xee);
+      });
+      for (const [i, n] of sizes.entries()) {
+        const b = Buffer.alloc(n, 0x41 + i);
+        s.send(b, r.address().port, '127.0.0.1');
+        await t.until(() => got.length === i + 1, `datagram ${i}`, 2000);
+      }
+      // Each kept Buffer holds what the handler wrote into it, none the bytes of a later one.
+      t.log('kept', got.map((m) => m.length + ':' + m.every((x) => x === 0xee)));
+      s.close();
+    },
+  },
 ];
