@@ -472,9 +472,6 @@ impl Handle {
             } else {
                 *self.arena.borrow_mut() = Some(arena);
             }
-            if n < want {
-                return;
-            }
         }
     }
 }
