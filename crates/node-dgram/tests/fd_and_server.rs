@@ -43,6 +43,25 @@ async fn adopts_a_udp_socket_made_with_socket2() {
 }
 
 #[tokio::test]
+async fn an_adopted_socket_gets_the_buffer_sizes_of_the_options() {
+    // Node applies recvBufferSize and sendBufferSize on every bind, an fd's included.
+    let raw = RawSocket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+    raw.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).unwrap();
+    let before = (raw.recv_buffer_size().unwrap(), raw.send_buffer_size().unwrap());
+    let want = (before.0 as u32 / 2 + 4096, before.1 as u32 / 2 + 4096);
+    let s = create_socket(
+        node_dgram::SocketOptions::new(SocketType::Udp4).recv_buffer_size(want.0).send_buffer_size(want.1),
+    )
+    .unwrap();
+    within("bind", s.bind(BindOptions::new().fd(raw)).unwrap()).await.unwrap();
+    // Linux doubles what it is given.
+    assert_eq!(s.get_recv_buffer_size().unwrap(), 2 * want.0 as usize);
+    assert_eq!(s.get_send_buffer_size().unwrap(), 2 * want.1 as usize);
+    assert_ne!(s.get_recv_buffer_size().unwrap(), before.0);
+    s.close().unwrap();
+}
+
+#[tokio::test]
 async fn refuses_descriptors_that_are_not_udp_sockets() {
     let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let s = create_socket("udp4").unwrap();

@@ -279,6 +279,8 @@ impl<H: IoHandle> Core<H> {
             let sock = adopt(fd)?;
             self.sock = Some(Sock::Raw(sock));
             self.bind_state = BindState::Bound;
+            // As for any other bind, Node applies the buffer sizes before `listening`.
+            self.apply_buffer_sizes();
             self.out.push_back(Output::Listening);
             if let Some(op) = op {
                 self.out.push_back(done(op, Ok(()), false));

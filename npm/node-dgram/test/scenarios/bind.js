@@ -252,6 +252,20 @@ module.exports = [
     },
   },
   {
+    // Node applies recvBufferSize and sendBufferSize on every bind, one to an fd included.
+    name: 'bind: fd option applies the buffer size options',
+    udpFd: 'udp4',
+    async run(dgram, t) {
+      const s = t.watch(dgram.createSocket({ type: 'udp4', recvBufferSize: 100000, sendBufferSize: 90000 }), 's');
+      const listening = t.once(s, 'listening');
+      t.tryIs('bind({fd})', s, () => s.bind({ fd: t.env.udpFd }));
+      await listening;
+      t.try('getRecvBufferSize', () => s.getRecvBufferSize());
+      t.try('getSendBufferSize', () => s.getSendBufferSize());
+      s.close();
+    },
+  },
+  {
     name: 'bind: to "localhost" (answered by /etc/hosts)',
     async run(dgram, t) {
       let hosts = '';
