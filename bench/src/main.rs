@@ -142,7 +142,12 @@ fn flood_gso(port: u16, size: usize, seconds: f64) {
 /// A blocking `sendmmsg` loop: the flood for receive tests and the raw baseline for sends.
 fn send_raw(port: u16, size: usize, seconds: f64, report: bool) {
     // Eight source sockets in turn, so that SO_REUSEPORT servers spread the flood.
-    let socks: Vec<UdpSocket> = (0..8).map(|_| UdpSocket::bind("127.0.0.1:0").expect("bind")).collect();
+    send_raw_from(8, port, size, seconds, report)
+}
+
+/// [`send_raw`] from `sources` source sockets in turn.
+fn send_raw_from(sources: usize, port: u16, size: usize, seconds: f64, report: bool) {
+    let socks: Vec<UdpSocket> = (0..sources).map(|_| UdpSocket::bind("127.0.0.1:0").expect("bind")).collect();
     let to: SocketAddr = ([127, 0, 0, 1], port).into();
     let payload = vec![7u8; size];
     let msgs: Vec<&[u8]> = vec![&payload; 64];
@@ -240,32 +245,210 @@ fn ping_ndg(port: u16, size: usize, count: usize) {
     });
 }
 
+/// A count kept by several threads without sharing a cache line: each thread adds to its own
+/// slot, readers sum them. (One shared atomic bounced its line between the cores on every
+/// datagram and held a two-thread server back.)
+struct Counter {
+    slots: Vec<Slot>,
+    next: AtomicU64,
+}
+
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot(AtomicU64);
+
+thread_local! {
+    static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+impl Counter {
+    fn new(threads: usize) -> Counter {
+        Counter { slots: (0..threads.max(1)).map(|_| Slot::default()).collect(), next: AtomicU64::new(0) }
+    }
+    fn add(&self, n: u64) {
+        let i = SLOT.with(|s| match s.get() {
+            Some(i) => i,
+            None => {
+                let i = self.next.fetch_add(1, Ordering::Relaxed) as usize % self.slots.len();
+                s.set(Some(i));
+                i
+            }
+        });
+        self.slots[i].0.fetch_add(n, Ordering::Relaxed);
+    }
+    fn get(&self) -> u64 {
+        self.slots.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
+    }
+}
+
 /// The multi-core server with `threads` threads (reusePort), counting for `seconds` after the
-/// first datagram.
-fn multicore(threads: usize, seconds: f64) {
-    let count = Arc::new(AtomicU64::new(0));
+/// first datagram. `work`: rounds of hashing each datagram's bytes in the handler (0: none).
+fn multicore(threads: usize, seconds: f64, work: u32) {
+    let count = Arc::new(Counter::new(threads));
     let c = count.clone();
+    let sink = Arc::new(AtomicU64::new(0));
     let server = serve(
         ServerOptions::new(SocketType::Udp4)
             .address("127.0.0.1")
             .threads(threads)
             .exclusive(true)
             .recv_buffer_size(4 << 20),
-        move |_, _, _| {
-            c.fetch_add(1, Ordering::Relaxed);
+        move |_, msg, _| {
+            if work > 0 {
+                sink.fetch_xor(handler_work(msg, work), Ordering::Relaxed);
+            }
+            c.add(1);
         },
     )
     .expect("serve");
     ready(server.local_addr().port());
-    while count.load(Ordering::Relaxed) == 0 {
+    while count.get() == 0 {
         std::thread::sleep(Duration::from_millis(1));
     }
-    let (t0, c0, n0) = (Instant::now(), cpu_seconds(), count.load(Ordering::Relaxed));
+    let (t0, c0, n0) = (Instant::now(), cpu_seconds(), count.get());
     std::thread::sleep(Duration::from_secs_f64(seconds));
-    let n = count.load(Ordering::Relaxed) - n0;
+    let n = count.get() - n0;
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     println!("{{\"count\":{n},\"wall\":{wall},\"cpu\":{cpu}}}");
     server.close();
+}
+
+/// The multi-core server's capacity with the cores to itself: `cycles` times, this process
+/// fills the server's receive queues (a flood from a thread of its own, while every server
+/// thread is held in its handler), stops the flood, then times the server draining them.
+/// `exclusive`: one SO_REUSEPORT socket per thread (else one shared descriptor). Prints the
+/// datagrams drained, the seconds spent draining, and the CPU seconds used meanwhile.
+fn multicore_drain(threads: usize, exclusive: bool, cycles: usize, work: u32) {
+    use std::sync::atomic::AtomicBool;
+    let count = Arc::new(Counter::new(threads));
+    let open = Arc::new(AtomicBool::new(false));
+    let (c, gate) = (count.clone(), open.clone());
+    let sink = Arc::new(AtomicU64::new(0));
+    let server = serve(
+        ServerOptions::new(SocketType::Udp4)
+            .address("127.0.0.1")
+            .threads(threads)
+            .exclusive(exclusive)
+            .recv_buffer_size(4 << 20),
+        move |_, msg, _| {
+            while !gate.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+            if work > 0 {
+                sink.fetch_xor(handler_work(msg, work), Ordering::Relaxed);
+            }
+            c.add(1);
+        },
+    )
+    .expect("serve");
+    let port = server.local_addr().port();
+    let (mut total, mut wall, mut cpu) = (0u64, 0.0f64, 0.0f64);
+    for _ in 0..cycles {
+        open.store(false, Ordering::Release);
+        // Fill: 30 ms of flood is far more than the queues hold; the rest is dropped. (Plain
+        // datagrams: the pieces of a GSO datagram each count its whole buffer against the
+        // queue's limit, so a queue holds a few hundred of them.)
+        // 256 source ports, so that SO_REUSEPORT spreads the datagrams evenly.
+        std::thread::spawn(move || send_raw_from(256, port, SIZE, 0.1, false)).join().expect("flood");
+        std::thread::sleep(Duration::from_millis(2));
+        let (n0, c0, t0) = (count.get(), cpu_seconds(), Instant::now());
+        open.store(true, Ordering::Release);
+        // Drained once the count has not moved for 5 ms; the drain ended at its last move.
+        let (mut last, mut last_at) = (n0, t0);
+        while last_at.elapsed() < Duration::from_millis(5) {
+            std::thread::sleep(Duration::from_micros(200));
+            let n = count.get();
+            if n != last {
+                (last, last_at) = (n, Instant::now());
+            }
+        }
+        let busy = last_at.duration_since(t0).as_secs_f64();
+        total += last - n0;
+        wall += busy;
+        // The CPU time of the idle 5 ms tail is the waiting threads' yield loop: not counted.
+        cpu += (cpu_seconds() - c0) * (busy / t0.elapsed().as_secs_f64()).min(1.0);
+    }
+    let per_thread: Vec<String> = count.slots.iter().map(|s| s.0.load(Ordering::Relaxed).to_string()).collect();
+    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu},\"per_thread\":[{}]}}", per_thread.join(","));
+    open.store(true, Ordering::Release);
+    server.close();
+}
+
+/// [`multicore_drain`] with raw blocking `recvmmsg` loops (one SO_REUSEPORT socket per
+/// thread) instead of node-dgram: what the machine itself allows.
+fn raw_drain(threads: usize, cycles: usize) {
+    use std::sync::atomic::AtomicBool;
+    let first = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+    first.set_reuse_port(true).expect("reuseport");
+    first.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind");
+    let port = first.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()).expect("port");
+    let mut socks = vec![first];
+    for _ in 1..threads {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+        s.set_reuse_port(true).expect("reuseport");
+        s.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into()).expect("bind");
+        socks.push(s);
+    }
+    let count = Arc::new(Counter::new(threads));
+    let open = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = socks
+        .into_iter()
+        .map(|s| {
+            let (count, open, stop) = (count.clone(), open.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let _ = s.set_recv_buffer_size(4 << 20);
+                let _ = s.set_read_timeout(Some(Duration::from_millis(2)));
+                let mut arena = RecvArena::new(64, 2048);
+                while !stop.load(Ordering::Relaxed) {
+                    if !open.load(Ordering::Acquire) {
+                        std::thread::yield_now();
+                        continue;
+                    }
+                    if let Ok(n) = recv_batch_blocking(s.as_raw_fd(), &mut arena, 64) {
+                        count.add(n as u64);
+                    }
+                }
+            })
+        })
+        .collect();
+    let (mut total, mut wall) = (0u64, 0.0f64);
+    for _ in 0..cycles {
+        open.store(false, Ordering::Release);
+        std::thread::sleep(Duration::from_millis(5));
+        std::thread::spawn(move || send_raw_from(256, port, SIZE, 0.1, false)).join().expect("flood");
+        std::thread::sleep(Duration::from_millis(2));
+        let (n0, t0) = (count.get(), Instant::now());
+        open.store(true, Ordering::Release);
+        let (mut last, mut last_at) = (n0, t0);
+        while last_at.elapsed() < Duration::from_millis(5) {
+            std::thread::sleep(Duration::from_micros(200));
+            let n = count.get();
+            if n != last {
+                (last, last_at) = (n, Instant::now());
+            }
+        }
+        total += last - n0;
+        wall += last_at.duration_since(t0).as_secs_f64();
+    }
+    stop.store(true, Ordering::Relaxed);
+    open.store(true, Ordering::Release);
+    for h in handles {
+        let _ = h.join();
+    }
+    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{wall}}}");
+}
+
+/// A stand-in for a handler's own per-datagram work: `rounds` passes of FNV-1a over `msg`.
+fn handler_work(msg: &[u8], rounds: u32) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for r in 0..rounds {
+        h ^= u64::from(r);
+        for &b in msg {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    std::hint::black_box(h)
 }
 
 // ---------------------------------------------------------------- the orchestrator
@@ -560,6 +743,27 @@ fn all(args: &[String]) {
     let gso64 = |p: u16| me().args(["flood-gso", &p.to_string(), "64", &flood_s]).to_owned_cmd();
     let mc1 = measure_recv(&mut || me().args(["multicore", "1", &s]).to_owned_cmd(), &mut { gso64 }, runs).0;
     let mc2 = measure_recv(&mut || me().args(["multicore", "2", &s]).to_owned_cmd(), &mut { gso64 }, runs).0;
+    // The same server's capacity with both cores to itself: queues filled, then drained with
+    // no sender running. Beside it, raw recvmmsg threads doing the same: the machine's ceiling.
+    eprintln!("multi-core server, draining filled queues ...");
+    let drain: Vec<(&str, Rate, Rate)> = [
+        ("node-dgram, reusePort", ["multicore-drain", "1", "10"]),
+        ("node-dgram, shared descriptor", ["multicore-drain", "0", "10"]),
+        ("raw recvmmsg threads, reusePort", ["raw-drain", "10", ""]),
+    ]
+    .into_iter()
+    .map(|(name, a)| {
+        let (one, two) = alternate(runs.max(5), |two| {
+            let mut c = me();
+            c.arg(a[0]).arg(if two { "2" } else { "1" });
+            c.args(a[1..].iter().filter(|x| !x.is_empty()));
+            let line = Proc::start(&mut c).and_then(|mut p| p.line());
+            let (per_cpu, per_wall) = line.as_deref().and_then(rate_of).unwrap_or((f64::NAN, f64::NAN));
+            Rate { per_cpu, per_wall }
+        });
+        (name, median_rate(&one), median_rate(&two))
+    })
+    .collect();
 
     // ---- the Node addon against the built-in module, on each Node at hand
     let addon_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../npm/node-dgram");
@@ -609,10 +813,10 @@ fn all(args: &[String]) {
             push_pair(&mut js_rows, "JS send", ver, size, median_rate(&bs), median_rate(&as_));
         }
         for same in [true, false] {
-            let (bs, as_) = alternate(runs.max(9), |a| {
+            let (bs, as_) = alternate(runs.max(15), |a| {
                 measure_ping(
                     &mut || imp(a).arg("echo").to_owned_cmd(),
-                    &mut |p| imp(a).args(["ping", &p.to_string(), "64", "5000"]).to_owned_cmd(),
+                    &mut |p| imp(a).args(["ping", &p.to_string(), "64", "4000"]).to_owned_cmd(),
                     same,
                     1,
                 )
@@ -667,6 +871,12 @@ fn all(args: &[String]) {
         mc2.per_wall / mc1.per_wall
     );
     println!();
+    println!("| multi-core server, draining filled queues (64 B) | 1 thread (dgrams / s) | 2 threads (dgrams / s) | 2 vs 1 |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, one, two) in &drain {
+        println!("| {name} | {:.0} | {:.0} | {:.2}x |", one.per_wall, two.per_wall, two.per_wall / one.per_wall);
+    }
+    println!();
     println!("| round trip (64 B) | node-dgram p50 / p99 (µs) | Node p50 / p99 (µs) | p50 vs Node |");
     println!("| --- | ---: | ---: | ---: |");
     for (same, (a50, a99), nd) in &lat {
@@ -715,12 +925,23 @@ fn all(args: &[String]) {
         .collect();
     j += &items.join(",");
     j += &format!(
-        "],\"multicore\":{{\"threads1\":{{\"per_cpu\":{},\"per_wall\":{}}},\"threads2\":{{\"per_cpu\":{},\"per_wall\":{}}}}},\"latency\":[",
+        "],\"multicore\":{{\"threads1\":{{\"per_cpu\":{},\"per_wall\":{}}},\"threads2\":{{\"per_cpu\":{},\"per_wall\":{}}}}}",
         num(mc1.per_cpu),
         num(mc1.per_wall),
         num(mc2.per_cpu),
         num(mc2.per_wall)
     );
+    let d: Vec<String> = drain
+        .iter()
+        .map(|(name, one, two)| {
+            format!(
+                "{{\"server\":\"{name}\",\"threads1_per_wall\":{},\"threads2_per_wall\":{}}}",
+                num(one.per_wall),
+                num(two.per_wall)
+            )
+        })
+        .collect();
+    j += &format!(",\"multicore_drain\":[{}],\"latency\":[", d.join(","));
     let l: Vec<String> = lat
         .iter()
         .map(|(same, (a, b), nd)| {
@@ -840,7 +1061,11 @@ fn main() {
         Some("flood-gso") => flood_gso(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
         Some("echo-ndg") => echo_ndg(),
         Some("ping-ndg") => ping_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 1000)),
-        Some("multicore") => multicore(arg(&rest, 0, 1), arg(&rest, 1, 3.0)),
+        Some("raw-drain") => raw_drain(arg(&rest, 0, 1), arg(&rest, 1, 20)),
+        Some("multicore-drain") => {
+            multicore_drain(arg(&rest, 0, 1), arg(&rest, 1, 1) != 0, arg(&rest, 2, 20), arg(&rest, 3, 0))
+        }
+        Some("multicore") => multicore(arg(&rest, 0, 1), arg(&rest, 1, 3.0), arg(&rest, 2, 0)),
         Some("all") | None => all(&rest),
         Some(other) => {
             eprintln!("unknown subcommand {other}; see the crate docs");
