@@ -556,7 +556,6 @@ fn done(env: Env, h: &Handle, r: Result<(), Error>) -> JsResult {
 
 /// `bind(port, address, fd)`.
 fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let fd = arg_f64(env, cx.arg(2)).unwrap_or(-1.0);
     let o = if fd >= 0.0 {
@@ -577,7 +576,6 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `connect(port, address)`.
 fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let port = arg_i64(env, cx.arg(0)).clamp(0, 65535) as u16;
     let addr = arg_string(env, cx.arg(1)).unwrap_or_default();
@@ -592,7 +590,6 @@ fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_disconnect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let r = h.core.borrow_mut().disconnect();
     done(cx.env, h, r)
 }
@@ -671,7 +668,6 @@ fn m_flush(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `resolved(id, err, address)`: a lookup the core asked for finished.
 fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let id = arg_f64(env, cx.arg(0)).unwrap_or(0.0) as u64;
     let err = cx.arg(1);
@@ -714,7 +710,6 @@ fn m_resolved(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_close(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let sock = h.core.borrow_mut().close().map_err(|e| throw_error(env, &e))?;
     if let Some(p) = h.poll.borrow_mut().take() {
@@ -740,7 +735,6 @@ fn m_remote_address(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     h.core.borrow().with_socket("setBroadcast", |s| s.set_broadcast(on)).map_err(|e| throw_error(env, &e))?;
@@ -749,7 +743,6 @@ fn m_set_broadcast(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `setTTL(ttl)` / `setMulticastTTL(ttl)`: `(ttl, multicast)`.
 fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let ttl = arg_i64(env, cx.arg(0));
     let multicast = env.get_bool(cx.arg(1)).unwrap_or(false);
@@ -758,7 +751,6 @@ fn m_set_hops(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let on = env.get_bool(cx.arg(0)).unwrap_or(false);
     let v = h.core.borrow().set_multicast_loopback(on).map_err(|e| throw_error(env, &e))?;
@@ -766,7 +758,6 @@ fn m_set_multicast_loopback(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let iface = arg_string(env, cx.arg(0)).unwrap_or_default();
     h.core.borrow().set_multicast_interface(&iface).map_err(|e| throw_error(env, &e))?;
@@ -776,7 +767,6 @@ fn m_set_multicast_interface(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// `membership(which, group, source, iface)`; which: 0 add, 1 drop, 2 add source-specific,
 /// 3 drop source-specific.
 fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let which = match arg_i64(env, cx.arg(0)) {
         0 => Membership::Add,
@@ -796,7 +786,6 @@ fn m_membership(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 
 /// `bufferSize(recv, size)`: size undefined reads.
 fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     let env = cx.env;
     let recv = env.get_bool(cx.arg(0)).unwrap_or(true);
     let set = arg_f64(env, cx.arg(1)).map(|n| n as usize);
@@ -805,12 +794,10 @@ fn m_buffer_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_queue_size(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().1 as f64))
 }
 
 fn m_queue_count(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     Ok(cx.env.number(h.core.borrow().kernel_queue().0 as f64))
 }
 
@@ -830,7 +817,6 @@ fn m_has_ref(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    uncork_all(cx.env, true)?;
     Ok(cx.env.int(h.core.borrow().fd().unwrap_or(-1)))
 }
 
@@ -878,29 +864,42 @@ fn f_dup(cx: &mut Cx) -> JsResult {
     }
 }
 
+/// A method that first writes the corked sends, if any handle holds some: Node would have
+/// made their system calls before this method's. (`send` and `flush` manage the cork
+/// themselves; the methods left bare make no system call whose order can be seen.)
+macro_rules! uncorked {
+    ($method:ident) => {{
+        fn after_uncork(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+            uncork_all(cx.env, true)?;
+            $method(cx, h)
+        }
+        after_uncork as sys::Method<Handle>
+    }};
+}
+
 /// Called by [`sys`] when Node loads the addon: defines `Handle`, `init` and `dup`.
 fn init(env: Env, exports: Val) -> Result<(), Thrown> {
     let methods: &[(&'static std::ffi::CStr, sys::Method<Handle>)] = &[
-        (c"bind", m_bind),
-        (c"connect", m_connect),
-        (c"disconnect", m_disconnect),
+        (c"bind", uncorked!(m_bind)),
+        (c"connect", uncorked!(m_connect)),
+        (c"disconnect", uncorked!(m_disconnect)),
         (c"send", m_send),
         (c"flush", m_flush),
-        (c"resolved", m_resolved),
-        (c"close", m_close),
+        (c"resolved", uncorked!(m_resolved)),
+        (c"close", uncorked!(m_close)),
         (c"address", m_address),
         (c"remoteAddress", m_remote_address),
-        (c"setBroadcast", m_set_broadcast),
-        (c"setHops", m_set_hops),
-        (c"setMulticastLoopback", m_set_multicast_loopback),
-        (c"setMulticastInterface", m_set_multicast_interface),
-        (c"membership", m_membership),
-        (c"bufferSize", m_buffer_size),
-        (c"queueSize", m_queue_size),
-        (c"queueCount", m_queue_count),
+        (c"setBroadcast", uncorked!(m_set_broadcast)),
+        (c"setHops", uncorked!(m_set_hops)),
+        (c"setMulticastLoopback", uncorked!(m_set_multicast_loopback)),
+        (c"setMulticastInterface", uncorked!(m_set_multicast_interface)),
+        (c"membership", uncorked!(m_membership)),
+        (c"bufferSize", uncorked!(m_buffer_size)),
+        (c"queueSize", uncorked!(m_queue_size)),
+        (c"queueCount", uncorked!(m_queue_count)),
         (c"ref", m_ref),
         (c"hasRef", m_has_ref),
-        (c"fd", m_fd),
+        (c"fd", uncorked!(m_fd)),
     ];
     let class = sys::define_class::<Handle>(env, c"Handle", ctor, methods)?;
     env.set(exports, c"Handle", class)?;

@@ -37,6 +37,14 @@ async function pair(dgram, t, type = 'udp4') {
   return { r, s, host: type === 'udp6' ? '::1' : '127.0.0.1' };
 }
 
+// A receiver and a sender already bound (so that its sends are not held for an implicit bind).
+async function boundPair(dgram, t) {
+  const p = await pair(dgram, t);
+  p.s.bind(0, '127.0.0.1');
+  await t.once(p.s, 'listening');
+  return { ...p, port: p.r.address().port };
+}
+
 const BAD_MSGS = [123, null, undefined, {}, true, Symbol('m'), 10n, new ArrayBuffer(4), [1, 2], ['a', 1], [null], [{}], new Map(), () => {}];
 const BAD_PORTS = [0, -1, 65536, 1.5, NaN, Infinity, 'abc', '', ' ', null, undefined, {}, [], true, false, Symbol('p'), 10n, '-1', '65536', '0'];
 const BAD_ADDRS = [123, {}, [], true, Symbol('a'), 10n, NaN];
@@ -168,10 +176,7 @@ module.exports = [
   {
     name: 'send: callback arguments and order against nextTick, microtasks and setImmediate',
     async run(dgram, t) {
-      const { r, s, host } = await pair(dgram, t);
-      const port = r.address().port;
-      s.bind(0, '127.0.0.1');
-      await t.once(s, 'listening');
+      const { r, s, host, port } = await boundPair(dgram, t);
       const round = async (label, doSend) => {
         let n = 0;
         const got = new Promise((res) => r.on('message', function f() { if (++n === 2) { r.removeListener('message', f); res(); } }));
@@ -390,10 +395,7 @@ module.exports = [
   {
     name: 'send: bursts keep order, sizes and outcomes (equal sizes, mixed sizes, an oversized one)',
     async run(dgram, t) {
-      const { r, s, host } = await pair(dgram, t);
-      const port = r.address().port;
-      s.bind(0, '127.0.0.1');
-      await t.once(s, 'listening');
+      const { r, s, host, port } = await boundPair(dgram, t);
       const got = [];
       r.on('message', (m) => got.push(`${m[0]}:${m.length}`));
       const sizes = [];
@@ -415,10 +417,7 @@ module.exports = [
   {
     name: 'send: a burst interleaved with nextTick callbacks that look at and close the socket',
     async run(dgram, t) {
-      const { r, s, host } = await pair(dgram, t);
-      const port = r.address().port;
-      s.bind(0, '127.0.0.1');
-      await t.once(s, 'listening');
+      const { r, s, host, port } = await boundPair(dgram, t);
       const got = [];
       r.on('message', (m) => got.push(m.toString()));
       for (let i = 0; i < 4; i++) s.send(`a${i}`, port, host, t.cb(`a${i}`));
@@ -442,10 +441,7 @@ module.exports = [
   {
     name: 'send: callbacks keep their place among tick callbacks queued meanwhile',
     async run(dgram, t) {
-      const { r, s, host } = await pair(dgram, t);
-      const port = r.address().port;
-      s.bind(0, '127.0.0.1');
-      await t.once(s, 'listening');
+      const { r, s, host, port } = await boundPair(dgram, t);
       const o = t.track(dgram.createSocket('udp4'));
       o.bind(0, '127.0.0.1');
       await t.once(o, 'listening');
