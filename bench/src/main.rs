@@ -3,7 +3,8 @@
 //! `dgram-bench all [--seconds S] [--runs N] [--json FILE]` runs every measurement, each side as
 //! its own process, and prints a table with ratios to Node: receive rate (a raw `sendmmsg`
 //! flood into the receiver), send rate (into a raw receiver that drains), round-trip latency on
-//! one core and across cores, and the multi-core server with 1 and 2 threads. Rates are
+//! one core and across cores, and the multi-core server with 1 and 2 threads (fed by a flood,
+//! and draining queues filled beforehand, beside raw `recvmmsg` threads doing the same). Rates are
 //! datagrams per CPU-second of the measured process (getrusage) beside wall-clock datagrams per
 //! second; each figure is the median of the runs. Payload: 64 bytes.
 //!
