@@ -126,4 +126,26 @@ module.exports = [
       t.log(got);
     },
   },
+  {
+    // libuv reads a socket until it is empty before the loop moves on: a datagram that arrives
+    // while a message handler runs is emitted before the immediates that handler queued.
+    name: 'misc: datagrams arriving during a message handler come before its immediates',
+    async run(dgram, t) {
+      const s = await t.bound('udp4');
+      const port = s.address().port;
+      s.on('message', (m) => {
+        const k = Number(String(m));
+        t.log('message', k);
+        if (k < 5) {
+          setImmediate(() => t.log('immediate', k));
+          s.send(String(k + 1), port, '127.0.0.1');
+        }
+      });
+      s.send('1', port, '127.0.0.1');
+      await t.until(() => t.entries.some((e) => e[0] === 'message' && e[1] === 5), 'message 5');
+      await t.ticks(3);
+      await new Promise((res) => setImmediate(res));
+      s.close();
+    },
+  },
 ];
