@@ -80,6 +80,10 @@ pub fn errno_description(errno: i32) -> &'static str {
 pub struct RecvArena {
     buf: Vec<u8>,
     slot_size: usize,
+    /// Distance between slot starts: more than `slot_size`, so that the slots do not all start
+    /// on the same cache sets (64 KiB slots did: every datagram's first lines competed for the
+    /// same few ways of L1 and L2).
+    stride: usize,
     slots: usize,
     addrs: Vec<libc::sockaddr_storage>,
     iovs: Vec<libc::iovec>,
@@ -98,9 +102,13 @@ impl RecvArena {
     /// An arena for up to `slots` datagrams of up to `slot_size` bytes each.
     pub fn new(slots: usize, slot_size: usize) -> RecvArena {
         let slots = slots.max(1);
+        // One cache line more than a multiple of the line, plus a page for slots of a page or
+        // more: consecutive slots then start on different L1 sets and far apart in L2.
+        let stride = slot_size.next_multiple_of(64) + 64 + if slot_size >= 4096 { 4096 } else { 0 };
         RecvArena {
-            buf: vec![0u8; slots * slot_size],
+            buf: vec![0u8; slots * stride],
             slot_size,
+            stride,
             slots,
             // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
             addrs: vec![unsafe { zeroed() }; slots],
@@ -115,7 +123,7 @@ impl RecvArena {
     /// short (it was larger than a slot).
     pub fn get(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
         let len = self.hdrs[i].msg_len as usize;
-        let start = i * self.slot_size;
+        let start = i * self.stride;
         let bytes = &self.buf[start..start + len.min(self.slot_size)];
         (bytes, sockaddr_to_std(&self.addrs[i], self.hdrs[i].msg_hdr.msg_namelen))
     }
@@ -168,8 +176,9 @@ fn recv_batch_flags(fd: RawFd, arena: &mut RecvArena, want: usize, flags: libc::
     let base = arena.buf.as_mut_ptr();
     for i in 0..n {
         arena.iovs.push(libc::iovec {
-            // SAFETY: i < slots, so the slot lies inside `buf`.
-            iov_base: unsafe { base.add(i * arena.slot_size) } as *mut libc::c_void,
+            // SAFETY: i < slots, and `buf` holds `slots` strides of at least `slot_size` bytes,
+            // so the slot lies inside `buf`.
+            iov_base: unsafe { base.add(i * arena.stride) } as *mut libc::c_void,
             iov_len: arena.slot_size,
         });
     }
