@@ -342,6 +342,24 @@ impl Gate {
     }
 }
 
+/// Waits for a drain that started at `t0` (with the count at `n0`) to end: the count has moved
+/// and then stayed still for 10 ms, or it has not moved for 2 s. Returns the final count and
+/// the time of its last move (the drain's end).
+fn wait_drained(count: &Counter, n0: u64, t0: Instant) -> (u64, Instant) {
+    let (mut last, mut last_at) = (n0, t0);
+    loop {
+        std::thread::sleep(Duration::from_micros(200));
+        let n = count.get();
+        if n != last {
+            (last, last_at) = (n, Instant::now());
+        }
+        let quiet = last_at.elapsed();
+        if (last != n0 && quiet >= Duration::from_millis(10)) || quiet >= Duration::from_secs(2) {
+            return (last, last_at);
+        }
+    }
+}
+
 /// The multi-core server's capacity with the cores to itself: `cycles` times, this process
 /// fills the server's receive queues (a flood from a thread of its own, while every server
 /// thread is held in its handler), stops the flood, then times the server draining them.
@@ -379,19 +397,11 @@ fn multicore_drain(threads: usize, exclusive: bool, cycles: usize, work: u32) {
         std::thread::sleep(Duration::from_millis(2));
         let (n0, c0, t0) = (count.get(), cpu_seconds(), Instant::now());
         open.set(true);
-        // Drained once the count has not moved for 5 ms; the drain ended at its last move.
-        let (mut last, mut last_at) = (n0, t0);
-        while last_at.elapsed() < Duration::from_millis(5) {
-            std::thread::sleep(Duration::from_micros(200));
-            let n = count.get();
-            if n != last {
-                (last, last_at) = (n, Instant::now());
-            }
-        }
+        let (last, last_at) = wait_drained(&count, n0, t0);
         let busy = last_at.duration_since(t0).as_secs_f64();
         total += last - n0;
         wall += busy;
-        // The idle 5 ms tail is not counted.
+        // The idle tail after the last move is not counted.
         cpu += (cpu_seconds() - c0) * (busy / t0.elapsed().as_secs_f64()).min(1.0);
     }
     let per_thread: Vec<String> = count.slots.iter().map(|s| s.0.load(Ordering::Relaxed).to_string()).collect();
@@ -443,14 +453,7 @@ fn raw_drain(threads: usize, cycles: usize) {
         std::thread::sleep(Duration::from_millis(2));
         let (n0, t0) = (count.get(), Instant::now());
         open.set(true);
-        let (mut last, mut last_at) = (n0, t0);
-        while last_at.elapsed() < Duration::from_millis(5) {
-            std::thread::sleep(Duration::from_micros(200));
-            let n = count.get();
-            if n != last {
-                (last, last_at) = (n, Instant::now());
-            }
-        }
+        let (last, last_at) = wait_drained(&count, n0, t0);
         total += last - n0;
         wall += last_at.duration_since(t0).as_secs_f64();
     }
