@@ -285,23 +285,7 @@ impl Counter {
 /// The multi-core server with `threads` threads (reusePort), counting for `seconds` after the
 /// first datagram. `work`: rounds of hashing each datagram's bytes in the handler (0: none).
 fn multicore(threads: usize, seconds: f64, work: u32) {
-    let count = Arc::new(Counter::new(threads));
-    let c = count.clone();
-    let sink = Arc::new(AtomicU64::new(0));
-    let server = serve(
-        ServerOptions::new(SocketType::Udp4)
-            .address("127.0.0.1")
-            .threads(threads)
-            .exclusive(true)
-            .recv_buffer_size(4 << 20),
-        move |_, msg, _| {
-            if work > 0 {
-                sink.fetch_xor(handler_work(msg, work), Ordering::Relaxed);
-            }
-            c.add(1);
-        },
-    )
-    .expect("serve");
+    let (server, count) = counting_server(threads, true, work, None);
     ready(server.local_addr().port());
     while count.get() == 0 {
         std::thread::sleep(Duration::from_millis(1));
@@ -312,6 +296,36 @@ fn multicore(threads: usize, seconds: f64, work: u32) {
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     println!("{{\"count\":{n},\"wall\":{wall},\"cpu\":{cpu}}}");
     server.close();
+}
+
+/// The multi-core server of the bench on 127.0.0.1: its handler waits at `gate` (if any), does
+/// `work` rounds of hashing (see [`handler_work`]) and counts the datagram.
+fn counting_server(
+    threads: usize,
+    exclusive: bool,
+    work: u32,
+    gate: Option<Arc<Gate>>,
+) -> (node_dgram::MultiCoreServer, Arc<Counter>) {
+    let count = Arc::new(Counter::new(threads));
+    let c = count.clone();
+    let server = serve(
+        ServerOptions::new(SocketType::Udp4)
+            .address("127.0.0.1")
+            .threads(threads)
+            .exclusive(exclusive)
+            .recv_buffer_size(4 << 20),
+        move |_, msg, _| {
+            if let Some(g) = &gate {
+                g.pass();
+            }
+            if work > 0 {
+                handler_work(msg, work);
+            }
+            c.add(1);
+        },
+    )
+    .expect("serve");
+    (server, count)
 }
 
 /// Holds threads until opened (the drain measurements' start line); an open gate costs one
@@ -366,48 +380,40 @@ fn wait_drained(count: &Counter, n0: u64, t0: Instant) -> (u64, Instant) {
 /// `exclusive`: one SO_REUSEPORT socket per thread (else one shared descriptor). Prints the
 /// datagrams drained, the seconds spent draining, and the CPU seconds used meanwhile.
 fn multicore_drain(threads: usize, exclusive: bool, cycles: usize, work: u32) {
-    let count = Arc::new(Counter::new(threads));
     let open = Arc::new(Gate::default());
-    let (c, gate) = (count.clone(), open.clone());
-    let sink = Arc::new(AtomicU64::new(0));
-    let server = serve(
-        ServerOptions::new(SocketType::Udp4)
-            .address("127.0.0.1")
-            .threads(threads)
-            .exclusive(exclusive)
-            .recv_buffer_size(4 << 20),
-        move |_, msg, _| {
-            gate.pass();
-            if work > 0 {
-                sink.fetch_xor(handler_work(msg, work), Ordering::Relaxed);
-            }
-            c.add(1);
-        },
-    )
-    .expect("serve");
-    let port = server.local_addr().port();
+    let (server, count) = counting_server(threads, exclusive, work, Some(open.clone()));
+    let (total, wall, cpu) = timed_drains(server.local_addr().port(), cycles, &count, &open, Duration::ZERO);
+    let per_thread: Vec<String> = count.slots.iter().map(|s| s.0.load(Ordering::Relaxed).to_string()).collect();
+    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu},\"per_thread\":[{}]}}", per_thread.join(","));
+    open.set(true);
+    server.close();
+}
+
+/// The drain cycles of [`multicore_drain`] and [`raw_drain`]: close `gate`, wait `settle` (for
+/// readers to reach it), fill the queues of the server on `port`, then open the gate and time
+/// the drain. Returns the datagrams drained, the seconds spent draining, and the CPU seconds
+/// used meanwhile.
+fn timed_drains(port: u16, cycles: usize, count: &Counter, gate: &Gate, settle: Duration) -> (u64, f64, f64) {
     let (mut total, mut wall, mut cpu) = (0u64, 0.0f64, 0.0f64);
     for _ in 0..cycles {
-        open.set(false);
-        // Fill: 30 ms of flood is far more than the queues hold; the rest is dropped. (Plain
+        gate.set(false);
+        std::thread::sleep(settle);
+        // Fill: 100 ms of flood is far more than the queues hold; the rest is dropped. Plain
         // datagrams: the pieces of a GSO datagram each count its whole buffer against the
-        // queue's limit, so a queue holds a few hundred of them.)
-        // 256 source ports, so that SO_REUSEPORT spreads the datagrams evenly.
+        // queue's limit, so a queue holds a few hundred of them. 256 source ports, so that
+        // SO_REUSEPORT spreads the datagrams evenly.
         std::thread::spawn(move || send_raw_from(256, port, SIZE, 0.1, false)).join().expect("flood");
         std::thread::sleep(Duration::from_millis(2));
         let (n0, c0, t0) = (count.get(), cpu_seconds(), Instant::now());
-        open.set(true);
-        let (last, last_at) = wait_drained(&count, n0, t0);
+        gate.set(true);
+        let (last, last_at) = wait_drained(count, n0, t0);
         let busy = last_at.duration_since(t0).as_secs_f64();
         total += last - n0;
         wall += busy;
         // The idle tail after the last move is not counted.
         cpu += (cpu_seconds() - c0) * (busy / t0.elapsed().as_secs_f64()).min(1.0);
     }
-    let per_thread: Vec<String> = count.slots.iter().map(|s| s.0.load(Ordering::Relaxed).to_string()).collect();
-    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu},\"per_thread\":[{}]}}", per_thread.join(","));
-    open.set(true);
-    server.close();
+    (total, wall, cpu)
 }
 
 /// [`multicore_drain`] with raw blocking `recvmmsg` loops (one SO_REUSEPORT socket per
@@ -445,24 +451,14 @@ fn raw_drain(threads: usize, cycles: usize) {
             })
         })
         .collect();
-    let (mut total, mut wall) = (0u64, 0.0f64);
-    for _ in 0..cycles {
-        open.set(false);
-        std::thread::sleep(Duration::from_millis(5));
-        std::thread::spawn(move || send_raw_from(256, port, SIZE, 0.1, false)).join().expect("flood");
-        std::thread::sleep(Duration::from_millis(2));
-        let (n0, t0) = (count.get(), Instant::now());
-        open.set(true);
-        let (last, last_at) = wait_drained(&count, n0, t0);
-        total += last - n0;
-        wall += last_at.duration_since(t0).as_secs_f64();
-    }
+    // Readers blocked in a read (2 ms timeout) need a moment to reach the closed gate.
+    let (total, wall, cpu) = timed_drains(port, cycles, &count, &open, Duration::from_millis(5));
     stop.store(true, Ordering::Relaxed);
     open.set(true);
     for h in handles {
         let _ = h.join();
     }
-    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{wall}}}");
+    println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu}}}");
 }
 
 /// A stand-in for a handler's own per-datagram work: `rounds` passes of FNV-1a over `msg`.

@@ -80,7 +80,7 @@ struct Callbacks {
 const STAGED: usize = 64;
 
 impl Callbacks {
-    fn drop(self, env: Env) {
+    fn delete(self, env: Env) {
         env.drop_ref(self.onevent);
         env.drop_ref(self.onmessage);
         env.drop_ref(self.make_error);
@@ -407,6 +407,23 @@ impl Handle {
         })
     }
 
+    /// `from` as JavaScript's `rinfo.address`, kept for the next datagram from the same sender.
+    fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
+        let mut last = self.last_from.borrow_mut();
+        if let Some((a, r)) = last.as_ref() {
+            if *a == from {
+                return env.deref(r);
+            }
+        }
+        let v = env.string(&AddressInfo::from(from).address_string());
+        if let Ok(r) = env.reference(v, true) {
+            if let Some((_, old)) = last.replace((from, r)) {
+                env.drop_ref(old);
+            }
+        }
+        v
+    }
+
     /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams.
     fn receive(&self, env: Env) {
         let Some(cb) = callbacks() else { return };
@@ -437,21 +454,7 @@ impl Handle {
                 }
                 let (bytes, from) = arena.get(i);
                 let Some(from) = from else { continue };
-                let addr = {
-                    let mut last = self.last_from.borrow_mut();
-                    match last.as_ref() {
-                        Some((a, r)) if *a == from => env.deref(r),
-                        _ => {
-                            let v = env.string(&AddressInfo::from(from).address_string());
-                            if let Ok(r) = env.reference(v, true) {
-                                if let Some((_, old)) = last.replace((from, r)) {
-                                    env.drop_ref(old);
-                                }
-                            }
-                            v
-                        }
-                    }
-                };
+                let addr = self.sender_string(env, from);
                 let buf = if bytes.len() <= STAGED && cb.staging.write(bytes) {
                     env.int(bytes.len() as i32)
                 } else {
@@ -841,13 +844,13 @@ fn f_init(cx: &mut Cx) -> JsResult {
     sys::on_env_teardown(env, |env| {
         if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().take()) {
             if let Ok(old) = Rc::try_unwrap(old) {
-                old.drop(env);
+                old.delete(env);
             }
         }
     });
     if let Some(old) = CALLBACKS.with(|c| c.borrow_mut().replace(Rc::new(cb))) {
         if let Ok(old) = Rc::try_unwrap(old) {
-            old.drop(env);
+            old.delete(env);
         }
     }
     Ok(env.undefined())
