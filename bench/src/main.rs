@@ -23,8 +23,18 @@ use node_dgram::{create_socket, serve, ServerOptions, SocketOptions, SocketType}
 
 const SIZE: usize = 64;
 
+/// The whole process's CPU seconds (user and system).
 fn cpu_seconds() -> f64 {
-    match nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
+    rusage_seconds(nix::sys::resource::UsageWho::RUSAGE_SELF)
+}
+
+/// The calling thread's own CPU seconds.
+fn thread_cpu_seconds() -> f64 {
+    rusage_seconds(nix::sys::resource::UsageWho::RUSAGE_THREAD)
+}
+
+fn rusage_seconds(who: nix::sys::resource::UsageWho) -> f64 {
+    match nix::sys::resource::getrusage(who) {
         Ok(u) => {
             let t = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6;
             t(u.user_time()) + t(u.system_time())
@@ -248,15 +258,22 @@ fn ping_ndg(port: u16, size: usize, count: usize) {
 
 /// A count kept by several threads without sharing a cache line: each thread adds to its own
 /// slot, readers sum them. (One shared atomic bounced its line between the cores on every
-/// datagram and held a two-thread server back.)
+/// datagram and held a two-thread server back.) Each slot also keeps the time of its last
+/// addition, so a drain's end is known to the microsecond while the reader polls only every
+/// few milliseconds: a reader polling often took turns with a server thread on its core.
 struct Counter {
     slots: Vec<Slot>,
     next: AtomicU64,
+    epoch: Instant,
 }
 
 #[repr(align(128))]
 #[derive(Default)]
-struct Slot(AtomicU64);
+struct Slot {
+    count: AtomicU64,
+    /// Nanoseconds from the counter's epoch to the last addition.
+    last: AtomicU64,
+}
 
 thread_local! {
     static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
@@ -264,7 +281,8 @@ thread_local! {
 
 impl Counter {
     fn new(threads: usize) -> Counter {
-        Counter { slots: (0..threads.max(1)).map(|_| Slot::default()).collect(), next: AtomicU64::new(0) }
+        let slots = (0..threads.max(1)).map(|_| Slot::default()).collect();
+        Counter { slots, next: AtomicU64::new(0), epoch: Instant::now() }
     }
     fn add(&self, n: u64) {
         let i = SLOT.with(|s| match s.get() {
@@ -275,17 +293,24 @@ impl Counter {
                 i
             }
         });
-        self.slots[i].0.fetch_add(n, Ordering::Relaxed);
+        let slot = &self.slots[i];
+        slot.count.fetch_add(n, Ordering::Relaxed);
+        slot.last.store(self.epoch.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }
     fn get(&self) -> u64 {
-        self.slots.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
+        self.slots.iter().map(|s| s.count.load(Ordering::Relaxed)).sum()
+    }
+    /// The time of the latest addition by any thread.
+    fn last_at(&self) -> Instant {
+        let ns = self.slots.iter().map(|s| s.last.load(Ordering::Relaxed)).max().unwrap_or(0);
+        self.epoch + Duration::from_nanos(ns)
     }
 }
 
 /// The multi-core server with `threads` threads (reusePort), counting for `seconds` after the
 /// first datagram. `work`: rounds of hashing each datagram's bytes in the handler (0: none).
 fn multicore(threads: usize, seconds: f64, work: u32) {
-    let (server, count) = counting_server(threads, true, work, None);
+    let (server, count) = counting_server(threads, true, false, work, None);
     ready(server.local_addr().port());
     while count.get() == 0 {
         std::thread::sleep(Duration::from_millis(1));
@@ -298,11 +323,13 @@ fn multicore(threads: usize, seconds: f64, work: u32) {
     server.close();
 }
 
-/// The multi-core server of the bench on 127.0.0.1: its handler waits at `gate` (if any), does
-/// `work` rounds of hashing (see [`handler_work`]) and counts the datagram.
+/// The multi-core server of the bench on 127.0.0.1 (`pin`: its threads pinned to cores): its
+/// handler waits at `gate` (if any), does `work` rounds of hashing (see [`handler_work`]) and
+/// counts the datagram.
 fn counting_server(
     threads: usize,
     exclusive: bool,
+    pin: bool,
     work: u32,
     gate: Option<Arc<Gate>>,
 ) -> (node_dgram::MultiCoreServer, Arc<Counter>) {
@@ -313,6 +340,7 @@ fn counting_server(
             .address("127.0.0.1")
             .threads(threads)
             .exclusive(exclusive)
+            .pin_threads(pin)
             .recv_buffer_size(4 << 20),
         move |_, msg, _| {
             if let Some(g) = &gate {
@@ -357,19 +385,21 @@ impl Gate {
 }
 
 /// Waits for a drain that started at `t0` (with the count at `n0`) to end: the count has moved
-/// and then stayed still for 10 ms, or it has not moved for 2 s. Returns the final count and
-/// the time of its last move (the drain's end).
+/// and then stayed still for 20 ms, or it has not moved for 2 s. Returns the final count and
+/// the time of the last datagram (the drain's end), as the counting threads recorded it. The
+/// reader looks every 2 ms, so that it rarely takes a core from the threads it measures.
 fn wait_drained(count: &Counter, n0: u64, t0: Instant) -> (u64, Instant) {
-    let (mut last, mut last_at) = (n0, t0);
+    let (mut last, mut seen_at) = (n0, t0);
     loop {
-        std::thread::sleep(Duration::from_micros(200));
+        std::thread::sleep(Duration::from_millis(2));
         let n = count.get();
         if n != last {
-            (last, last_at) = (n, Instant::now());
+            (last, seen_at) = (n, Instant::now());
         }
-        let quiet = last_at.elapsed();
-        if (last != n0 && quiet >= Duration::from_millis(10)) || quiet >= Duration::from_secs(2) {
-            return (last, last_at);
+        let quiet = seen_at.elapsed();
+        if (last != n0 && quiet >= Duration::from_millis(20)) || quiet >= Duration::from_secs(2) {
+            let end = if last == n0 { t0 } else { count.last_at().max(t0) };
+            return (last, end);
         }
     }
 }
@@ -379,11 +409,11 @@ fn wait_drained(count: &Counter, n0: u64, t0: Instant) -> (u64, Instant) {
 /// thread is held in its handler), stops the flood, then times the server draining them.
 /// `exclusive`: one SO_REUSEPORT socket per thread (else one shared descriptor). Prints the
 /// datagrams drained, the seconds spent draining, and the CPU seconds used meanwhile.
-fn multicore_drain(threads: usize, exclusive: bool, cycles: usize, work: u32) {
+fn multicore_drain(threads: usize, exclusive: bool, pin: bool, cycles: usize, work: u32) {
     let open = Arc::new(Gate::default());
-    let (server, count) = counting_server(threads, exclusive, work, Some(open.clone()));
+    let (server, count) = counting_server(threads, exclusive, pin, work, Some(open.clone()));
     let (total, wall, cpu) = timed_drains(server.local_addr().port(), cycles, &count, &open, Duration::ZERO);
-    let per_thread: Vec<String> = count.slots.iter().map(|s| s.0.load(Ordering::Relaxed).to_string()).collect();
+    let per_thread: Vec<String> = count.slots.iter().map(|s| s.count.load(Ordering::Relaxed).to_string()).collect();
     println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu},\"per_thread\":[{}]}}", per_thread.join(","));
     open.set(true);
     server.close();
@@ -404,21 +434,22 @@ fn timed_drains(port: u16, cycles: usize, count: &Counter, gate: &Gate, settle: 
         // SO_REUSEPORT spreads the datagrams evenly.
         std::thread::spawn(move || send_raw_from(256, port, SIZE, 0.1, false)).join().expect("flood");
         std::thread::sleep(Duration::from_millis(2));
-        let (n0, c0, t0) = (count.get(), cpu_seconds(), Instant::now());
+        let (n0, c0, t0) = (count.get(), cpu_seconds() - thread_cpu_seconds(), Instant::now());
         gate.set(true);
         let (last, last_at) = wait_drained(count, n0, t0);
-        let busy = last_at.duration_since(t0).as_secs_f64();
         total += last - n0;
-        wall += busy;
-        // The idle tail after the last move is not counted.
-        cpu += (cpu_seconds() - c0) * (busy / t0.elapsed().as_secs_f64()).min(1.0);
+        wall += last_at.duration_since(t0).as_secs_f64();
+        // The other threads' CPU time: after the drain they wait in epoll (or, raw, wake
+        // every 2 ms), so the quiet tail adds next to nothing.
+        cpu += cpu_seconds() - thread_cpu_seconds() - c0;
     }
     (total, wall, cpu)
 }
 
 /// [`multicore_drain`] with raw blocking `recvmmsg` loops (one SO_REUSEPORT socket per
-/// thread) instead of node-dgram: what the machine itself allows.
-fn raw_drain(threads: usize, cycles: usize) {
+/// thread) instead of node-dgram: what the machine itself allows. `pin`: thread `i` runs only
+/// on core `i` (modulo the cores there are).
+fn raw_drain(threads: usize, cycles: usize, pin: bool) {
     use std::sync::atomic::AtomicBool;
     let first = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
     first.set_reuse_port(true).expect("reuseport");
@@ -436,9 +467,13 @@ fn raw_drain(threads: usize, cycles: usize) {
     let stop = Arc::new(AtomicBool::new(false));
     let handles: Vec<_> = socks
         .into_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let (count, open, stop) = (count.clone(), open.clone(), stop.clone());
             std::thread::spawn(move || {
+                if pin {
+                    pin_to_core(i);
+                }
                 let _ = s.set_recv_buffer_size(4 << 20);
                 let _ = s.set_read_timeout(Some(Duration::from_millis(2)));
                 let mut arena = RecvArena::new(64, 2048);
@@ -459,6 +494,19 @@ fn raw_drain(threads: usize, cycles: usize) {
         let _ = h.join();
     }
     println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu}}}");
+}
+
+/// Binds the calling thread to the `i`-th core (modulo the cores there are) of those the
+/// process may use.
+fn pin_to_core(i: usize) {
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    let me = nix::unistd::Pid::from_raw(0);
+    let Ok(allowed) = sched_getaffinity(me) else { return };
+    let cores: Vec<usize> = (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false)).collect();
+    let mut set = CpuSet::new();
+    if !cores.is_empty() && set.set(cores[i % cores.len()]).is_ok() {
+        let _ = sched_setaffinity(me, &set);
+    }
 }
 
 /// A stand-in for a handler's own per-datagram work: `rounds` passes of FNV-1a over `msg`.
@@ -772,10 +820,14 @@ fn all(args: &[String]) {
     // The same server's capacity with both cores to itself: queues filled, then drained with
     // no sender running. Beside it, raw recvmmsg threads doing the same: the machine's ceiling.
     eprintln!("multi-core server, draining filled queues ...");
-    let drain: Vec<(&str, Rate, Rate)> = [
-        ("node-dgram, reusePort", ["multicore-drain", "1", "10"]),
-        ("node-dgram, shared descriptor", ["multicore-drain", "0", "10"]),
-        ("raw recvmmsg threads, reusePort", ["raw-drain", "10", ""]),
+    // Each entry: the name, the median rates with 1 and 2 threads, and the lowest and highest
+    // of the runs' paired ratios (each 2-thread run against the 1-thread run just before it).
+    let drain: Vec<(&str, Rate, Rate, (f64, f64))> = [
+        ("node-dgram, reusePort", ["multicore-drain", "1", "10", ""]),
+        ("node-dgram, reusePort, pinned threads", ["multicore-drain", "1", "10", "pin"]),
+        ("node-dgram, shared descriptor", ["multicore-drain", "0", "10", ""]),
+        ("raw recvmmsg threads, reusePort", ["raw-drain", "10", "", ""]),
+        ("raw recvmmsg threads, reusePort, pinned", ["raw-drain", "10", "", "pin"]),
     ]
     .into_iter()
     .map(|(name, a)| {
@@ -787,7 +839,9 @@ fn all(args: &[String]) {
             let (per_cpu, per_wall) = line.as_deref().and_then(rate_of).unwrap_or((f64::NAN, f64::NAN));
             Rate { per_cpu, per_wall }
         });
-        (name, median_rate(&one), median_rate(&two))
+        let paired = one.iter().zip(&two).map(|(o, t)| t.per_wall / o.per_wall);
+        let range = paired.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r), hi.max(r)));
+        (name, median_rate(&one), median_rate(&two), range)
     })
     .collect();
 
@@ -900,10 +954,17 @@ fn all(args: &[String]) {
         mc2.per_wall / mc1.per_wall
     );
     println!();
-    println!("| multi-core server, draining filled queues (64 B) | 1 thread (dgrams / s) | 2 threads (dgrams / s) | 2 vs 1 |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (name, one, two) in &drain {
-        println!("| {name} | {:.0} | {:.0} | {:.2}x |", one.per_wall, two.per_wall, two.per_wall / one.per_wall);
+    println!(
+        "| multi-core server, draining filled queues (64 B) | 1 thread (dgrams / s) | 2 threads (dgrams / s) | 2 vs 1 | paired runs, lowest-highest |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, one, two, (lo, hi)) in &drain {
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.2}x | {lo:.2}-{hi:.2}x |",
+            one.per_wall,
+            two.per_wall,
+            two.per_wall / one.per_wall
+        );
     }
     println!();
     println!("| round trip (64 B) | node-dgram p50 / p99 (µs) | Node p50 / p99 (µs) | p50 vs Node |");
@@ -965,11 +1026,13 @@ fn all(args: &[String]) {
     );
     let d: Vec<String> = drain
         .iter()
-        .map(|(name, one, two)| {
+        .map(|(name, one, two, (lo, hi))| {
             format!(
-                "{{\"server\":\"{name}\",\"threads1_per_wall\":{},\"threads2_per_wall\":{}}}",
+                "{{\"server\":\"{name}\",\"threads1_per_wall\":{},\"threads2_per_wall\":{},\"paired_ratio_min\":{},\"paired_ratio_max\":{}}}",
                 num(one.per_wall),
-                num(two.per_wall)
+                num(two.per_wall),
+                num(*lo),
+                num(*hi)
             )
         })
         .collect();
@@ -1094,9 +1157,9 @@ fn main() {
         Some("flood-gso") => flood_gso(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
         Some("echo-ndg") => echo_ndg(),
         Some("ping-ndg") => ping_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 1000)),
-        Some("raw-drain") => raw_drain(arg(&rest, 0, 1), arg(&rest, 1, 20)),
+        Some("raw-drain") => raw_drain(arg(&rest, 0, 1), arg(&rest, 1, 20), flag("pin")),
         Some("multicore-drain") => {
-            multicore_drain(arg(&rest, 0, 1), arg(&rest, 1, 1) != 0, arg(&rest, 2, 20), arg(&rest, 3, 0))
+            multicore_drain(arg(&rest, 0, 1), arg(&rest, 1, 1) != 0, flag("pin"), arg(&rest, 2, 20), arg(&rest, 3, 0))
         }
         Some("multicore") => multicore(arg(&rest, 0, 1), arg(&rest, 1, 3.0), arg(&rest, 2, 0)),
         Some("all") | None => all(&rest),

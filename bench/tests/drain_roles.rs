@@ -35,6 +35,15 @@ fn node_dgram_server_threads_each_drain_their_queue() {
 }
 
 #[test]
+fn pinned_server_threads_each_drain_their_queue() {
+    let j = run(&["multicore-drain", "2", "1", "2", "pin"]);
+    let counts = per_thread(&j);
+    assert_eq!(counts.len(), 2, "{j}");
+    assert!(counts.iter().all(|&n| n > 100), "every thread drained datagrams: {j}");
+    assert!(field(&j, "count") > 0.0 && field(&j, "cpu") > 0.0, "{j}");
+}
+
+#[test]
 fn a_shared_descriptor_server_drains_what_was_queued() {
     let j = run(&["multicore-drain", "1", "0", "2"]);
     // The queue (4 MiB asked for) holds thousands of 64-byte datagrams.
@@ -44,6 +53,8 @@ fn a_shared_descriptor_server_drains_what_was_queued() {
 
 #[test]
 fn raw_threads_drain_too() {
-    let j = run(&["raw-drain", "2", "2"]);
-    assert!(field(&j, "count") > 0.0, "{j}");
+    for pin in ["", "pin"] {
+        let j = run(&["raw-drain", "2", "2", pin]);
+        assert!(field(&j, "count") > 0.0 && field(&j, "cpu") > 0.0, "{j}");
+    }
 }

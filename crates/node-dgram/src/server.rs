@@ -6,6 +6,9 @@
 //!   threads (each holds a duplicate of it); every datagram is read by exactly one thread.
 //! - `exclusive: true`: each thread owns its own socket bound to the same port with
 //!   `SO_REUSEPORT`; the kernel spreads datagrams over them by the sender's address and port.
+//!
+//! With [`ServerOptions::pin_threads`], each thread is bound to one core of those the process
+//! may use, so that the scheduler never stacks two busy server threads on one core.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,13 +35,22 @@ pub struct ServerOptions {
     threads: usize,
     exclusive: bool,
     recv_buffer_size: Option<u32>,
+    pin: bool,
 }
 
 impl ServerOptions {
     /// All interfaces, a free port, one thread per available core, shared descriptor.
     pub fn new(ty: SocketType) -> ServerOptions {
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        ServerOptions { ty, address: String::new(), port: 0, threads, exclusive: false, recv_buffer_size: None }
+        ServerOptions {
+            ty,
+            address: String::new(),
+            port: 0,
+            threads,
+            exclusive: false,
+            recv_buffer_size: None,
+            pin: false,
+        }
     }
     /// The address to bind (an IP literal; empty: all interfaces).
     pub fn address(mut self, address: impl Into<String>) -> Self {
@@ -68,6 +80,23 @@ impl ServerOptions {
     /// `SO_RCVBUF` of each socket.
     pub fn recv_buffer_size(mut self, size: u32) -> Self {
         self.recv_buffer_size = Some(size);
+        self
+    }
+    /// `true`: thread `i` runs only on the `i`-th core (round robin) of those the process may
+    /// use (its affinity mask when [`serve`] is called). Off by default.
+    ///
+    /// Unpinned threads woken together may be stacked on one core for milliseconds while
+    /// another idles; pinned ones each start on their own core at once. Pin when the server
+    /// has the cores to itself; leave it off when other busy threads share them.
+    ///
+    /// ```
+    /// use node_dgram::{serve, ServerOptions, SocketType};
+    /// let o = ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2).exclusive(true).pin_threads(true);
+    /// let server = serve(o, |_, _, _| {}).unwrap();
+    /// server.close();
+    /// ```
+    pub fn pin_threads(mut self, on: bool) -> Self {
+        self.pin = on;
         self
     }
 }
@@ -133,12 +162,30 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
         };
         fds.push(s);
     }
+    let cores = if opts.pin {
+        allowed_cores().map_err(|e| Error::from_io(&e, "sched_getaffinity", None, None))?
+    } else {
+        Vec::new()
+    };
     let stop = CancellationToken::new();
     let handler = Arc::new(handler);
     let mut threads = Vec::with_capacity(fds.len());
+    // Each pinned thread reports whether it could pin itself before it serves.
+    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     for (i, fd) in fds.into_iter().enumerate() {
         let (token, handler, ty, rcvbuf) = (stop.clone(), handler.clone(), opts.ty, opts.recv_buffer_size);
+        let core = (!cores.is_empty()).then(|| cores[i % cores.len()]);
+        let pinned_tx = pinned_tx.clone();
         let spawned = std::thread::Builder::new().name(format!("node-dgram-{i}")).spawn(move || {
+            if let Some(core) = core {
+                let pinned = pin_to(core);
+                let failed = pinned.is_err();
+                let _ = pinned_tx.send(pinned);
+                if failed {
+                    return;
+                }
+            }
+            drop(pinned_tx);
             let _ = crate::run(move || {
                 let mut o = SocketOptions::new(ty).signal(token);
                 if let Some(n) = rcvbuf {
@@ -154,12 +201,35 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
         match spawned {
             Ok(t) => threads.push(t),
             Err(e) => {
-                stop.cancel();
+                MultiCoreServer { local, stop, threads }.close();
                 return Err(Error::from_io(&e, "uv_thread_create", None, None));
             }
         }
     }
-    Ok(MultiCoreServer { local, stop, threads })
+    drop(pinned_tx);
+    let server = MultiCoreServer { local, stop, threads };
+    if opts.pin {
+        // Every thread sends one report; a thread that could not pin itself ends at once.
+        if let Some(e) = pinned_rx.iter().find_map(Result::err) {
+            server.close();
+            return Err(Error::from_io(&e, "sched_setaffinity", None, None));
+        }
+    }
+    Ok(server)
+}
+
+/// The cores the calling thread may run on, in ascending order.
+fn allowed_cores() -> std::io::Result<Vec<usize>> {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))?;
+    Ok((0..nix::sched::CpuSet::count()).filter(|&c| set.is_set(c).unwrap_or(false)).collect())
+}
+
+/// Binds the calling thread to `core`.
+fn pin_to(core: usize) -> std::io::Result<()> {
+    let mut set = nix::sched::CpuSet::new();
+    set.set(core)?;
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)?;
+    Ok(())
 }
 
 impl MultiCoreServer {

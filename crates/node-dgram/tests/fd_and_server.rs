@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+use nix::unistd::Pid;
 use node_dgram::{create_socket, serve, BindOptions, ServerOptions, SocketType};
 use socket2::{Domain, Protocol, Socket as RawSocket, Type};
 
@@ -78,21 +80,31 @@ async fn refuses_descriptors_that_are_not_udp_sockets() {
     s.close().unwrap();
 }
 
+/// The cores the calling thread may run on.
+fn cores_of_this_thread() -> Vec<usize> {
+    let set = sched_getaffinity(Pid::from_raw(0)).unwrap();
+    (0..CpuSet::count()).filter(|&c| set.is_set(c).unwrap()).collect()
+}
+
+/// What [`load`] saw: the ids each thread handled, how many in all, and the cores each thread
+/// was allowed to run on while it handled them.
+type Seen = (HashMap<String, Vec<u32>>, usize, HashMap<String, Vec<usize>>);
+
 /// Sends `total` numbered datagrams from `clients` sockets in windows, waiting for the server
-/// to catch up so that the kernel never has to drop one, and returns the ids each thread saw.
-fn load(exclusive: bool, threads: usize, total: u32, clients: usize) -> (HashMap<String, Vec<u32>>, usize) {
+/// to catch up so that the kernel never has to drop one, and returns what the threads saw.
+fn load(opts: ServerOptions, total: u32, clients: usize) -> Seen {
+    let threads = opts.thread_count();
     let seen: Arc<Mutex<HashMap<String, Vec<u32>>>> = Arc::default();
+    let cores: Arc<Mutex<HashMap<String, Vec<usize>>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
-    let (seen2, count2) = (seen.clone(), count.clone());
-    let server = serve(
-        ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(threads).exclusive(exclusive),
-        move |_sock, msg, _rinfo| {
-            let id = u32::from_le_bytes(msg[..4].try_into().unwrap());
-            let thread = std::thread::current().name().unwrap_or("?").to_string();
-            seen2.lock().unwrap().entry(thread).or_default().push(id);
-            count2.fetch_add(1, Ordering::SeqCst);
-        },
-    )
+    let (seen2, cores2, count2) = (seen.clone(), cores.clone(), count.clone());
+    let server = serve(opts, move |_sock, msg, _rinfo| {
+        let id = u32::from_le_bytes(msg[..4].try_into().unwrap());
+        let thread = std::thread::current().name().unwrap_or("?").to_string();
+        cores2.lock().unwrap().entry(thread.clone()).or_insert_with(cores_of_this_thread);
+        seen2.lock().unwrap().entry(thread).or_default().push(id);
+        count2.fetch_add(1, Ordering::SeqCst);
+    })
     .unwrap();
     assert_eq!(server.threads(), threads);
     let to = server.local_addr();
@@ -112,7 +124,12 @@ fn load(exclusive: bool, threads: usize, total: u32, clients: usize) -> (HashMap
     }
     server.close();
     let seen = seen.lock().unwrap().clone();
-    (seen, count.load(Ordering::SeqCst))
+    let cores = cores.lock().unwrap().clone();
+    (seen, count.load(Ordering::SeqCst), cores)
+}
+
+fn server_options(exclusive: bool, threads: usize) -> ServerOptions {
+    ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(threads).exclusive(exclusive)
 }
 
 fn assert_exactly_once(seen: &HashMap<String, Vec<u32>>, total: u32) {
@@ -126,18 +143,48 @@ fn assert_exactly_once(seen: &HashMap<String, Vec<u32>>, total: u32) {
 
 #[test]
 fn shared_descriptor_server_handles_each_datagram_once() {
-    let (seen, n) = load(false, 2, 20_000, 4);
+    let (seen, n, _) = load(server_options(false, 2), 20_000, 4);
     assert_eq!(n, 20_000);
     assert_exactly_once(&seen, 20_000);
 }
 
 #[test]
 fn reuse_port_server_spreads_and_handles_each_datagram_once() {
-    let (seen, n) = load(true, 2, 20_000, 16);
+    let (seen, n, cores) = load(server_options(true, 2), 20_000, 16);
     assert_eq!(n, 20_000);
     assert_exactly_once(&seen, 20_000);
     // Sixteen senders hash over two sockets: both threads work.
     assert_eq!(seen.len(), 2, "only one thread received: {:?}", seen.keys());
+    // Unpinned, every thread may run on every core the process may use.
+    let all = cores_of_this_thread();
+    assert!(cores.values().all(|c| *c == all), "{cores:?}");
+}
+
+#[test]
+fn pinned_server_threads_each_run_on_one_core_of_their_own() {
+    let all = cores_of_this_thread();
+    let (seen, n, cores) = load(server_options(true, 2).pin_threads(true), 20_000, 16);
+    assert_eq!(n, 20_000);
+    assert_exactly_once(&seen, 20_000);
+    assert_eq!(cores.len(), 2, "only one thread received: {cores:?}");
+    // Thread i runs only on the i-th core of those allowed (round robin).
+    for (thread, on) in &cores {
+        let i: usize = thread.trim_start_matches("node-dgram-").parse().unwrap();
+        assert_eq!(*on, vec![all[i % all.len()]], "{thread}: {cores:?}");
+    }
+}
+
+#[test]
+fn pinned_threads_stay_within_the_cores_the_caller_may_use() {
+    // Confined to its last core, the caller's server pins both threads there.
+    let last = *cores_of_this_thread().last().unwrap();
+    let mut only = CpuSet::new();
+    only.set(last).unwrap();
+    sched_setaffinity(Pid::from_raw(0), &only).unwrap();
+    let (seen, n, cores) = load(server_options(false, 2).pin_threads(true), 2_000, 4);
+    assert_eq!(n, 2_000);
+    assert_exactly_once(&seen, 2_000);
+    assert!(!cores.is_empty() && cores.values().all(|c| *c == vec![last]), "{cores:?}");
 }
 
 #[test]
