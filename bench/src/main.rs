@@ -446,10 +446,11 @@ fn timed_drains(port: u16, cycles: usize, count: &Counter, gate: &Gate, settle: 
     (total, wall, cpu)
 }
 
-/// [`multicore_drain`] with raw blocking `recvmmsg` loops (one SO_REUSEPORT socket per
-/// thread) instead of node-dgram: what the machine itself allows. `pin`: thread `i` runs only
-/// on core `i` (modulo the cores there are).
-fn raw_drain(threads: usize, cycles: usize, pin: bool) {
+/// [`multicore_drain`] with raw blocking `recvmmsg` loops instead of node-dgram: what the
+/// machine itself allows. One SO_REUSEPORT socket per thread, or with `shared` one socket
+/// whose descriptor every thread reads. `pin`: thread `i` runs only on core `i` (modulo the
+/// cores there are).
+fn raw_drain(threads: usize, cycles: usize, pin: bool, shared: bool) {
     use std::sync::atomic::AtomicBool;
     let first = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
     first.set_reuse_port(true).expect("reuseport");
@@ -457,9 +458,14 @@ fn raw_drain(threads: usize, cycles: usize, pin: bool) {
     let port = first.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()).expect("port");
     let mut socks = vec![first];
     for _ in 1..threads {
-        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
-        s.set_reuse_port(true).expect("reuseport");
-        s.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into()).expect("bind");
+        let s = if shared {
+            socks[0].try_clone().expect("dup")
+        } else {
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+            s.set_reuse_port(true).expect("reuseport");
+            s.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into()).expect("bind");
+            s
+        };
         socks.push(s);
     }
     let count = Arc::new(Counter::new(threads));
@@ -828,6 +834,7 @@ fn all(args: &[String]) {
         ("node-dgram, shared descriptor", ["multicore-drain", "0", "10", ""]),
         ("raw recvmmsg threads, reusePort", ["raw-drain", "10", "", ""]),
         ("raw recvmmsg threads, reusePort, pinned", ["raw-drain", "10", "", "pin"]),
+        ("raw recvmmsg threads, shared descriptor", ["raw-drain", "10", "", "shared"]),
     ]
     .into_iter()
     .map(|(name, a)| {
@@ -1157,7 +1164,7 @@ fn main() {
         Some("flood-gso") => flood_gso(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 3.0)),
         Some("echo-ndg") => echo_ndg(),
         Some("ping-ndg") => ping_ndg(arg(&rest, 0, 0), arg(&rest, 1, SIZE), arg(&rest, 2, 1000)),
-        Some("raw-drain") => raw_drain(arg(&rest, 0, 1), arg(&rest, 1, 20), flag("pin")),
+        Some("raw-drain") => raw_drain(arg(&rest, 0, 1), arg(&rest, 1, 20), flag("pin"), flag("shared")),
         Some("multicore-drain") => {
             multicore_drain(arg(&rest, 0, 1), arg(&rest, 1, 1) != 0, flag("pin"), arg(&rest, 2, 20), arg(&rest, 3, 0))
         }

@@ -53,8 +53,8 @@ fn a_shared_descriptor_server_drains_what_was_queued() {
 
 #[test]
 fn raw_threads_drain_too() {
-    for pin in ["", "pin"] {
-        let j = run(&["raw-drain", "2", "2", pin]);
+    for mode in ["", "pin", "shared"] {
+        let j = run(&["raw-drain", "2", "2", mode]);
         assert!(field(&j, "count") > 0.0 && field(&j, "cpu") > 0.0, "{j}");
     }
 }

@@ -58,7 +58,7 @@
 //! | `addSourceSpecificMembership`, `dropSourceSpecificMembership` | [`Socket::add_source_specific_membership`], [`Socket::drop_source_specific_membership`] |
 //! | options `receiveBlockList`, `sendBlockList`; `net.BlockList` | [`SocketOptions::receive_block_list`], [`SocketOptions::send_block_list`]; [`BlockList`] |
 //! | `bind({ fd })` | [`BindOptions::fd`] |
-//! | `cluster` workers sharing a port (`exclusive`) | [`serve`] with [`ServerOptions`]: N event-loop threads |
+//! | `cluster` workers sharing a port (`exclusive`) | [`serve`] with [`ServerOptions`]: N event-loop threads, optionally pinned to cores |
 //! | (extras) UDP GSO / GRO | [`SocketOptions::gso`], [`SocketOptions::gro`] |
 //! | `setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback` | [`Socket::set_broadcast`], [`Socket::set_ttl`], [`Socket::set_multicast_ttl`], [`Socket::set_multicast_loopback`] |
 //! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
