@@ -758,6 +758,9 @@ fn all(args: &[String]) {
     let s = seconds.to_string();
     let flood_s = (seconds + 3.0).to_string();
     let mut rows: Vec<Row> = Vec::new();
+    // Per size: the median, lowest and highest of the saturated on_message runs' per-CPU rates
+    // against the raw run just after each.
+    let mut sat_pairs: Vec<(usize, f64, f64, f64)> = Vec::new();
 
     for &size in &sizes {
         let z = size.to_string();
@@ -770,12 +773,15 @@ fn all(args: &[String]) {
         let raw = measure_recv(&mut || me().args(["recv-raw", &s]).to_owned_cmd(), &mut { plain }, runs).0;
         let node_gso = node_ok
             .then(|| measure_recv(&mut || node_cmd(&node).args(["recv", &s]).to_owned_cmd(), &mut { gso }, runs).0);
-        // Saturated on_message against the raw loop (target 0.9x): alternated, 5 runs or more.
-        let (ndg_runs, raw_runs) = alternate(runs.max(5), |raw| {
+        // Saturated on_message against the raw loop (target 0.9x): alternated, 7 runs or more.
+        let (ndg_runs, raw_runs) = alternate(runs.max(7), |raw| {
             let role = if raw { "recv-raw" } else { "recv-ndg" };
             measure_recv(&mut || me().args([role, &s]).to_owned_cmd(), &mut { gso }, 1).0
         });
         let (ndg_sat, raw_sat) = (median_rate(&ndg_runs), median_rate(&raw_runs));
+        let paired: Vec<f64> = ndg_runs.iter().zip(&raw_runs).map(|(n, r)| n.per_cpu / r.per_cpu).collect();
+        let (lo, hi) = paired.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| (l.min(r), h.max(r)));
+        sat_pairs.push((size, median(paired), lo, hi));
         let gro = measure_recv(&mut || me().args(["recv-ndg", &s, "gro"]).to_owned_cmd(), &mut { gso }, runs).0;
         if let Some(n) = node_recv {
             rows.push(Row { group: "receive", name: "Node dgram".into(), size, rate: n, node: node_recv });
@@ -951,6 +957,14 @@ fn all(args: &[String]) {
     println!();
     print_rates(&rows, "Node");
     println!();
+    println!(
+        "| saturated receive (GSO flood), on_message against the raw loop, runs paired | median | lowest-highest |"
+    );
+    println!("| --- | ---: | ---: |");
+    for (size, med, lo, hi) in &sat_pairs {
+        println!("| {size} B, per CPU-s | {med:.2}x | {lo:.2}-{hi:.2}x |");
+    }
+    println!();
     println!("| multi-core server (reusePort, 64 B, GSO flood) | dgrams / CPU-s | dgrams / s |");
     println!("| --- | ---: | ---: |");
     println!("| 1 thread | {:.0} | {:.0} |", mc1.per_cpu, mc1.per_wall);
@@ -1043,6 +1057,13 @@ fn all(args: &[String]) {
             )
         })
         .collect();
+    let sp: Vec<String> = sat_pairs
+        .iter()
+        .map(|(size, med, lo, hi)| {
+            format!("{{\"size\":{size},\"median\":{},\"min\":{},\"max\":{}}}", num(*med), num(*lo), num(*hi))
+        })
+        .collect();
+    j += &format!(",\"on_message_vs_raw_paired\":[{}]", sp.join(","));
     j += &format!(",\"multicore_drain\":[{}],\"latency\":[", d.join(","));
     let l: Vec<String> = lat
         .iter()

@@ -173,7 +173,7 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
     // Each pinned thread reports whether it could pin itself before it serves.
     let (pinned_tx, pinned_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     for (i, fd) in fds.into_iter().enumerate() {
-        let (token, handler, ty, rcvbuf) = (stop.clone(), handler.clone(), opts.ty, opts.recv_buffer_size);
+        let (token, handler, ty, rcvbuf) = (stop.child_token(), handler.clone(), opts.ty, opts.recv_buffer_size);
         let core = (!cores.is_empty()).then(|| cores[i % cores.len()]);
         let pinned_tx = pinned_tx.clone();
         let spawned = std::thread::Builder::new().name(format!("node-dgram-{i}")).spawn(move || {
