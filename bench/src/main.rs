@@ -4,9 +4,10 @@
 //! its own process, and prints a table with ratios to Node: receive rate (a raw `sendmmsg`
 //! flood into the receiver), send rate (into a raw receiver that drains), round-trip latency on
 //! one core and across cores, and the multi-core server with 1 and 2 threads (fed by a flood,
-//! and draining queues filled beforehand, beside raw `recvmmsg` threads doing the same). Rates are
-//! datagrams per CPU-second of the measured process (getrusage) beside wall-clock datagrams per
-//! second; each figure is the median of the runs. Payload: 64 bytes.
+//! and draining queues filled beforehand, pinned or not, beside raw `recvmmsg` threads doing the
+//! same, per socket or on one shared descriptor). Rates are datagrams per CPU-second of the
+//! measured process (getrusage) beside wall-clock datagrams per second; each figure is the
+//! median of the runs. Payload: 64 bytes.
 //!
 //! The other subcommands are the roles `all` starts; each prints one JSON line.
 
@@ -576,6 +577,11 @@ fn field(json: &str, key: &str) -> Option<f64> {
     rest[..end].trim().parse().ok()
 }
 
+/// The lowest and highest of `v` (infinities when it is empty).
+fn lowest_highest(v: &[f64]) -> (f64, f64) {
+    v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| (lo.min(r), hi.max(r)))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
@@ -780,7 +786,7 @@ fn all(args: &[String]) {
         });
         let (ndg_sat, raw_sat) = (median_rate(&ndg_runs), median_rate(&raw_runs));
         let paired: Vec<f64> = ndg_runs.iter().zip(&raw_runs).map(|(n, r)| n.per_cpu / r.per_cpu).collect();
-        let (lo, hi) = paired.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| (l.min(r), h.max(r)));
+        let (lo, hi) = lowest_highest(&paired);
         sat_pairs.push((size, median(paired), lo, hi));
         let gro = measure_recv(&mut || me().args(["recv-ndg", &s, "gro"]).to_owned_cmd(), &mut { gso }, runs).0;
         if let Some(n) = node_recv {
@@ -852,9 +858,8 @@ fn all(args: &[String]) {
             let (per_cpu, per_wall) = line.as_deref().and_then(rate_of).unwrap_or((f64::NAN, f64::NAN));
             Rate { per_cpu, per_wall }
         });
-        let paired = one.iter().zip(&two).map(|(o, t)| t.per_wall / o.per_wall);
-        let range = paired.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r), hi.max(r)));
-        (name, median_rate(&one), median_rate(&two), range)
+        let paired: Vec<f64> = one.iter().zip(&two).map(|(o, t)| t.per_wall / o.per_wall).collect();
+        (name, median_rate(&one), median_rate(&two), lowest_highest(&paired))
     })
     .collect();
 
