@@ -479,7 +479,7 @@ fn raw_drain(threads: usize, cycles: usize, pin: bool, shared: bool) {
             let (count, open, stop) = (count.clone(), open.clone(), stop.clone());
             std::thread::spawn(move || {
                 if pin {
-                    pin_to_core(i);
+                    let _ = node_dgram::pin_current_thread(i);
                 }
                 let _ = s.set_recv_buffer_size(4 << 20);
                 let _ = s.set_read_timeout(Some(Duration::from_millis(2)));
@@ -501,19 +501,6 @@ fn raw_drain(threads: usize, cycles: usize, pin: bool, shared: bool) {
         let _ = h.join();
     }
     println!("{{\"count\":{total},\"wall\":{wall},\"cpu\":{cpu}}}");
-}
-
-/// Binds the calling thread to the `i`-th core (modulo the cores there are) of those the
-/// process may use.
-fn pin_to_core(i: usize) {
-    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
-    let me = nix::unistd::Pid::from_raw(0);
-    let Ok(allowed) = sched_getaffinity(me) else { return };
-    let cores: Vec<usize> = (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false)).collect();
-    let mut set = CpuSet::new();
-    if !cores.is_empty() && set.set(cores[i % cores.len()]).is_ok() {
-        let _ = sched_setaffinity(me, &set);
-    }
 }
 
 /// A stand-in for a handler's own per-datagram work: `rounds` passes of FNV-1a over `msg`.

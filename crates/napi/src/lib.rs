@@ -160,9 +160,7 @@ impl Finalize for Handle {
         for (_, r) in self.lookup_errors.borrow_mut().drain() {
             env.drop_ref(r);
         }
-        if let Some((_, r)) = self.last_from.borrow_mut().take() {
-            env.drop_ref(r);
-        }
+        self.forget_sender(env);
         env.release_ref(&self.owner);
         // Dropping the core closes the descriptor (after the poll stopped above).
     }
@@ -350,9 +348,7 @@ impl Handle {
     /// After `close`: the JavaScript object no longer needs to stay alive for the loop.
     fn release(&self, env: Env) {
         env.set_strong(&self.owner, false);
-        if let Some((_, r)) = self.last_from.borrow_mut().take() {
-            env.drop_ref(r);
-        }
+        self.forget_sender(env);
         for (_, r) in self.lookup_errors.borrow_mut().drain() {
             env.drop_ref(r);
         }
@@ -405,6 +401,13 @@ impl Handle {
                 q.push_back((id, r));
             }
         })
+    }
+
+    /// Lets go of the address string [`Handle::sender_string`] kept.
+    fn forget_sender(&self, env: Env) {
+        if let Some((_, r)) = self.last_from.borrow_mut().take() {
+            env.drop_ref(r);
+        }
     }
 
     /// `from` as JavaScript's `rinfo.address`, kept for the next datagram from the same sender.

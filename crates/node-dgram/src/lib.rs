@@ -122,7 +122,7 @@ pub mod embed {
     pub use crate::op::Completer;
     pub use crate::sys::{errno_description, errno_name, IoHandle};
 }
-pub use server::{serve, Handler, MultiCoreServer, ServerOptions};
+pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{

@@ -162,30 +162,24 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
         };
         fds.push(s);
     }
-    let cores = if opts.pin {
-        allowed_cores().map_err(|e| Error::from_io(&e, "sched_getaffinity", None, None))?
-    } else {
-        Vec::new()
-    };
     let stop = CancellationToken::new();
     let handler = Arc::new(handler);
     let mut threads = Vec::with_capacity(fds.len());
-    // Each pinned thread reports whether it could pin itself before it serves.
-    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+    // Each pinned thread reports whether it could pin itself before it serves. (A new thread
+    // starts with its creator's affinity, so it picks among the cores the caller may use.)
+    let (pinned_tx, pinned_rx) = std::sync::mpsc::channel::<std::io::Result<usize>>();
     for (i, fd) in fds.into_iter().enumerate() {
         let (token, handler, ty, rcvbuf) = (stop.child_token(), handler.clone(), opts.ty, opts.recv_buffer_size);
-        let core = (!cores.is_empty()).then(|| cores[i % cores.len()]);
-        let pinned_tx = pinned_tx.clone();
+        let report = opts.pin.then(|| pinned_tx.clone());
         let spawned = std::thread::Builder::new().name(format!("node-dgram-{i}")).spawn(move || {
-            if let Some(core) = core {
-                let pinned = pin_to(core);
+            if let Some(report) = report {
+                let pinned = pin_current_thread(i);
                 let failed = pinned.is_err();
-                let _ = pinned_tx.send(pinned);
+                let _ = report.send(pinned);
                 if failed {
                     return;
                 }
             }
-            drop(pinned_tx);
             let _ = crate::run(move || {
                 let mut o = SocketOptions::new(ty).signal(token);
                 if let Some(n) = rcvbuf {
@@ -218,18 +212,24 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
     Ok(server)
 }
 
-/// The cores the calling thread may run on, in ascending order.
-fn allowed_cores() -> std::io::Result<Vec<usize>> {
-    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))?;
-    Ok((0..nix::sched::CpuSet::count()).filter(|&c| set.is_set(c).unwrap_or(false)).collect())
-}
-
-/// Binds the calling thread to `core`.
-fn pin_to(core: usize) -> std::io::Result<()> {
-    let mut set = nix::sched::CpuSet::new();
-    set.set(core)?;
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)?;
-    Ok(())
+/// Binds the calling thread to the `i`-th (round robin) of the cores it may run on now, and
+/// returns that core. [`ServerOptions::pin_threads`] does this on each server thread; a
+/// program running its own per-core event loops can do the same.
+///
+/// ```
+/// let core = node_dgram::pin_current_thread(0).unwrap();
+/// println!("running on core {core} only");
+/// ```
+pub fn pin_current_thread(i: usize) -> std::io::Result<usize> {
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    let me = nix::unistd::Pid::from_raw(0);
+    let allowed = sched_getaffinity(me)?;
+    let cores: Vec<usize> = (0..CpuSet::count()).filter(|&c| allowed.is_set(c).unwrap_or(false)).collect();
+    let core = *cores.get(i % cores.len().max(1)).ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    let mut only = CpuSet::new();
+    only.set(core)?;
+    sched_setaffinity(me, &only)?;
+    Ok(core)
 }
 
 impl MultiCoreServer {
