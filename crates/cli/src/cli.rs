@@ -16,7 +16,9 @@ use crate::addr::{parse_bind_addr, parse_group, parse_ip, parse_target, BindAddr
 /// plain, a multi-buffer and a connected client, then a throughput figure.
 ///
 /// Exit codes: 0 success, 1 network error (printed with Node's code and message, e.g.
-/// `error: EADDRINUSE: bind EADDRINUSE 0.0.0.0:41234`), 2 bad usage.
+/// `error: EADDRINUSE: bind EADDRINUSE 0.0.0.0:41234`) or a failed write to standard output
+/// (`error: writing standard output: No space left on device ...`), 2 bad usage. A closed
+/// pipe (`dgram listen 0 | head -1`) ends a command quietly, with 0.
 #[derive(Debug, Parser)]
 #[command(name = "dgram", version, max_term_width = 100)]
 pub struct Cli {
@@ -31,18 +33,29 @@ pub enum Command {
     /// Print every datagram received: `server got: MSG from ADDRESS:PORT`.
     ///
     /// Prints `server listening ADDRESS:PORT` once bound, then one line per datagram, MSG as
-    /// text when it is valid UTF-8 (control characters escaped), else `0x` and hex. With
-    /// --json or --quiet, the `server listening` line goes to standard error. Ends on
-    /// --count, --timeout, Ctrl-C or SIGTERM.
+    /// text when it is valid UTF-8, else `0x` and hex. In the text, control characters (C0,
+    /// DEL, C1) are escaped (`\n`, `\u{1b}`); when standard output is a terminal, so are the
+    /// bidirectional-text controls (U+202A-U+202E, U+2066-U+2069, U+061C, U+200E, U+200F:
+    /// `\u{202e}`), so that a datagram cannot move the cursor or reorder the line; in a pipe or
+    /// file those are written as received. --raw and --hex write only the payloads. With
+    /// --json, --quiet, --raw or --hex, the `server listening` line goes to standard error.
+    /// Ends on --count, --timeout, Ctrl-C or SIGTERM.
     #[command(after_help = "Examples:\n  dgram listen 41234\n  dgram listen [::1]:41234 --json\n  \
+                            dgram listen 127.0.0.1:41234 --raw --count 1 > received.bin\n  \
+                            dgram listen 41234 --hex | xxd -r -p > stream.bin\n  \
                             dgram listen 41234 --group 239.1.2.3%eth0 --count 10")]
     Listen(ListenArgs),
     /// Send datagrams: one per MESSAGE, or one per line of standard input when there is none.
     ///
-    /// Lines are sent without their line ending. With --wait-reply, replies are printed as
-    /// `reply: MSG from ADDRESS:PORT` (replies arriving earlier are printed too).
+    /// Lines are sent without their line ending (`\n` or `\r\n`): that suits text, not binary
+    /// data. For bytes unchanged, --raw sends all of standard input as one datagram and
+    /// --chunk N in datagrams of N bytes. With --wait-reply, replies are printed as
+    /// `reply: MSG from ADDRESS:PORT` (replies arriving earlier are printed too; MSG escaped
+    /// as `listen` escapes it).
     #[command(after_help = "Examples:\n  dgram send 127.0.0.1:41234 hello world\n  \
                             echo hi | dgram send [::1]:41234\n  \
+                            dgram send 127.0.0.1:41234 --raw < packet.bin\n  \
+                            dgram send 127.0.0.1:41234 --chunk 1400 < file.bin\n  \
                             dgram send 127.0.0.1:7 ping --wait-reply 1\n  \
                             dgram send 198.51.100.255:41234 hi --broadcast")]
     Send(SendArgs),
@@ -114,6 +127,16 @@ pub struct ListenArgs {
     /// Print only a final line: `received N datagrams, B bytes`.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write each datagram's bytes to standard output exactly as received, nothing added (as
+    /// `nc -u -l` does). Datagram boundaries are lost: datagrams `ab` and `c` come out as
+    /// `abc`, and an empty datagram leaves no trace; use --hex or --json to keep them. The
+    /// bytes are not escaped, even for a terminal.
+    #[arg(long, conflicts_with_all = ["json", "quiet", "hex"])]
+    pub raw: bool,
+    /// Write each datagram as one line of lower-case hex digits, nothing else (an empty
+    /// datagram: an empty line); `xxd -r -p` turns the output back into the bytes.
+    #[arg(long, conflicts_with_all = ["json", "quiet"])]
+    pub hex: bool,
 }
 
 /// `send`.
@@ -125,6 +148,15 @@ pub struct SendArgs {
     /// The messages, one datagram each; none: one datagram per line of standard input.
     #[arg(value_name = "MESSAGE")]
     pub messages: Vec<OsString>,
+    /// Send standard input unchanged, as one datagram: not split at line ends, every byte kept
+    /// (0x0a, 0x00, ...). At most 65535 bytes are read; a datagram carries at most 65507 over
+    /// IPv4 and 65527 over IPv6 (more: EMSGSIZE). An empty input sends one empty datagram.
+    #[arg(long, conflicts_with = "messages")]
+    pub raw: bool,
+    /// Send standard input unchanged, in datagrams of N bytes each (the last one shorter when
+    /// the input ends there; an empty input sends none), whatever the sizes of the reads.
+    #[arg(long, value_name = "N", conflicts_with_all = ["messages", "raw"], value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub chunk: Option<u32>,
     /// An IPv6 socket (`udp6`); implied by an IPv6 address.
     #[arg(long = "udp6", short = '6')]
     pub udp6: bool,

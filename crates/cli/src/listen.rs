@@ -11,7 +11,7 @@ use tokio::time::{sleep_until, Instant};
 
 use crate::addr::{fmt_endpoint, multicast_interface, socket_type};
 use crate::cli::ListenArgs;
-use crate::output::{display_payload, json_line, sender};
+use crate::output::{display_payload, hex, json_line, sender, stdout_is_terminal, write_failure};
 use crate::{Failure, Outcome};
 
 /// What a socket's listeners hand to the command's loop.
@@ -114,21 +114,21 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
     let mut interrupts = Interrupts::new();
     let me = sock.0.address()?;
     let listening = format!("server listening {}", fmt_endpoint(&me.address.to_string(), me.port));
+    let terminal = stdout_is_terminal();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json || args.quiet {
+    if args.json || args.quiet || args.raw || args.hex {
         eprintln!("{listening}");
-    } else {
-        // A closed standard output ends the command quietly, as a pipe into `head` expects.
-        if writeln!(out, "{listening}").and_then(|_| out.flush()).is_err() {
-            return Ok(());
-        }
+    } else if let Err(e) = writeln!(out, "{listening}").and_then(|_| out.flush()) {
+        return write_failure(&e);
     }
 
     let (mut datagrams, mut bytes) = (0u64, 0u64);
     let mut echoes: VecDeque<Op<usize>> = VecDeque::new();
     let mut deadline = args.timeout.map(|t| Instant::now() + t);
     let mut failure = None;
+    // The first failed write to standard output: it ends the server.
+    let mut unwritten: Option<std::io::Error> = None;
     'serve: loop {
         let first = tokio::select! {
             ev = rx.recv() => ev,
@@ -144,12 +144,17 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
                     bytes += msg.len() as u64;
                     let shown = if args.quiet {
                         Ok(())
+                    } else if args.raw {
+                        out.write_all(&msg)
+                    } else if args.hex {
+                        writeln!(out, "{}", hex(&msg))
                     } else if args.json {
-                        writeln!(out, "{}", json_line(&msg, &rinfo))
+                        writeln!(out, "{}", json_line(&msg, &rinfo, terminal))
                     } else {
-                        writeln!(out, "server got: {} from {}", display_payload(&msg), sender(&rinfo))
+                        writeln!(out, "server got: {} from {}", display_payload(&msg, terminal), sender(&rinfo))
                     };
-                    if shown.is_err() {
+                    if let Err(e) = shown {
+                        unwritten = Some(e);
                         break 'serve;
                     }
                     if echo {
@@ -175,7 +180,8 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
                 Err(_) => break,
             }
         }
-        if out.flush().is_err() {
+        if let Err(e) = out.flush() {
+            unwritten = Some(e);
             break;
         }
         deadline = args.timeout.map(|t| Instant::now() + t);
@@ -183,18 +189,27 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
     // Let the last echoes leave before closing (close() would cancel them).
     let _ = tokio::time::timeout(Duration::from_secs(2), reap(&mut echoes, true)).await;
     drop(sock);
-    if args.quiet {
+    if args.quiet && unwritten.is_none() {
         let line = if args.json {
             serde_json::json!({ "received": datagrams, "bytes": bytes }).to_string()
         } else {
             format!("received {datagrams} datagrams, {bytes} bytes")
         };
-        let _ = writeln!(out, "{line}");
+        if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+            unwritten = Some(e);
+        }
     }
-    let _ = out.flush();
-    match failure {
-        Some(e) => Err(Failure::Net(e)),
-        None => Ok(()),
+    if unwritten.is_none() {
+        if let Err(e) = out.flush() {
+            unwritten = Some(e);
+        }
+    }
+    // What was not written cannot be written later: drop it, whatever happened.
+    let _ = out.into_parts();
+    match (failure, unwritten) {
+        (Some(e), _) => Err(Failure::Net(e)),
+        (None, Some(e)) => write_failure(&e),
+        (None, None) => Ok(()),
     }
 }
 

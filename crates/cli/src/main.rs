@@ -9,13 +9,17 @@
 //! - `dgram bench`: node-dgram against Node's built-in dgram, side by side.
 //!
 //! Exit codes: 0 success, 1 network error (printed as `error: CODE: message`, with Node's code
-//! and message), 2 bad usage.
+//! and message) or a failed write to standard output (`error: writing standard output: ...`;
+//! a closed pipe ends the command quietly with 0), 2 bad usage.
 
-/// `println!` that ignores a closed standard output (`dgram | head -1`) instead of panicking.
+/// `println!` that records a failed write instead of panicking; `main` reports it when the
+/// command ends (a closed pipe, `dgram | head -1`, quietly; a full disk as an error).
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::output::stdout_failed(e);
+        }
     }};
 }
 
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::BenchWorker(args)) => bench::worker(args),
     };
+    let outcome = output::with_stdout_checked(outcome);
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Net(e)) => {

@@ -2,7 +2,7 @@
 //! replies.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{BufRead, Read, Write};
 use std::time::Duration;
 
 use node_dgram::{create_socket, Op};
@@ -12,36 +12,81 @@ use tokio::time::Instant;
 use crate::addr::{multicast_interface, socket_type, Host};
 use crate::cli::SendArgs;
 use crate::listen::{events, until, warn, Closing, Event};
-use crate::output::{display_payload, sender};
+use crate::output::{display_payload, sender, stdout_is_terminal, write_failure};
 use crate::{Failure, Outcome};
 
 /// How many sends may be in flight before the oldest is awaited.
 const WINDOW: usize = 64;
 
-/// Reads standard input on a thread of its own, one line (without its line ending) per item.
-fn stdin_lines() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+/// How standard input is cut into datagrams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// One datagram per line, without its line ending (`\n` or `\r\n`).
+    Lines,
+    /// All of it, unchanged, as one datagram (`--raw`).
+    Whole,
+    /// Unchanged, in datagrams of this many bytes, the last one possibly shorter (`--chunk`).
+    Chunks(usize),
+}
+
+/// The most `--raw` reads: the largest UDP payload a length field can describe, whatever the
+/// family (the kernel refuses what the family cannot carry: EMSGSIZE).
+const WHOLE_MAX: usize = 65535;
+
+/// The next datagram of `input` as `framing` cuts it; `None` at the end.
+fn next_datagram(input: &mut impl BufRead, framing: Framing, first: bool) -> std::io::Result<Option<Vec<u8>>> {
+    match framing {
+        Framing::Lines => {
+            let mut line = Vec::new();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                return Ok(None);
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+            }
+            Ok(Some(line))
+        }
+        Framing::Whole => {
+            if !first {
+                return Ok(None);
+            }
+            let mut all = Vec::new();
+            input.take(WHOLE_MAX as u64 + 1).read_to_end(&mut all)?;
+            if all.len() > WHOLE_MAX {
+                return Err(std::io::Error::other(format!(
+                    "longer than one datagram can be ({WHOLE_MAX} bytes); --chunk N sends it in N-byte datagrams"
+                )));
+            }
+            Ok(Some(all))
+        }
+        Framing::Chunks(n) => {
+            let mut chunk = Vec::with_capacity(n);
+            input.take(n as u64).read_to_end(&mut chunk)?;
+            Ok((!chunk.is_empty()).then_some(chunk))
+        }
+    }
+}
+
+/// Reads standard input on a thread of its own, one datagram per item, cut as `framing` says.
+fn stdin_datagrams(framing: Framing) -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::spawn(move || {
         let mut input = std::io::stdin().lock();
+        let mut first = true;
         loop {
-            let mut line = Vec::new();
-            match input.read_until(b'\n', &mut line) {
-                Ok(0) => return,
-                Ok(_) => {
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                        if line.last() == Some(&b'\r') {
-                            line.pop();
-                        }
-                    }
-                    if tx.blocking_send(Ok(line)).is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
+            let item = next_datagram(&mut input, framing, first);
+            first = false;
+            let end = !matches!(item, Ok(Some(_)));
+            if let Some(item) = item.transpose() {
+                if tx.blocking_send(item).is_err() {
                     return;
                 }
+            }
+            if end {
+                return;
             }
         }
     });
@@ -57,6 +102,10 @@ struct Sender {
     inflight: VecDeque<Op<usize>>,
     sent: u64,
     replies: u64,
+    /// Whether standard output is a terminal (replies are escaped further).
+    terminal: bool,
+    /// Standard output was closed (a pipe into `head`): the command ends quietly.
+    closed: bool,
 }
 
 impl Sender {
@@ -88,12 +137,21 @@ impl Sender {
         Ok(())
     }
 
-    /// Prints a reply, or turns an `error` event into the command's failure.
+    /// Prints a reply, or turns an `error` event (or a failed write) into the command's
+    /// failure; a closed standard output sets `closed`.
     fn on_event(&mut self, ev: Event) -> Outcome {
         match ev {
             Event::Message(msg, rinfo) => {
                 self.replies += 1;
-                outln!("reply: {} from {}", display_payload(&msg), sender(&rinfo));
+                if self.closed {
+                    return Ok(());
+                }
+                let mut out = std::io::stdout().lock();
+                let line = format!("reply: {} from {}", display_payload(&msg, self.terminal), sender(&rinfo));
+                if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+                    self.closed = true;
+                    write_failure(&e)?;
+                }
                 Ok(())
             }
             Event::Error(e) => Err(Failure::Net(e)),
@@ -164,21 +222,31 @@ pub async fn run(args: SendArgs) -> Outcome {
         inflight: VecDeque::new(),
         sent: 0,
         replies: 0,
+        terminal: stdout_is_terminal(),
+        closed: false,
     };
     if args.messages.is_empty() {
-        let mut lines = stdin_lines();
+        let framing = match (args.chunk, args.raw) {
+            (Some(n), _) => Framing::Chunks(n as usize),
+            (None, true) => Framing::Whole,
+            (None, false) => Framing::Lines,
+        };
+        let mut datagrams = stdin_datagrams(framing);
         loop {
             tokio::select! {
-                line = lines.recv() => match line {
-                    Some(Ok(line)) => {
+                datagram = datagrams.recv() => match datagram {
+                    Some(Ok(datagram)) => {
                         for _ in 0..args.count {
-                            s.send(line.clone()).await?;
+                            s.send(datagram.clone()).await?;
                         }
                     }
                     Some(Err(e)) => return Err(Failure::Other(format!("reading standard input: {e}"))),
                     None => break,
                 },
                 Some(ev) = rx.recv() => s.on_event(ev)?,
+            }
+            if s.closed {
+                return Ok(());
             }
         }
     } else {
@@ -194,11 +262,14 @@ pub async fn run(args: SendArgs) -> Outcome {
     match args.wait_reply {
         Some(wait) => {
             let deadline = Some(Instant::now() + wait);
-            while s.replies < s.sent {
+            while s.replies < s.sent && !s.closed {
                 tokio::select! {
                     Some(ev) = rx.recv() => s.on_event(ev)?,
                     _ = until(deadline) => break,
                 }
+            }
+            if s.closed {
+                return Ok(());
             }
             if s.sent > 0 && s.replies == 0 {
                 return Err(Failure::Other(format!(
@@ -213,8 +284,10 @@ pub async fn run(args: SendArgs) -> Outcome {
             // Report what already came back (a reply, an ICMP error) without waiting.
             tokio::time::sleep(Duration::ZERO).await;
             while let Ok(ev) = rx.try_recv() {
-                if let Err(Failure::Net(e)) = s.on_event(ev) {
-                    warn(&e);
+                match s.on_event(ev) {
+                    Err(Failure::Net(e)) => warn(&e),
+                    Err(other) => return Err(other),
+                    Ok(()) => {}
                 }
             }
         }

@@ -82,7 +82,11 @@ pub async fn run() -> Outcome {
 async fn received(inbox: &mut mpsc::UnboundedReceiver<Event>) -> Outcome {
     match timeout(ARRIVAL, inbox.recv()).await {
         Ok(Some(Event::Message(msg, rinfo))) => {
-            outln!("server got: {} from {}", display_payload(&msg), sender(&rinfo));
+            outln!(
+                "server got: {} from {}",
+                display_payload(&msg, crate::output::stdout_is_terminal()),
+                sender(&rinfo)
+            );
             Ok(())
         }
         Ok(Some(Event::Error(e))) => Err(Failure::Net(e)),
