@@ -299,3 +299,52 @@ pub async fn run(args: SendArgs) -> Outcome {
 fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out one byte per read, as a slow pipe may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    /// Every datagram of `input` as `framing` cuts it, read one byte at a time.
+    fn cut(input: &[u8], framing: Framing) -> Vec<Vec<u8>> {
+        let mut r = std::io::BufReader::with_capacity(1, Trickle(input));
+        let mut out = Vec::new();
+        let mut first = true;
+        while let Some(d) = next_datagram(&mut r, framing, first).unwrap() {
+            first = false;
+            out.push(d);
+            assert!(out.len() <= input.len() + 1, "bounded");
+        }
+        out
+    }
+
+    #[test]
+    fn framings() {
+        let input = b"a\nb\x00\r\n\n\xffc";
+        assert_eq!(cut(input, Framing::Lines), [&b"a"[..], b"b\x00", b"", b"\xffc"]);
+        assert_eq!(cut(input, Framing::Whole), [input.to_vec()]);
+        assert_eq!(cut(b"", Framing::Whole), [Vec::<u8>::new()]);
+        assert_eq!(cut(input, Framing::Chunks(4)), [&b"a\nb\x00"[..], b"\r\n\n\xff", b"c"]);
+        assert_eq!(cut(input, Framing::Chunks(10)), [input.to_vec()]);
+        assert!(cut(b"", Framing::Chunks(3)).is_empty());
+        let mut long = std::io::Cursor::new(vec![0u8; WHOLE_MAX + 1]);
+        assert!(next_datagram(&mut long, Framing::Whole, true).is_err());
+        let mut max = std::io::Cursor::new(vec![7u8; WHOLE_MAX]);
+        assert_eq!(next_datagram(&mut max, Framing::Whole, true).unwrap().map(|d| d.len()), Some(WHOLE_MAX));
+    }
+}

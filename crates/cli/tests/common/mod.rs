@@ -74,8 +74,13 @@ impl Proc {
 
     /// Writes to standard input.
     pub fn write(&mut self, text: &str) {
+        self.write_bytes(text.as_bytes());
+    }
+
+    /// Writes bytes to standard input.
+    pub fn write_bytes(&mut self, bytes: &[u8]) {
         let stdin = self.child.stdin.as_mut().expect("stdin still open");
-        stdin.write_all(text.as_bytes()).expect("write to stdin");
+        stdin.write_all(bytes).expect("write to stdin");
         stdin.flush().expect("flush stdin");
     }
 
@@ -144,12 +149,13 @@ pub fn port_of(listening: &str) -> u16 {
 }
 
 /// `dgram listen ARGS...` started, with its listening line read (from stdout, or from stderr
-/// when `--json` or `--quiet` is among the arguments): the process and the port.
+/// when `--json`, `--quiet`, `--raw` or `--hex` is among the arguments): the process and the
+/// port.
 pub fn listen(sub: &str, args: &[&str]) -> (Proc, u16) {
     let mut all = vec![sub];
     all.extend_from_slice(args);
     let p = Proc::start(dgram(&all));
-    let on_stderr = args.iter().any(|a| *a == "--json" || *a == "--quiet" || *a == "-q");
+    let on_stderr = args.iter().any(|a| ["--json", "--quiet", "-q", "--raw", "--hex"].contains(a));
     let line = if on_stderr { p.err_line() } else { p.line() };
     let port = port_of(&line);
     (p, port)
