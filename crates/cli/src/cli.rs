@@ -148,15 +148,6 @@ pub struct SendArgs {
     /// The messages, one datagram each; none: one datagram per line of standard input.
     #[arg(value_name = "MESSAGE")]
     pub messages: Vec<OsString>,
-    /// Send standard input unchanged, as one datagram: not split at line ends, every byte kept
-    /// (0x0a, 0x00, ...). At most 65535 bytes are read; a datagram carries at most 65507 over
-    /// IPv4 and 65527 over IPv6 (more: EMSGSIZE). An empty input sends one empty datagram.
-    #[arg(long, conflicts_with = "messages")]
-    pub raw: bool,
-    /// Send standard input unchanged, in datagrams of N bytes each (the last one shorter when
-    /// the input ends there; an empty input sends none), whatever the sizes of the reads.
-    #[arg(long, value_name = "N", conflicts_with_all = ["messages", "raw"], value_parser = clap::value_parser!(u32).range(1..=65535))]
-    pub chunk: Option<u32>,
     /// An IPv6 socket (`udp6`); implied by an IPv6 address.
     #[arg(long = "udp6", short = '6')]
     pub udp6: bool,
@@ -190,6 +181,15 @@ pub struct SendArgs {
     /// fails when none comes.
     #[arg(long, short = 'w', value_name = "SECONDS", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub wait_reply: Option<Duration>,
+    /// Send standard input unchanged, as one datagram: not split at line ends, every byte kept
+    /// (0x0a, 0x00, ...). At most 65535 bytes are read; a datagram carries at most 65507 over
+    /// IPv4 and 65527 over IPv6 (more: EMSGSIZE). An empty input sends one empty datagram.
+    #[arg(long, conflicts_with = "messages")]
+    pub raw: bool,
+    /// Send standard input unchanged, in datagrams of N bytes each (the last one shorter when
+    /// the input ends there; an empty input sends none), whatever the sizes of the reads.
+    #[arg(long, value_name = "N", conflicts_with_all = ["messages", "raw"], value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub chunk: Option<u32>,
 }
 
 /// `bench`.

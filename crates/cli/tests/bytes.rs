@@ -385,3 +385,23 @@ fn received_text_in_a_pipe_keeps_bidirectional_controls() {
     );
     assert!(l.finish().0.success());
 }
+
+#[test]
+fn help_documents_the_byte_modes() {
+    let help = |sub: &str| {
+        let out = dgram(&[sub, "--help"].into_iter().filter(|a| !a.is_empty()).collect::<Vec<_>>()).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let listen = help("listen");
+    for said in ["--raw", "--hex", "Datagram boundaries are lost", "xxd -r -p", "bidirectional-text controls"] {
+        assert!(listen.contains(said), "listen --help lacks {said:?}: {listen}");
+    }
+    assert!(help("echo").contains("--raw"));
+    let send = help("send");
+    for said in ["--raw", "--chunk <N>", "as one datagram", "datagrams of N bytes"] {
+        assert!(send.contains(said), "send --help lacks {said:?}: {send}");
+    }
+    let top = help("");
+    assert!(top.contains("failed write to standard output"), "{top}");
+}
