@@ -45,6 +45,14 @@ fn run_bytes(args: &[&str], input: &[u8]) -> (i32, Vec<String>, Vec<String>) {
     (status.code().unwrap_or(-1), out, err)
 }
 
+/// As [`run_bytes`], for input that `dgram` may stop reading before its end.
+fn run_offering(args: &[&str], input: &[u8]) -> (i32, Vec<String>, Vec<String>) {
+    let mut p = Proc::start(dgram(args));
+    p.offer_bytes(input);
+    let (status, out, err) = p.finish();
+    (status.code().unwrap_or(-1), out, err)
+}
+
 /// A `dgram` whose standard output goes where the test says (a file, `/dev/full`, a pipe
 /// closed at once); standard error is read line by line. Killed when dropped.
 struct Redirected {
@@ -143,7 +151,7 @@ fn send_raw_sends_standard_input_as_one_datagram_byte_exact() {
 #[test]
 fn send_raw_refuses_input_longer_than_a_datagram() {
     let (_s, port) = receiver();
-    let (code, _, err) = run_bytes(&["send", &format!("127.0.0.1:{port}"), "--raw"], &vec![0u8; 70000]);
+    let (code, _, err) = run_offering(&["send", &format!("127.0.0.1:{port}"), "--raw"], &vec![0u8; 70000]);
     assert_eq!(code, 1, "{err:?}");
     assert_eq!(err.len(), 1, "{err:?}");
     assert!(err[0].starts_with("error: reading standard input: longer than one datagram"), "{err:?}");

@@ -84,6 +84,16 @@ impl Proc {
         stdin.flush().expect("flush stdin");
     }
 
+    /// Writes bytes to standard input as far as the process reads them: one that stops reading
+    /// and exits (a broken pipe) is no error here.
+    pub fn offer_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.child.stdin.as_mut().expect("stdin still open");
+        match stdin.write_all(bytes).and_then(|_| stdin.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write to stdin: {e}"),
+            _ => {}
+        }
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
