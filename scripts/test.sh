@@ -19,6 +19,7 @@ for n in node "$NODE24"; do
   "$n" test/errors.test.js
   "$n" test/cluster.test.js ..
   "$n" test/exit.test.js
+  "$n" test/primordials.test.js
 done
 if [ -f test/fuzz.js ]; then
   # the differential fuzzer's default run: 40 random programs per Node (~10 s each)

@@ -2,17 +2,63 @@
 
 // node-dgram: a drop-in `node:dgram` whose sockets run on node-dgram's Rust core.
 //
-// The native handle (crates/napi) owns the socket, its state machine, its send queue, Node's
-// value checks and errors, and watches the descriptor on Node's own loop. This file is the
-// JavaScript face: `Socket` is an EventEmitter; it checks JavaScript argument types (Node's
-// ERR_INVALID_ARG_TYPE & co.), turns every message form into Buffers, runs lookups through
-// `dns.lookup` (read at call time) or the `lookup` option, applies `net.BlockList`s, and emits
-// what the core produced at the moment Node's own module would.
+// The native handle (crates/napi) runs the engine (crates/node-dgram's core): the socket, its
+// send queue, the system calls and their errors, watching the descriptor on Node's own loop.
+// This file is the JavaScript face: `Socket` is an EventEmitter; it checks JavaScript argument
+// types (Node's ERR_INVALID_ARG_TYPE & co.), turns every message form into Buffers, runs lookups
+// through `dns.lookup` (read at call time) or the `lookup` option, applies `net.BlockList`s, and
+// emits the events the engine produced at the moment Node's own module would. The protocol
+// between the two (event kinds, how a method returns its events) is defined once, in
+// crates/napi/src/protocol.rs, and read here from the addon.
+//
+// Builtins are called through ./lib/primordials, captured when the package loads, so that a
+// program that patches a builtin cannot redirect or observe the addon's internals. Read at call
+// time on purpose, as Node's own dgram does: `dns.lookup`, `process.nextTick`, and the
+// EventEmitter methods of a socket.
 
 const EventEmitter = require('node:events');
-const { Buffer } = require('node:buffer');
-const net = require('node:net');
 const path = require('node:path');
+const {
+  ArrayBufferCtor,
+  ArrayPrototypeMap,
+  ArrayPrototypePush,
+  BufferAllocUnsafeSlow,
+  BufferFrom,
+  BufferIsBuffer,
+  DataViewPrototypeGetBuffer,
+  DataViewPrototypeGetByteLength,
+  DataViewPrototypeGetByteOffset,
+  ErrorCaptureStackTrace,
+  FunctionPrototypeCall,
+  MapCtor,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeSet,
+  MathTrunc,
+  NumberCtor,
+  NumberIsFinite,
+  ObjectSetPrototypeOf,
+  PromiseCtor,
+  PromiseResolve,
+  SetCtor,
+  SetPrototypeAdd,
+  SetPrototypeClear,
+  SetPrototypeDelete,
+  SetPrototypeForEach,
+  StringCtor,
+  SymbolCtor,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
+  TypedArrayPrototypeSet,
+  Uint8ArrayCtor,
+  WeakSetCtor,
+  WeakSetPrototypeAdd,
+  WeakSetPrototypeHas,
+  isDataView,
+  isIP,
+  isSharedArrayBuffer,
+} = require('./lib/primordials');
 
 const errors = require('./lib/errors');
 const shapes = require('./lib/shapes');
@@ -31,18 +77,14 @@ function loadNative() {
   }
 }
 
-const LOOKUP = 0;
-const LISTENING = 1;
-const CONNECT = 2;
-const ERROR = 3;
-const CLOSE = 4;
-const DONE = 5;
+const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;
 
 const UNBOUND = 0;
 const BINDING = 1;
 const BOUND = 2;
 
-const kState = Symbol('node-dgram state');
+const kState = SymbolCtor('node-dgram state');
+const { errorMonitor } = EventEmitter;
 
 // Bursts of equal-size datagrams to one destination leave with one UDP GSO system call; every
 // receiver still gets separate datagrams. NODE_DGRAM_GSO=0 turns it off (packet filters on the
@@ -57,13 +99,25 @@ const HAS_REUSEPORT = since(22, 12, 23, 1);
 
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
-const lookupFailures = new WeakSet();
+const lookupFailures = new WeakSetCtor();
 const dns = require('node:dns');
 const originalLookup = dns.lookup;
 
 // The lookup in force: the `lookup` option, else `dns.lookup` as it is now (programs may replace it).
 function lookupFn(st) {
   return st.lookup !== undefined ? st.lookup : dns.lookup;
+}
+
+// An error of Node's class and shape from the addon's descriptor (see protocol.rs); an error a
+// lookup gave comes back as the very value it gave.
+function toError(d, sync) {
+  if (d === null || d === undefined) return d;
+  if (d.given !== undefined) return d.given;
+  const err = makeError(d);
+  // The stack starts where the module was entered (as Node's own errors hide its internals):
+  // the call that dispatched the event, or the loop's event.
+  if (d.syscall !== undefined && d.kind !== 'SystemError') ErrorCaptureStackTrace(err, sync ? dispatch : deliver);
+  return err;
 }
 
 function makeError(d) {
@@ -74,8 +128,42 @@ function makeError(d) {
   return shapes.plainError(d.kind, d.code, d.message);
 }
 
-function onevent(kind, a, b, c, sync) {
-  const socket = this;
+// An event from the loop (one call per event, in its own callback scope).
+function onevent(kind, a, b, c) {
+  deliver(this, kind, a, b, c, false);
+}
+
+// Events a native method returned, as [socket, kind, a, b, c, ...], delivered in order. If a
+// listener throws, the exception goes on to the caller and the events not yet delivered wait
+// for the next dispatch (they are never lost nor delivered twice).
+let backlog = [];
+function dispatch(list) {
+  if (backlog.length !== 0) {
+    const waiting = backlog;
+    backlog = [];
+    for (let i = 0; i < waiting.length; i += 2) deliverFrom(waiting[i], waiting[i + 1]);
+  }
+  if (list !== undefined) deliverFrom(list, 0);
+}
+
+// (No catch and rethrow: an exception goes on untouched, so the report of an uncaught one
+// points where it was thrown, as with the built-in module.)
+function deliverFrom(list, from) {
+  let i = from;
+  try {
+    for (; i < list.length; i += STRIDE) deliver(list[i], list[i + 1], list[i + 2], list[i + 3], list[i + 4], true);
+  } finally {
+    if (i + STRIDE < list.length) ArrayPrototypePush(backlog, list, i + STRIDE);
+  }
+}
+
+// A native call that threw may have left events queued (a membership call that bound the
+// socket before failing): they are delivered before the exception goes on.
+function takeAfterThrow() {
+  dispatch(native.take());
+}
+
+function deliver(socket, kind, a, b, c, sync) {
   const st = socket[kState];
   switch (kind) {
     case LOOKUP:
@@ -92,6 +180,7 @@ function onevent(kind, a, b, c, sync) {
       return;
     }
     case ERROR:
+      a = toError(a, sync);
       if (st.bindState === BINDING) {
         if (a !== null && typeof a === 'object' && a.code === 'ERR_SOCKET_BUFFER_SIZE') {
           // Node throws this from its bind callback, before 'listening' (which never comes).
@@ -99,10 +188,6 @@ function onevent(kind, a, b, c, sync) {
           throw a;
         }
         st.bindState = UNBOUND;
-        // A bind(2) that failed leaves Node's handle with the socket it opened for it (address()
-        // then reports the unbound address, until close); an address of the other family (EINVAL)
-        // fails before any socket is opened.
-        if (a !== null && typeof a === 'object' && a.syscall === 'bind' && a.code !== 'EINVAL') st.bindFailed = true;
       }
       // (The queue of what waited for the bind is dropped by its errorMonitor listener.)
       return socket.emit('error', a);
@@ -112,7 +197,7 @@ function onevent(kind, a, b, c, sync) {
     case CLOSE:
       return later(sync, () => socket.emit('close'));
     case DONE:
-      return finish(socket, st, a, b, c, sync);
+      return finish(socket, st, a, toError(b, sync), c, sync);
   }
 }
 
@@ -137,7 +222,7 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
-  const rec = st.sendCallbacks.get(id);
+  const rec = MapPrototypeGet(st.sendCallbacks, id);
   if (rec !== undefined && rec.awaiting) {
     // A corked send whose callback already has its place in the tick queue.
     rec.ended = true;
@@ -145,7 +230,7 @@ function finish(socket, st, id, err, bytes, sync) {
     rec.bytes = bytes;
     return;
   }
-  st.sendCallbacks.delete(id);
+  MapPrototypeDelete(st.sendCallbacks, id);
   if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
   if (rec !== undefined) {
     const cb = rec.callback;
@@ -157,7 +242,7 @@ function finish(socket, st, id, err, bytes, sync) {
       if (sync) process.nextTick(cb, e);
       else cb(e);
     }
-  } else if (err !== null && lookupFailures.has(err)) {
+  } else if (err !== null && isLookupFailure(err)) {
     later(sync, () => socket.emit('error', err));
   }
 }
@@ -165,21 +250,26 @@ function finish(socket, st, id, err, bytes, sync) {
 // A system call's error for a send, as Node builds it: with the address and port the send was
 // given (whatever the core knew of them), for connected sends too (`address: undefined`).
 function sendError(err, address, port) {
-  if (lookupFailures.has(err) || err.syscall !== 'send' || typeof err.errno !== 'number') return err;
+  if (isLookupFailure(err) || err.syscall !== 'send' || typeof err.errno !== 'number') return err;
   return errors.exceptionWithHostPort(err.errno, 'send', address, port);
 }
 
+function isLookupFailure(err) {
+  return typeof err === 'object' && err !== null && WeakSetPrototypeHas(lookupFailures, err);
+}
+
+// A lookup the engine asked for: the bind's (while bind() runs), else a send's or a connect's,
+// whose answer the send block list checks, however the lookup calls back (at once or later).
 function startLookup(socket, id, host) {
   const st = socket[kState];
-  if (st.sendLookups !== undefined) st.sendLookups.push(id);
   if (st.bindLookupPending) {
     st.bindLookupPending = false;
     // A bind address that is no string reaches a custom lookup as it was given.
     const given = st.bindAddress;
     st.bindAddress = null;
-    if (given !== null && typeof given !== 'string') return runLookup(socket, id, given);
+    return runLookup(socket, id, given !== null && typeof given !== 'string' ? given : host, false);
   }
-  return runLookup(socket, id, host);
+  return runLookup(socket, id, host, true);
 }
 
 // What waits for the bind, as Node keeps it: the calls made meanwhile (send, connect, close) are
@@ -190,10 +280,10 @@ function startLookup(socket, id, host) {
 function enqueue(socket, st, fn) {
   if (st.queue === null) {
     st.queue = [];
-    socket.once(EventEmitter.errorMonitor, onQueueError);
+    socket.once(errorMonitor, onQueueError);
     socket.once('listening', onQueueListening);
   }
-  st.queue.push(fn);
+  ArrayPrototypePush(st.queue, fn);
 }
 
 function onQueueError() {
@@ -204,48 +294,51 @@ function onQueueError() {
 
 function onQueueListening() {
   const st = this[kState];
-  this.removeListener(EventEmitter.errorMonitor, onQueueError);
+  this.removeListener(errorMonitor, onQueueError);
   const queue = st.queue;
   st.queue = null;
   // (One that throws ends the run: the rest is dropped, as in Node.)
-  if (queue !== null) for (const fn of queue) fn();
+  if (queue !== null) for (let i = 0; i < queue.length; i++) queue[i]();
 }
 
-function runLookup(socket, id, host) {
+function runLookup(socket, id, host, checkBlockList) {
   const st = socket[kState];
   if (st.closed) return;
   const lookup = lookupFn(st);
   const family = st.type === 'udp4' ? 4 : 6;
+  let answered = false;
   lookup(host, family, (err, address) => {
+    // (A lookup that calls back twice: the engine takes the first answer.)
+    if (answered) return;
+    answered = true;
     const handle = st.handle;
     if (err) {
-      if (typeof err === 'object' && err !== null) lookupFailures.add(err);
-      return handle.resolved(id, err, null);
+      if (typeof err === 'object' && err !== null) WeakSetPrototypeAdd(lookupFailures, err);
+      return dispatch(handle.resolved(id, err, null));
     }
-    if (st.sendBlockList !== undefined && st.destinations.has(id)) {
-      st.destinations.delete(id);
-      const fam = net.isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (checkBlockList && st.sendBlockList !== undefined) {
+      const fam = isIP(address) === 6 ? 'ipv6' : 'ipv4';
       if (st.sendBlockList.check(address, fam)) {
-        return handle.resolved(id, new errors.codes.ERR_IP_BLOCKED(address), null);
+        return dispatch(handle.resolved(id, new errors.codes.ERR_IP_BLOCKED(address), null));
       }
     }
-    st.destinations.delete(id);
-    handle.resolved(id, null, typeof address === 'string' ? address : String(address));
+    dispatch(handle.resolved(id, null, typeof address === 'string' ? address : StringCtor(address)));
   });
 }
 
 // Small datagrams arrive as their length, their bytes at the start of this buffer, which only
 // this module ever sees: the Buffer made here from them is one V8 keeps inside its heap.
-const staging = new ArrayBuffer(64);
+// (The copy uses the `set` captured at load: the staging buffer never reaches any other code.)
+const STAGED = 64;
+const staging = new ArrayBufferCtor(STAGED);
 const stagedViews = [];
-for (let n = 0; n <= staging.byteLength; n++) stagedViews.push(new Uint8Array(staging, 0, n));
-const allocUnsafeSlow = Buffer.allocUnsafeSlow;
+for (let n = 0; n <= STAGED; n++) ArrayPrototypePush(stagedViews, new Uint8ArrayCtor(staging, 0, n));
 
 function onmessage(data, address, family, port) {
   let buf = data;
   if (typeof data === 'number') {
-    buf = allocUnsafeSlow(data);
-    buf.set(stagedViews[data]);
+    buf = BufferAllocUnsafeSlow(data);
+    TypedArrayPrototypeSet(buf, stagedViews[data]);
   }
   const st = this[kState];
   if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
@@ -269,19 +362,16 @@ function newState(type, options) {
     queue: null,
     bindLookupPending: false,
     bindAddress: null,
-    bindFailed: false,
     silentBind: false,
     silentlyBound: false,
     dropListening: false,
     ipv6Only: !!options.ipv6Only,
     receiveBlockList: options.receiveBlockList,
     sendBlockList: options.sendBlockList,
-    sendCallbacks: new Map(),
+    sendCallbacks: new MapCtor(),
     nextSend: 1,
-    sendLookups: undefined,
     pendingLiterals: 0,
     lastLiteral: undefined,
-    destinations: new Set(),
     connectCallback: undefined,
     clusterRelease: undefined,
     signalCleanup: undefined,
@@ -290,7 +380,7 @@ function newState(type, options) {
 
 function Socket(type, listener) {
   if (!(this instanceof Socket)) return new Socket(type, listener);
-  EventEmitter.call(this);
+  FunctionPrototypeCall(EventEmitter, this);
   let given = type;
   if (!HAS_BLOCKLISTS && type !== null && typeof type === 'object') {
     given = { ...type, receiveBlockList: undefined, sendBlockList: undefined };
@@ -300,16 +390,18 @@ function Socket(type, listener) {
   const st = newState(o.type, o);
   this[kState] = st;
   this.type = o.type;
-  st.handle = new native.Handle(
-    o.type === 'udp4' ? 4 : 6,
-    !!o.reuseAddr,
-    !!o.reusePort,
-    !!o.ipv6Only,
-    o.recvBufferSize ? o.recvBufferSize : undefined,
-    o.sendBufferSize ? o.sendBufferSize : undefined,
-    this,
-    GSO,
-  );
+  // The native handle holds this socket strongly until its close is delivered: an open socket
+  // is never collected, whatever refers to it (Node's handles do the same).
+  st.handle = new native.Handle(this, {
+    __proto__: null,
+    family: o.type === 'udp4' ? 4 : 6,
+    reuseAddr: !!o.reuseAddr,
+    reusePort: !!o.reusePort,
+    ipv6Only: !!o.ipv6Only,
+    recvBufferSize: o.recvBufferSize ? o.recvBufferSize : undefined,
+    sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
+    gso: GSO,
+  });
   if (typeof listener === 'function') this.on('message', listener);
 
   const signal = o.signal;
@@ -325,8 +417,8 @@ function Socket(type, listener) {
     }
   }
 }
-Object.setPrototypeOf(Socket.prototype, EventEmitter.prototype);
-Object.setPrototypeOf(Socket, EventEmitter);
+ObjectSetPrototypeOf(Socket.prototype, EventEmitter.prototype);
+ObjectSetPrototypeOf(Socket, EventEmitter);
 
 function createSocket(type, listener) {
   return new Socket(type, listener);
@@ -357,14 +449,17 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   let callback = arguments.length > 0 ? arguments[arguments.length - 1] : undefined;
   if (typeof callback === 'function') {
     const cb = callback;
-    const onError = () => this.removeListener('listening', onListening);
-    const onListening = () => {
-      this.removeListener('error', onError);
-      cb.call(this);
+    const removeListeners = () => {
+      this.removeListener('error', removeListeners);
+      this.removeListener('listening', onListening);
     };
+    function onListening() {
+      removeListeners();
+      FunctionPrototypeCall(cb, this);
+    }
     onListening.listener = cb;
-    this.once('listening', onListening);
-    this.once('error', onError);
+    this.on('error', removeListeners);
+    this.on('listening', onListening);
   } else {
     callback = undefined;
   }
@@ -382,7 +477,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     address = typeof address_ === 'function' ? '' : address_;
   }
   if (v.isInt32(fd) && fd > 0) {
-    st.handle.bind(0, null, fd);
+    dispatch(st.handle.bind(0, null, fd));
     return this;
   }
   if (!address) address = null;
@@ -394,7 +489,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   }
   const portNum = bindPort(port);
   if (st.silentlyBound) {
-    const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : String(address);
+    const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : StringCtor(address);
     const lookup = lookupFn(st);
     lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
       st.bindState = UNBOUND;
@@ -409,7 +504,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     st.bindLookupPending = true;
     st.bindAddress = address;
     try {
-      st.handle.bind(portNum, address === null ? null : String(address), -1);
+      dispatch(st.handle.bind(portNum, address === null ? null : StringCtor(address), -1));
     } finally {
       st.bindLookupPending = false;
       st.bindAddress = null;
@@ -425,11 +520,11 @@ function bindPort(port) {
   if (typeof port === 'number') n = port;
   else if (typeof port === 'boolean') n = +port;
   else if (typeof port === 'string') {
-    n = Number(port);
+    n = NumberCtor(port);
     if (!(n >= 0)) n = 0;
   } else n = 0;
-  if (!Number.isFinite(n)) return 0;
-  return (Math.trunc(n) >>> 0) & 0xffff;
+  if (!NumberIsFinite(n)) return 0;
+  return (MathTrunc(n) >>> 0) & 0xffff;
 }
 
 function bindInCluster(socket, st, port, address) {
@@ -460,7 +555,7 @@ function bindInCluster(socket, st, port, address) {
           return;
         }
         st.clusterRelease = release;
-        st.handle.bind(0, null, native.dup(fd));
+        dispatch(st.handle.bind(0, null, native.dup(fd)));
       },
     );
   });
@@ -471,7 +566,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   const connected = st.connectState === 2;
   const a = v.normalizeSendArgs(connected, buffer, offset, length, port, address, callback);
   running(this);
-  if (!connected && Number(a.port) === 0) {
+  if (!connected && NumberCtor(a.port) === 0) {
     // A port that passes the check but is 0 as a number ('0'): Node fails later, uncaught.
     if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
     process.nextTick(() => {
@@ -486,7 +581,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     enqueue(this, st, () => this.send(list, port, address, callback));
     return;
   }
-  const list = a.list.length === 1 ? toBuffer(a.list[0]) : a.list.map(toBuffer);
+  const list = a.list.length === 1 ? toBuffer(a.list[0]) : ArrayPrototypeMap(a.list, toBuffer);
 
   // An IP literal (or no address: the family's loopback) with dns.lookup as it ships:
   // dns.lookup answers it unchanged one tick later, and Node sends then. So do we, without the
@@ -503,29 +598,23 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     let id = 0;
     if (a.callback !== undefined) {
       id = nextSendId(st);
-      st.sendCallbacks.set(id, new SendRecord(a.callback, a.address, a.port));
+      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
     }
     const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
     st.pendingLiterals++;
-    process.nextTick(sendLiteral, this, st, list, Number(a.port), host, id);
+    process.nextTick(sendLiteral, this, st, list, NumberCtor(a.port), host, id);
     return;
   }
   const id = nextSendId(st);
-  if (a.callback !== undefined) st.sendCallbacks.set(id, new SendRecord(a.callback, a.address, a.port));
-  st.sendLookups = [];
-  let lookups;
+  if (a.callback !== undefined) MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
+  let events;
   try {
-    st.handle.send(list, connected ? 0 : Number(a.port), a.address ? String(a.address) : null, id, connected, false);
+    events = st.handle.send(list, connected ? 0 : NumberCtor(a.port), a.address ? StringCtor(a.address) : null, id, connected, false);
   } catch (e) {
-    st.sendCallbacks.delete(id);
+    MapPrototypeDelete(st.sendCallbacks, id);
     throw e;
-  } finally {
-    lookups = st.sendLookups;
-    st.sendLookups = undefined;
   }
-  if (!connected && st.sendBlockList !== undefined && lookups.length > 0) {
-    st.destinations.add(lookups[lookups.length - 1]);
-  }
+  dispatch(events);
 };
 
 // A send's callback, with the address and port as given (Node's send errors name them:
@@ -544,7 +633,7 @@ class SendRecord {
 
 // Whether `address` is an IP literal, remembering the last one (a socket usually sends to few).
 function isLiteral(st, address) {
-  if (typeof address !== 'string' || net.isIP(address) === 0) return false;
+  if (typeof address !== 'string' || isIP(address) === 0) return false;
   st.lastLiteral = address;
   return true;
 }
@@ -563,27 +652,29 @@ function nextSendId(st) {
 function sendLiteral(socket, st, list, port, host, id) {
   st.pendingLiterals--;
   if (st.closed) {
-    if (id !== 0) st.sendCallbacks.delete(id);
+    if (id !== 0) MapPrototypeDelete(st.sendCallbacks, id);
     return;
   }
   const more = st.pendingLiterals > 0;
   let rec;
   if (id !== 0) {
-    rec = st.sendCallbacks.get(id);
+    rec = MapPrototypeGet(st.sendCallbacks, id);
     rec.awaiting = true;
     process.nextTick(literalDone, socket, st, id, rec);
   }
+  let events;
   try {
-    st.handle.send(list, port, host, id, false, true, more);
+    events = st.handle.send(list, port, host, id, false, true, more);
   } catch (e) {
     if (id !== 0) {
       rec.awaiting = false;
-      st.sendCallbacks.delete(id);
+      MapPrototypeDelete(st.sendCallbacks, id);
     }
     throw e;
   }
-  if (more) corkedSockets.add(socket);
-  else corkedSockets.delete(socket);
+  if (more) SetPrototypeAdd(corkedSockets, socket);
+  else SetPrototypeDelete(corkedSockets, socket);
+  dispatch(events);
 }
 
 // A literal send's callback, at its place in the tick queue: with its outcome, or, when the
@@ -597,26 +688,44 @@ function literalDone(socket, st, id, rec) {
 
 function drainCorked(socket, st) {
   if (st.closed) return;
-  const r = st.handle.flush();
-  if (r === undefined) return;
-  for (let i = 0; i < r.length; i += 3) finish(socket, st, r[i], r[i + 1], r[i + 2], true);
+  dispatch(st.handle.flush());
 }
 
 // Sockets that may hold corked sends: a process that exits in the middle of a burst
 // (process.exit() or a throw in a tick callback) still sends them, as Node would have already.
-const corkedSockets = new Set();
+const corkedSockets = new SetCtor();
 process.on('exit', () => {
-  for (const socket of corkedSockets) {
+  SetPrototypeForEach(corkedSockets, (socket) => {
     const st = socket[kState];
     if (!st.closed) st.handle.flush();
-  }
-  corkedSockets.clear();
+  });
+  SetPrototypeClear(corkedSockets);
 });
 
+// Bytes as the native side reads them: a Buffer, or a copy of a view of shared memory (the
+// native side copies every message again, but never reads memory another thread may write as
+// if it were its own).
 function toBuffer(x) {
-  if (typeof x === 'string') return Buffer.from(x);
-  if (Buffer.isBuffer(x)) return x;
-  return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  if (typeof x === 'string') return BufferFrom(x);
+  let ab;
+  let off;
+  let len;
+  if (isDataView(x)) {
+    ab = DataViewPrototypeGetBuffer(x);
+    off = DataViewPrototypeGetByteOffset(x);
+    len = DataViewPrototypeGetByteLength(x);
+  } else {
+    ab = TypedArrayPrototypeGetBuffer(x);
+    if (BufferIsBuffer(x) && !isSharedArrayBuffer(ab)) return x;
+    off = TypedArrayPrototypeGetByteOffset(x);
+    len = TypedArrayPrototypeGetByteLength(x);
+  }
+  if (isSharedArrayBuffer(ab)) {
+    const copy = BufferAllocUnsafeSlow(len);
+    TypedArrayPrototypeSet(copy, new Uint8ArrayCtor(ab, off, len));
+    return copy;
+  }
+  return BufferFrom(ab, off, len);
 }
 
 Socket.prototype.sendto = function sendto(buffer, offset, length, port, address, callback) {
@@ -650,24 +759,17 @@ function connectNow(socket, st, port, address, callback) {
   if (st.closed) throw errors.nullHandleError('lookup');
   if (address !== '' && defaultLookup(st)) v.validateHostname(address);
   // Linux accepts a UDP connect to port 0 ('0' passes Node's check) but has no peer then.
-  st.peerless = Number(port) === 0;
-  st.sendLookups = [];
-  let lookups;
-  try {
-    st.handle.connect(Number(port), address || null);
-  } finally {
-    lookups = st.sendLookups;
-    st.sendLookups = undefined;
-  }
-  if (st.sendBlockList !== undefined && lookups.length > 0) st.destinations.add(lookups[lookups.length - 1]);
+  st.peerless = NumberCtor(port) === 0;
+  dispatch(st.handle.connect(NumberCtor(port), address || null));
 }
 
 Socket.prototype.disconnect = function disconnect() {
   const st = this[kState];
   if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
   openHandle(this, 'disconnect');
-  st.handle.disconnect();
+  const events = st.handle.disconnect();
   st.connectState = 0;
+  dispatch(events);
 };
 
 Socket.prototype.close = function close(callback) {
@@ -681,20 +783,21 @@ Socket.prototype.close = function close(callback) {
   running(this);
   st.closed = true;
   if (st.signalCleanup) st.signalCleanup();
-  st.handle.close();
+  const events = st.handle.close();
   if (st.clusterRelease) {
     const release = st.clusterRelease;
     st.clusterRelease = undefined;
     release();
   }
+  dispatch(events);
   return this;
 };
 
 if (Symbol.asyncDispose) {
   Socket.prototype[Symbol.asyncDispose] = function asyncDispose() {
     const st = this[kState];
-    if (st.closed) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    if (st.closed) return PromiseResolve();
+    return new PromiseCtor((resolve, reject) => {
       try {
         this.close((err) => (err ? reject(err) : resolve()));
       } catch (e) {
@@ -705,12 +808,7 @@ if (Symbol.asyncDispose) {
 }
 
 Socket.prototype.address = function address() {
-  const st = running(this);
-  if (st.bindState !== BOUND && st.bindFailed) {
-    // Node's handle keeps the socket its failed bind opened: it reports the unbound address.
-    return { address: st.type === 'udp4' ? '0.0.0.0' : '::', family: st.type === 'udp4' ? 'IPv4' : 'IPv6', port: 0 };
-  }
-  return st.handle.address();
+  return running(this).handle.address();
 };
 
 Socket.prototype.remoteAddress = function remoteAddress() {
@@ -726,13 +824,14 @@ Socket.prototype.setBroadcast = function setBroadcast(flag) {
 
 Socket.prototype.setTTL = function setTTL(ttl) {
   v.validateNumber(ttl, 'ttl');
-  openHandle(this, 'setTTL').handle.setHops(ttl, false);
+  // (Node's handle takes the TTL as a 32-bit integer: 2 ** 32 + 64 sets 64.)
+  openHandle(this, 'setTTL').handle.setHops(ttl | 0, false);
   return ttl;
 };
 
 Socket.prototype.setMulticastTTL = function setMulticastTTL(ttl) {
   v.validateNumber(ttl, 'ttl');
-  openHandle(this, 'setMulticastTTL').handle.setHops(ttl, true);
+  openHandle(this, 'setMulticastTTL').handle.setHops(ttl | 0, true);
   return ttl;
 };
 
@@ -754,7 +853,7 @@ function group(x) {
 }
 
 function iface(x) {
-  return x === undefined || x === null ? null : String(x);
+  return x === undefined || x === null ? null : StringCtor(x);
 }
 
 // libuv binds an unbound socket for a membership call without Node knowing: no 'listening', and
@@ -763,7 +862,15 @@ function membership(socket, st, which, grp, src, ifc) {
   const silent = st.bindState === UNBOUND && !st.silentlyBound;
   if (silent) st.silentBind = true;
   try {
-    st.handle.membership(which, grp, src, ifc);
+    let events;
+    let threw = true;
+    try {
+      events = st.handle.membership(which, grp, src, ifc);
+      threw = false;
+    } finally {
+      if (threw) takeAfterThrow();
+    }
+    dispatch(events);
   } finally {
     st.silentBind = false;
   }

@@ -120,7 +120,7 @@ pub mod batch {
 pub mod embed {
     pub use crate::core::{BindState, ConnectState, Core, Membership, Output, Recv, Sock};
     pub use crate::op::Completer;
-    pub use crate::sys::{errno_description, errno_name, IoHandle};
+    pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
 }
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};

@@ -122,6 +122,7 @@ pub struct SocketOptions {
     pub(crate) gso: bool,
     pub(crate) gro: bool,
     pub(crate) lookup_all: bool,
+    pub(crate) keep_failed_bind_socket: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -160,6 +161,7 @@ impl SocketOptions {
             gso: false,
             gro: false,
             lookup_all: false,
+            keep_failed_bind_socket: false,
         }
     }
     /// The socket type.
@@ -241,6 +243,23 @@ impl SocketOptions {
     /// after the sends made before it (whose lookups may take longer).
     pub fn lookup_all(mut self, on: bool) -> Self {
         self.lookup_all = on;
+        self
+    }
+
+    /// Keeps the socket a failed `bind(2)` opened, unbound, as Node's handle does: methods
+    /// that only need a socket (`getRecvBufferSize()`, `setTTL()`, `setBroadcast()`, ...) then
+    /// work on it, `address()` reports the unbound address (`0.0.0.0:0`, `[::]:0`), and a
+    /// later `bind()` binds that same socket. A bind that fails before any socket is opened
+    /// (an address of the other family) leaves none. Off by default, where a failed bind
+    /// leaves the socket as it was before the call; the Node addon turns it on.
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).keep_failed_bind_socket(true);
+    /// # let _ = o;
+    /// ```
+    pub fn keep_failed_bind_socket(mut self, on: bool) -> Self {
+        self.keep_failed_bind_socket = on;
         self
     }
 

@@ -28,8 +28,32 @@
 // - `worker.disconnect()` in the worker closes every handle in cluster's map by
 //   calling `handle.close(cb)` (or the owner's close(cb) when the handle has one).
 
+//
+// Builtins are called through ./primordials (captured when the package loads).
+// Read at call time on purpose, as Node's own dgram reads them: the cluster
+// module's `_getServer` and `isWorker`, the handle's methods (close, unref,
+// getsockname), the owner socket's EventEmitter methods (once, emit) and
+// close(), and `process.nextTick`.
+
 const EventEmitter = require('node:events');
-const util = require('node:util');
+const {
+  ErrorCtor,
+  FunctionPrototypeCall,
+  MapPrototypeForEach,
+  NumberIsInteger,
+  ObjectDefineProperty,
+  TypeErrorCtor,
+  UtilGetSystemErrorMap,
+  UtilGetSystemErrorName,
+} = require('./primordials');
+
+// obj[key] = value on a fresh error, as an own enumerable data property,
+// without passing through a setter on Error.prototype / Object.prototype.
+function setOwn(obj, key, value) {
+  ObjectDefineProperty(obj, key, {
+    __proto__: null, value, writable: true, enumerable: true, configurable: true,
+  });
+}
 
 // libuv's uv_udp_flags, as Node's dgram passes them.
 const UV_UDP_IPV6ONLY = 1;
@@ -48,30 +72,33 @@ function isWorker() {
 // The error objects Node's dgram emits: message/errno/code/syscall(/address/port),
 // own enumerable keys in that order.
 function bindError(errno, address, port) {
-  const code = util.getSystemErrorName(errno);
+  const code = UtilGetSystemErrorName(errno);
   let details = '';
   if (port && port > 0) details = ` ${address}:${port}`;
   else if (address) details = ` ${address}`;
-  const err = new Error(`bind ${code}${details}`);
-  err.errno = errno;
-  err.code = code;
-  err.syscall = 'bind';
-  err.address = address;
-  if (port) err.port = port;
+  const err = new ErrorCtor(`bind ${code}${details}`);
+  setOwn(err, 'errno', errno);
+  setOwn(err, 'code', code);
+  setOwn(err, 'syscall', 'bind');
+  setOwn(err, 'address', address);
+  if (port) setOwn(err, 'port', port);
   return err;
 }
 
 function uvErrno(code) {
-  for (const [errno, [name]] of util.getSystemErrorMap()) if (name === code) return errno;
-  return -22;
+  let found;
+  MapPrototypeForEach(UtilGetSystemErrorMap(), (entry, errno) => {
+    if (found === undefined && entry[0] === code) found = errno;
+  });
+  return found === undefined ? -22 : found;
 }
 
 function openError(errno) {
-  const code = util.getSystemErrorName(errno);
-  const err = new Error(`open ${code}`);
-  err.errno = errno;
-  err.code = code;
-  err.syscall = 'open';
+  const code = UtilGetSystemErrorName(errno);
+  const err = new ErrorCtor(`open ${code}`);
+  setOwn(err, 'errno', errno);
+  setOwn(err, 'code', code);
+  setOwn(err, 'syscall', 'open');
   return err;
 }
 
@@ -107,20 +134,20 @@ function openError(errno) {
 //            was closed while the request was in flight, call it at once.
 function acquireSharedFd(options, callback) {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('acquireSharedFd: options must be an object');
+    throw new TypeErrorCtor('acquireSharedFd: options must be an object');
   if (typeof callback !== 'function')
-    throw new TypeError('acquireSharedFd: callback must be a function');
+    throw new TypeErrorCtor('acquireSharedFd: callback must be a function');
   const { addressType, owner } = options;
   if (addressType !== 'udp4' && addressType !== 'udp6')
-    throw new TypeError("acquireSharedFd: addressType must be 'udp4' or 'udp6'");
+    throw new TypeErrorCtor("acquireSharedFd: addressType must be 'udp4' or 'udp6'");
   const c = lazyCluster();
   if (!c.isWorker) {
-    const err = new Error('acquireSharedFd: not a cluster worker');
-    err.code = 'ERR_NOT_CLUSTER_WORKER';
+    const err = new ErrorCtor('acquireSharedFd: not a cluster worker');
+    setOwn(err, 'code', 'ERR_NOT_CLUSTER_WORKER');
     throw err;
   }
 
-  const fdMode = Number.isInteger(options.fd) && options.fd > 0 && options.fd <= 0x7fffffff;
+  const fdMode = NumberIsInteger(options.fd) && options.fd > 0 && options.fd <= 0x7fffffff;
   const query = fdMode
     ? { address: null, port: null, addressType, fd: options.fd, flags: null }
     : {
@@ -141,7 +168,7 @@ function acquireSharedFd(options, callback) {
       return handle.getsockname(out) === 0 ? out : null;
     };
   } else if (typeof obj.once !== 'function' || typeof obj.address !== 'function') {
-    throw new TypeError('acquireSharedFd: owner must be an EventEmitter with address()');
+    throw new TypeErrorCtor('acquireSharedFd: owner must be an EventEmitter with address()');
   }
 
   c._getServer(obj, query, (errno, h) => {
@@ -158,12 +185,13 @@ function acquireSharedFd(options, callback) {
     let released = false;
     function release(cb) {
       if (released) {
+        // The public process.nextTick at call time, as Node's dgram uses it.
         if (typeof cb === 'function') process.nextTick(cb);
         return;
       }
       released = true;
-      if (typeof cb === 'function') clusterClose.call(h, cb);
-      else clusterClose.call(h);
+      if (typeof cb === 'function') FunctionPrototypeCall(clusterClose, h, cb);
+      else FunctionPrototypeCall(clusterClose, h);
     }
     // worker.disconnect() closes every handle in cluster's map with
     // handle.close(cb); the built-in socket is closed then (its 'close' calls cb).

@@ -38,13 +38,74 @@
 //   `port` property; own enumerable `errno`, `code`, `syscall`, `address`,
 //   (`port`).
 
-const util = require('node:util');
+// Every builtin is called through ./primordials (captured when the package
+// loads), so that a program patching Array.prototype.push, Map.prototype.get,
+// Function.prototype.call, util.inspect, ... can neither change these errors
+// nor observe how they are built. No for-of, array destructuring or spread at
+// call time (they use the patchable array iterator). Read at call time on
+// purpose, as Node does: Error.stackTraceLimit and Error.prepareStackTrace
+// (the user's stack settings), and `name`/`message`/`constructor` of the
+// values being described.
+const {
+  ArrayIsArray,
+  ArrayPrototypeIndexOf,
+  ArrayPrototypeJoin,
+  ArrayPrototypePush,
+  BufferFrom,
+  ErrorCaptureStackTrace,
+  ErrorCtor,
+  JSONStringify,
+  MapCtor,
+  MapPrototypeForEach,
+  MapPrototypeGet,
+  MapPrototypeHas,
+  MapPrototypeSet,
+  MathAbs,
+  NumberIsInteger,
+  ObjectDefineProperties,
+  ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectIs,
+  ObjectIsExtensible,
+  ObjectSetPrototypeOf,
+  RangeErrorCtor,
+  ReflectApply,
+  RegExpPrototypeExec,
+  SetCtor,
+  SetPrototypeAdd,
+  SetPrototypeHas,
+  StringCtor,
+  StringPrototypeEndsWith,
+  StringPrototypeIncludes,
+  StringPrototypeSlice,
+  StringPrototypeToLowerCase,
+  SymbolCtor,
+  SymbolFor,
+  TypeErrorCtor,
+  UtilFormat,
+  UtilGetSystemErrorMap,
+  UtilGetSystemErrorName,
+  UtilInspect,
+} = require('./primordials');
 
-const kTypeNames = new Set([
-  'string', 'function', 'number', 'object', 'Function', 'Object',
-  'boolean', 'bigint', 'symbol',
-]);
+const kTypeNames = new SetCtor();
+{
+  const names = [
+    'string', 'function', 'number', 'object', 'Function', 'Object',
+    'boolean', 'bigint', 'symbol',
+  ];
+  for (let i = 0; i < names.length; i++) SetPrototypeAdd(kTypeNames, names[i]);
+}
 const kClassName = /^[A-Z][a-zA-Z0-9]*$/;
+
+// obj[key] = value for a fresh object, as an own enumerable writable data
+// property (what the assignment creates), without going through a setter a
+// program may have put on Object.prototype or Error.prototype.
+function setOwn(obj, key, value) {
+  ObjectDefineProperty(obj, key, {
+    __proto__: null, value, writable: true, enumerable: true, configurable: true,
+  });
+}
 
 // ---------------------------------------------------------------------------
 // Stack handling
@@ -54,9 +115,11 @@ const kClassName = /^[A-Z][a-zA-Z0-9]*$/;
 // the first line; we get the same by giving the error a temporary own `name`
 // while forcing the stack to be formatted, then restoring the real one.
 function fixStackHeader(err) {
-  const own = Object.getOwnPropertyDescriptor(err, 'name');
+  const own = ObjectGetOwnPropertyDescriptor(err, 'name');
+  // Reused as a descriptor below: nothing may be inherited into it.
+  if (own !== undefined) ObjectSetPrototypeOf(own, null);
   const header = `${err.name} [${err.code}]`;
-  Object.defineProperty(err, 'name', {
+  ObjectDefineProperty(err, 'name', {
     __proto__: null, value: header, writable: true, enumerable: false, configurable: true,
   });
   try {
@@ -66,7 +129,7 @@ function fixStackHeader(err) {
     // A throwing user Error.prepareStackTrace: leave the stack as it is.
   } finally {
     if (own === undefined) delete err.name;
-    else Object.defineProperty(err, 'name', own);
+    else ObjectDefineProperty(err, 'name', own);
   }
 }
 
@@ -75,9 +138,10 @@ function fixStackHeader(err) {
 // coded errors. Use it to make errors thrown from inside the package point
 // at the user's call, as Node's do.
 function captureLargerStackTrace(err, fn) {
-  if (err === null || typeof err !== 'object' || !Error.stackTraceLimit) return err;
-  if (!Object.isExtensible(err)) return err;
-  Error.captureStackTrace(err, fn);
+  // Error.stackTraceLimit is the user's setting: read at call time, as Node does.
+  if (err === null || typeof err !== 'object' || !ErrorCtor.stackTraceLimit) return err;
+  if (!ObjectIsExtensible(err)) return err;
+  ErrorCaptureStackTrace(err, fn);
   if (isNodeError(err)) fixStackHeader(err);
   return err;
 }
@@ -87,17 +151,17 @@ function captureLargerStackTrace(err, fn) {
 function hideStackFrames(fn) {
   function wrapped(...args) {
     try {
-      return Reflect.apply(fn, this, args);
+      return ReflectApply(fn, this, args);
     } catch (err) {
       throw captureLargerStackTrace(err, wrapped);
     }
   }
-  Object.defineProperty(wrapped, 'name', { __proto__: null, value: fn.name, configurable: true });
+  ObjectDefineProperty(wrapped, 'name', { __proto__: null, value: fn.name, configurable: true });
   wrapped.withoutStackTrace = fn;
   return wrapped;
 }
 
-const kNodeError = Symbol('node-dgram.isNodeError');
+const kNodeError = SymbolCtor('node-dgram.isNodeError');
 
 function isNodeError(err) {
   return err !== null && typeof err === 'object' && err[kNodeError] === true;
@@ -112,25 +176,32 @@ function formatList(items, conj = 'and') {
   if (n === 0) return '';
   if (n === 1) return `${items[0]}`;
   if (n === 2) return `${items[0]} ${conj} ${items[1]}`;
-  return `${items.slice(0, n - 1).join(', ')}, ${conj} ${items[n - 1]}`;
+  // items[0..n-1) joined with ', ' (as Array.prototype.join: null and
+  // undefined items read as '').
+  let head = '';
+  for (let i = 0; i < n - 1; i++) {
+    const item = items[i];
+    head += `${i === 0 ? '' : ', '}${item == null ? '' : item}`;
+  }
+  return `${head}, ${conj} ${items[n - 1]}`;
 }
 
 // Integer digits grouped by three with '_' (sign kept in front):
 // '4294967297' -> '4_294_967_297', '-12345' -> '-12_345'.
 function addNumericalSeparator(digits) {
   const sign = digits[0] === '-' ? '-' : '';
-  let body = sign ? digits.slice(1) : digits;
+  let body = sign ? StringPrototypeSlice(digits, 1) : digits;
   let out = '';
   while (body.length > 3) {
-    out = `_${body.slice(-3)}${out}`;
-    body = body.slice(0, -3);
+    out = `_${StringPrototypeSlice(body, -3)}${out}`;
+    body = StringPrototypeSlice(body, 0, -3);
   }
   return `${sign}${body}${out}`;
 }
 
 function describeNumber(n) {
-  if (Object.is(n, -0)) return '-0';
-  return String(n); // NaN, Infinity, -Infinity, 1.5, 1e+21 ...
+  if (ObjectIs(n, -0)) return '-0';
+  return StringCtor(n); // NaN, Infinity, -Infinity, 1.5, 1e+21 ...
 }
 
 // The "Received ..." tail used by ERR_INVALID_ARG_TYPE and ERR_SOCKET_BAD_PORT.
@@ -145,23 +216,23 @@ function describeReceived(value) {
     case 'boolean':
       return `type boolean (${value})`;
     case 'symbol':
-      return `type symbol (${String(value)})`;
+      return `type symbol (${StringCtor(value)})`;
     case 'function':
       return `function ${value.name}`;
     case 'string': {
       let s = value;
-      if (s.length > 28) s = `${s.slice(0, 25)}...`;
-      return s.includes("'") ? `type string (${JSON.stringify(s)})` : `type string ('${s}')`;
+      if (s.length > 28) s = `${StringPrototypeSlice(s, 0, 25)}...`;
+      return StringPrototypeIncludes(s, "'") ? `type string (${JSONStringify(s)})` : `type string ('${s}')`;
     }
     case 'object': {
       const ctor = value.constructor;
       if (ctor && 'name' in ctor) return `an instance of ${ctor.name}`;
-      return util.inspect(value, { depth: -1 });
+      return UtilInspect(value, { __proto__: null, depth: -1 });
     }
     default: {
       // Not reachable with today's typeof results; kept for exotic hosts.
-      let s = util.inspect(value, { colors: false });
-      if (s.length > 28) s = `${s.slice(0, 25)}...`;
+      let s = UtilInspect(value, { __proto__: null, colors: false });
+      if (s.length > 28) s = `${StringPrototypeSlice(s, 0, 25)}...`;
       return `type ${typeof value} (${s})`;
     }
   }
@@ -171,41 +242,44 @@ function describeReceived(value) {
 // primitive type names, class names (capitalised identifiers) and anything
 // else (e.g. 'net.BlockList', 'a valid port').
 function describeExpected(expected) {
-  const list = Array.isArray(expected) ? expected : [expected];
-  const types = [];
+  const list = ArrayIsArray(expected) ? expected : [expected];
+  let types = [];
   const instances = [];
   const other = [];
-  for (const e of list) {
-    if (kTypeNames.has(e)) types.push(e.toLowerCase());
-    else if (kClassName.test(e)) instances.push(e);
-    else other.push(e);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (SetPrototypeHas(kTypeNames, e)) ArrayPrototypePush(types, StringPrototypeToLowerCase(e));
+    else if (RegExpPrototypeExec(kClassName, e) !== null) ArrayPrototypePush(instances, e);
+    else ArrayPrototypePush(other, e);
   }
   // With class names present, a plain 'object' type reads as "an instance of Object".
   if (instances.length > 0) {
-    const at = types.indexOf('object');
+    const at = ArrayPrototypeIndexOf(types, 'object');
     if (at !== -1) {
-      types.splice(at, 1);
-      instances.push('Object');
+      const rest = [];
+      for (let i = 0; i < types.length; i++) if (i !== at) ArrayPrototypePush(rest, types[i]);
+      types = rest;
+      ArrayPrototypePush(instances, 'Object');
     }
   }
   const parts = [];
   if (types.length > 0) {
-    parts.push(`${types.length > 1 ? 'one of type' : 'of type'} ${formatList(types, 'or')}`);
+    ArrayPrototypePush(parts, `${types.length > 1 ? 'one of type' : 'of type'} ${formatList(types, 'or')}`);
   }
   if (instances.length > 0) {
-    parts.push(`an instance of ${formatList(instances, 'or')}`);
+    ArrayPrototypePush(parts, `an instance of ${formatList(instances, 'or')}`);
   }
   if (other.length > 1) {
-    parts.push(`one of ${formatList(other, 'or')}`);
+    ArrayPrototypePush(parts, `one of ${formatList(other, 'or')}`);
   } else if (other.length === 1) {
     // Node writes "an" before anything that is not all lower case.
-    parts.push(other[0].toLowerCase() !== other[0] ? `an ${other[0]}` : `${other[0]}`);
+    ArrayPrototypePush(parts, StringPrototypeToLowerCase(other[0]) !== other[0] ? `an ${other[0]}` : `${other[0]}`);
   }
-  return parts.join(' or ');
+  return ArrayPrototypeJoin(parts, ' or ');
 }
 
 function argOrProperty(name) {
-  return name.includes('.') ? 'property' : 'argument';
+  return StringPrototypeIncludes(name, '.') ? 'property' : 'argument';
 }
 
 // ---------------------------------------------------------------------------
@@ -213,27 +287,34 @@ function argOrProperty(name) {
 
 const codes = {};
 
+// util.format(template, ...args), without spreading args.
+function formatMessage(template, args) {
+  const all = [template];
+  for (let i = 0; i < args.length; i++) ArrayPrototypePush(all, args[i]);
+  return ReflectApply(UtilFormat, undefined, all);
+}
+
 // kind: 'fixed' (constant message), 'format' (util.format template) or
 // 'computed' (function of the constructor arguments).
 function defineCode(code, Base, message, extraBases = []) {
   const kind = typeof message === 'function' ? 'computed' :
-    (/%[dfijoOs]/.test(message) ? 'format' : 'fixed');
+    (RegExpPrototypeExec(/%[dfijoOs]/, message) !== null ? 'format' : 'fixed');
   const make = (B) => {
     class NodeError extends B {
       constructor(...args) {
         if (kind === 'computed') {
           super();
-          this.code = code;
-          Object.defineProperty(this, 'message', {
+          setOwn(this, 'code', code);
+          ObjectDefineProperty(this, 'message', {
             __proto__: null,
-            value: message.apply(this, args),
+            value: ReflectApply(message, this, args),
             enumerable: false,
             writable: true,
             configurable: true,
           });
         } else {
-          super(kind === 'format' ? util.format(message, ...args) : message);
-          this.code = code;
+          super(kind === 'format' ? formatMessage(message, args) : message);
+          setOwn(this, 'code', code);
         }
         fixStackHeader(this);
       }
@@ -254,22 +335,24 @@ function defineCode(code, Base, message, extraBases = []) {
     return NodeError;
   };
   const Cls = make(Base);
-  for (const Extra of extraBases) Cls[Extra.name] = make(Extra);
+  for (let i = 0; i < extraBases.length; i++) Cls[extraBases[i].name] = make(extraBases[i]);
   codes[code] = Cls;
   return Cls;
 }
 
+const kPathKeys = ['path', 'dest'];
+
 // Node's SystemError: message built from a libuv context object.
-class SystemError extends Error {
+class SystemError extends ErrorCtor {
   constructor(key, context) {
     super();
-    const prefix = systemErrorPrefixes.get(key) || 'A system error occurred';
+    const prefix = MapPrototypeGet(systemErrorPrefixes, key) || 'A system error occurred';
     let message = `${prefix}: ${context.syscall} returned ${context.code} (${context.message})`;
     if (context.path !== undefined) message += ` ${context.path}`;
     if (context.dest !== undefined) message += ` => ${context.dest}`;
 
-    this.code = key;
-    Object.defineProperties(this, {
+    setOwn(this, 'code', key);
+    ObjectDefineProperties(this, {
       [kNodeError]: { __proto__: null, value: true, enumerable: false, writable: false, configurable: true },
       name: { __proto__: null, value: 'SystemError', enumerable: false, writable: true, configurable: true },
       message: { __proto__: null, value: message, enumerable: false, writable: true, configurable: true },
@@ -289,12 +372,15 @@ class SystemError extends Error {
         configurable: true,
       },
     });
-    for (const key of ['path', 'dest']) {
+    for (let i = 0; i < kPathKeys.length; i++) {
+      const key = kPathKeys[i];
       if (context[key] === undefined) continue;
-      Object.defineProperty(this, key, {
+      ObjectDefineProperty(this, key, {
         __proto__: null,
+        // toString() of the value given (a Buffer or a string), called at
+        // call time as Node does; dgram never sets path/dest.
         get() { return context[key] != null ? context[key].toString() : context[key]; },
-        set(v) { context[key] = v ? Buffer.from(v.toString()) : undefined; },
+        set(v) { context[key] = v ? BufferFrom(v.toString()) : undefined; },
         enumerable: true,
         configurable: true,
       });
@@ -307,15 +393,15 @@ class SystemError extends Error {
   }
 
   // util.inspect shows the accessors with their values, as Node does.
-  [Symbol.for('nodejs.util.inspect.custom')](depth, options) {
-    return util.inspect(this, { ...options, getters: true, customInspect: false });
+  [SymbolFor('nodejs.util.inspect.custom')](depth, options) {
+    return UtilInspect(this, { __proto__: null, ...options, getters: true, customInspect: false });
   }
 }
 
-const systemErrorPrefixes = new Map();
+const systemErrorPrefixes = new MapCtor();
 
 function defineSystemCode(code, prefix) {
-  systemErrorPrefixes.set(code, prefix);
+  MapPrototypeSet(systemErrorPrefixes, code, prefix);
   // Named NodeError like Node's, so err.constructor.name === 'NodeError'.
   const NodeError = class NodeError extends SystemError {
     constructor(context) {
@@ -326,57 +412,66 @@ function defineSystemCode(code, prefix) {
   return NodeError;
 }
 
-defineCode('ERR_BUFFER_OUT_OF_BOUNDS', RangeError, (name = undefined) =>
+defineCode('ERR_BUFFER_OUT_OF_BOUNDS', RangeErrorCtor, (name = undefined) =>
   (name ? `"${name}" is outside of buffer bounds` : 'Attempt to access memory outside buffer bounds'));
 
-defineCode('ERR_INVALID_ARG_TYPE', TypeError, (name, expected, actual) => {
-  const subject = name.endsWith(' argument') ? name : `"${name}" ${argOrProperty(name)}`;
+defineCode('ERR_INVALID_ARG_TYPE', TypeErrorCtor, (name, expected, actual) => {
+  const subject = StringPrototypeEndsWith(name, ' argument') ? name : `"${name}" ${argOrProperty(name)}`;
   return `The ${subject} must be ${describeExpected(expected)}. Received ${describeReceived(actual)}`;
 });
 
-defineCode('ERR_INVALID_ARG_VALUE', TypeError, (name, value, reason = 'is invalid') => {
-  let shown = util.inspect(value);
-  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+defineCode('ERR_INVALID_ARG_VALUE', TypeErrorCtor, (name, value, reason = 'is invalid') => {
+  let shown = UtilInspect(value);
+  if (shown.length > 128) shown = `${StringPrototypeSlice(shown, 0, 128)}...`;
   return `The ${argOrProperty(name)} '${name}' ${reason}. Received ${shown}`;
-}, [RangeError]);
+}, [RangeErrorCtor]);
 
-defineCode('ERR_OUT_OF_RANGE', RangeError, (str, range, input, replaceDefaultBoolean = false) => {
+defineCode('ERR_OUT_OF_RANGE', RangeErrorCtor, (str, range, input, replaceDefaultBoolean = false) => {
   const head = replaceDefaultBoolean ? str : `The value of "${str}" is out of range.`;
   let received;
-  if (Number.isInteger(input) && Math.abs(input) > 2 ** 32) {
-    received = addNumericalSeparator(String(input));
+  if (NumberIsInteger(input) && MathAbs(input) > 2 ** 32) {
+    received = addNumericalSeparator(StringCtor(input));
   } else if (typeof input === 'bigint') {
-    received = String(input);
+    received = StringCtor(input);
     if (input > 2n ** 32n || input < -(2n ** 32n)) received = addNumericalSeparator(received);
     received += 'n';
   } else {
-    received = util.inspect(input);
+    received = UtilInspect(input);
   }
   return `${head} It must be ${range}. Received ${received}`;
 });
 
-defineCode('ERR_MISSING_ARGS', TypeError, (...names) => {
-  const quoted = names.map((n) => (Array.isArray(n) ?
-    n.map((a) => `"${a}"`).join(' or ') : `"${n}"`));
+defineCode('ERR_MISSING_ARGS', TypeErrorCtor, (...names) => {
+  const quoted = [];
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    if (ArrayIsArray(n)) {
+      const alternatives = [];
+      for (let j = 0; j < n.length; j++) ArrayPrototypePush(alternatives, `"${n[j]}"`);
+      ArrayPrototypePush(quoted, ArrayPrototypeJoin(alternatives, ' or '));
+    } else {
+      ArrayPrototypePush(quoted, `"${n}"`);
+    }
+  }
   return `The ${formatList(quoted)} argument${names.length > 1 ? 's' : ''} must be specified`;
 });
 
-defineCode('ERR_INVALID_FD_TYPE', TypeError, 'Unsupported fd type: %s');
-defineCode('ERR_IP_BLOCKED', Error, (ip) => `IP(${ip}) is blocked by net.BlockList`);
-defineCode('ERR_INVALID_THIS', TypeError, 'Value of "this" must be of type %s');
-defineCode('ERR_SOCKET_ALREADY_BOUND', Error, 'Socket is already bound');
-defineCode('ERR_SOCKET_BAD_BUFFER_SIZE', TypeError, 'Buffer size must be a positive integer');
-defineCode('ERR_SOCKET_BAD_PORT', RangeError, (name, port, allowZero = true) => {
+defineCode('ERR_INVALID_FD_TYPE', TypeErrorCtor, 'Unsupported fd type: %s');
+defineCode('ERR_IP_BLOCKED', ErrorCtor, (ip) => `IP(${ip}) is blocked by net.BlockList`);
+defineCode('ERR_INVALID_THIS', TypeErrorCtor, 'Value of "this" must be of type %s');
+defineCode('ERR_SOCKET_ALREADY_BOUND', ErrorCtor, 'Socket is already bound');
+defineCode('ERR_SOCKET_BAD_BUFFER_SIZE', TypeErrorCtor, 'Buffer size must be a positive integer');
+defineCode('ERR_SOCKET_BAD_PORT', RangeErrorCtor, (name, port, allowZero = true) => {
   const op = allowZero ? '>=' : '>';
   return `${name} should be ${op} 0 and < 65536. Received ${describeReceived(port)}.`;
 });
-defineCode('ERR_SOCKET_BAD_TYPE', TypeError, 'Bad socket type specified. Valid types are: udp4, udp6');
-defineCode('ERR_SOCKET_CLOSED', Error, 'Socket is closed');
-defineCode('ERR_SOCKET_DGRAM_IS_CONNECTED', Error, 'Already connected');
-defineCode('ERR_SOCKET_DGRAM_NOT_CONNECTED', Error, 'Not connected');
-defineCode('ERR_SOCKET_DGRAM_NOT_RUNNING', Error, 'Not running');
-defineCode('ERR_METHOD_NOT_IMPLEMENTED', Error, 'The %s method is not implemented');
-defineCode('ERR_OPERATION_FAILED', Error, 'Operation failed: %s', [TypeError]);
+defineCode('ERR_SOCKET_BAD_TYPE', TypeErrorCtor, 'Bad socket type specified. Valid types are: udp4, udp6');
+defineCode('ERR_SOCKET_CLOSED', ErrorCtor, 'Socket is closed');
+defineCode('ERR_SOCKET_DGRAM_IS_CONNECTED', ErrorCtor, 'Already connected');
+defineCode('ERR_SOCKET_DGRAM_NOT_CONNECTED', ErrorCtor, 'Not connected');
+defineCode('ERR_SOCKET_DGRAM_NOT_RUNNING', ErrorCtor, 'Not running');
+defineCode('ERR_METHOD_NOT_IMPLEMENTED', ErrorCtor, 'The %s method is not implemented');
+defineCode('ERR_OPERATION_FAILED', ErrorCtor, 'Operation failed: %s', [TypeErrorCtor]);
 defineSystemCode('ERR_SOCKET_BUFFER_SIZE', 'Could not get or set buffer size');
 defineSystemCode('ERR_SYSTEM_ERROR', 'A system error occurred');
 
@@ -478,11 +573,15 @@ const kLinuxErrnos = [
 let runtimeMap = null;
 function systemErrorMap() {
   if (runtimeMap === null) {
-    runtimeMap = new Map();
-    for (const [name, errno, desc] of kLinuxErrnos) runtimeMap.set(errno, [name, desc]);
-    if (typeof util.getSystemErrorMap === 'function') {
-      for (const [errno, entry] of util.getSystemErrorMap()) runtimeMap.set(errno, entry);
+    const map = new MapCtor();
+    for (let i = 0; i < kLinuxErrnos.length; i++) {
+      const row = kLinuxErrnos[i];
+      MapPrototypeSet(map, row[1], [row[0], row[2]]);
     }
+    if (typeof UtilGetSystemErrorMap === 'function') {
+      MapPrototypeForEach(UtilGetSystemErrorMap(), (entry, errno) => MapPrototypeSet(map, errno, entry));
+    }
+    runtimeMap = map;
   }
   return runtimeMap;
 }
@@ -490,13 +589,15 @@ function systemErrorMap() {
 let nameToErrno = null;
 function errnoByName() {
   if (nameToErrno === null) {
-    nameToErrno = new Map();
-    for (const [errno, [name]] of systemErrorMap()) {
-      if (!nameToErrno.has(name)) nameToErrno.set(name, errno);
-    }
+    const map = new MapCtor();
+    MapPrototypeForEach(systemErrorMap(), (entry, errno) => {
+      const name = entry[0];
+      if (!MapPrototypeHas(map, name)) MapPrototypeSet(map, name, errno);
+    });
     // EOPNOTSUPP is ENOTSUP's Linux alias (both 95).
-    if (!nameToErrno.has('EOPNOTSUPP')) nameToErrno.set('EOPNOTSUPP', nameToErrno.get('ENOTSUP'));
-    if (!nameToErrno.has('EWOULDBLOCK')) nameToErrno.set('EWOULDBLOCK', nameToErrno.get('EAGAIN'));
+    if (!MapPrototypeHas(map, 'EOPNOTSUPP')) MapPrototypeSet(map, 'EOPNOTSUPP', MapPrototypeGet(map, 'ENOTSUP'));
+    if (!MapPrototypeHas(map, 'EWOULDBLOCK')) MapPrototypeSet(map, 'EWOULDBLOCK', MapPrototypeGet(map, 'EAGAIN'));
+    nameToErrno = map;
   }
   return nameToErrno;
 }
@@ -504,14 +605,14 @@ function errnoByName() {
 // Negative libuv errno -> 'EBADF'; unknown -> 'Unknown system error -N'
 // (what util.getSystemErrorName returns).
 function getSystemErrorName(errno) {
-  if (typeof util.getSystemErrorName === 'function') return util.getSystemErrorName(errno);
-  const entry = systemErrorMap().get(errno);
+  if (typeof UtilGetSystemErrorName === 'function') return UtilGetSystemErrorName(errno);
+  const entry = MapPrototypeGet(systemErrorMap(), errno);
   return entry ? entry[0] : `Unknown system error ${errno}`;
 }
 
 // Negative libuv errno -> 'bad file descriptor' (uv_strerror text).
 function getSystemErrorMessage(errno) {
-  const entry = systemErrorMap().get(errno);
+  const entry = MapPrototypeGet(systemErrorMap(), errno);
   return entry ? entry[1] : `Unknown system error ${errno}`;
 }
 
@@ -520,7 +621,7 @@ function getSystemErrorMessage(errno) {
 // returns the negative libuv errno (Linux numbering), or undefined.
 function uvErrno(x) {
   if (typeof x === 'number') return x > 0 ? -x : x;
-  if (typeof x === 'string') return errnoByName().get(x);
+  if (typeof x === 'string') return MapPrototypeGet(errnoByName(), x);
   return undefined;
 }
 
@@ -528,23 +629,23 @@ function uvErrno(x) {
 // Errno-style exceptions
 
 // `new ErrnoException(-9, 'setTTL')` -> Error 'setTTL EBADF' {errno, code, syscall}.
-class ErrnoException extends Error {
+class ErrnoException extends ErrorCtor {
   constructor(err, syscall, original) {
     const code = getSystemErrorName(err);
     super(original ? `${syscall} ${code} ${original}` : `${syscall} ${code}`);
-    this.errno = err;
-    this.code = code;
-    this.syscall = syscall;
+    setOwn(this, 'errno', err);
+    setOwn(this, 'code', code);
+    setOwn(this, 'syscall', syscall);
   }
 
   get ['constructor']() {
-    return Error;
+    return ErrorCtor;
   }
 }
 
 // `new ExceptionWithHostPort(-98, 'bind', '0.0.0.0', 41234)` ->
 // Error 'bind EADDRINUSE 0.0.0.0:41234' {errno, code, syscall, address, port}.
-class ExceptionWithHostPort extends Error {
+class ExceptionWithHostPort extends ErrorCtor {
   constructor(err, syscall, address, port, additional) {
     const code = getSystemErrorName(err);
     let details = '';
@@ -552,15 +653,15 @@ class ExceptionWithHostPort extends Error {
     else if (address) details = ` ${address}`;
     if (additional) details += ` - Local (${additional})`;
     super(`${syscall} ${code}${details}`);
-    this.errno = err;
-    this.code = code;
-    this.syscall = syscall;
-    this.address = address;
-    if (port) this.port = port;
+    setOwn(this, 'errno', err);
+    setOwn(this, 'code', code);
+    setOwn(this, 'syscall', syscall);
+    setOwn(this, 'address', address);
+    if (port) setOwn(this, 'port', port);
   }
 
   get ['constructor']() {
-    return Error;
+    return ErrorCtor;
   }
 }
 
@@ -588,20 +689,20 @@ function bufferSizeError(err, syscall) {
 // without a health check (setTTL, setBroadcast, setRecvBufferSize, ...):
 // TypeError "Cannot read properties of null (reading 'setTTL')".
 function nullHandleError(property) {
-  return new TypeError(`Cannot read properties of null (reading '${property}')`);
+  return new TypeErrorCtor(`Cannot read properties of null (reading '${property}')`);
 }
 
 // Node's AbortError (not the DOMException): name 'AbortError', code 'ABORT_ERR'.
 // dgram itself never creates one (an aborted `signal` just closes the
 // socket); it is here for callers that need it.
-class AbortError extends Error {
+class AbortError extends ErrorCtor {
   constructor(message = 'The operation was aborted', options = undefined) {
     if (options !== undefined && typeof options !== 'object') {
       throw new codes.ERR_INVALID_ARG_TYPE('options', 'Object', options);
     }
     super(message, options);
-    this.code = 'ABORT_ERR';
-    this.name = 'AbortError';
+    setOwn(this, 'code', 'ABORT_ERR');
+    setOwn(this, 'name', 'AbortError');
   }
 }
 

@@ -4,19 +4,43 @@
 // message and system details (errno, syscall, address, port); these give them Node's shapes,
 // with the constructors of ./errors.js.
 
-const errors = require('./errors');
+const {
+  ErrorCtor,
+  ObjectDefineProperty,
+  RangeErrorCtor,
+  StringPrototypeIndexOf,
+  StringPrototypeSlice,
+  TypeErrorCtor,
+  UtilGetSystemErrorName,
+} = require('./primordials');
+const {
+  bufferSizeError: systemBufferSizeError,
+  errnoException,
+  exceptionWithHostPort,
+} = require('./errors');
 
-const classes = { Error, TypeError, RangeError };
+// Builtins come from ./primordials (captured at load): see there.
+// No prototype: a kind that is not one of these never finds Object.prototype's members.
+const classes = { __proto__: null, Error: ErrorCtor, TypeError: TypeErrorCtor, RangeError: RangeErrorCtor };
+
+// obj[key] = value on a fresh error, as an own enumerable data property,
+// without passing through a setter on Error.prototype / Object.prototype.
+function setOwn(obj, key, value) {
+  ObjectDefineProperty(obj, key, {
+    __proto__: null, value, writable: true, enumerable: true, configurable: true,
+  });
+}
 
 // An ERR_* error with the core's message: the class, an own enumerable `code`, and
 // `Name [CODE]: message` at the head of the stack, as Node's errors have.
 function plainError(kind, code, message) {
-  const Ctor = classes[kind] || Error;
+  const Ctor = classes[kind] || ErrorCtor;
   const e = new Ctor(message);
-  e.code = code;
-  if (typeof e.stack === 'string') {
-    const nl = e.stack.indexOf('\n');
-    e.stack = `${e.name} [${code}]: ${message}${nl === -1 ? '' : e.stack.slice(nl)}`;
+  setOwn(e, 'code', code);
+  const stack = e.stack;
+  if (typeof stack === 'string') {
+    const nl = StringPrototypeIndexOf(stack, '\n');
+    e.stack = `${e.name} [${code}]: ${message}${nl === -1 ? '' : StringPrototypeSlice(stack, nl)}`;
   }
   return e;
 }
@@ -25,20 +49,20 @@ function plainError(kind, code, message) {
 // or `setTTL EBADF` with errno, code and syscall.
 function systemError(errno, syscall, address, port, message, hostname) {
   if (hostname !== undefined) {
-    const e = new Error(message);
-    e.errno = errno;
-    e.code = require('node:util').getSystemErrorName(errno);
-    e.syscall = syscall;
-    e.hostname = hostname;
+    const e = new ErrorCtor(message);
+    setOwn(e, 'errno', errno);
+    setOwn(e, 'code', UtilGetSystemErrorName(errno));
+    setOwn(e, 'syscall', syscall);
+    setOwn(e, 'hostname', hostname);
     return e;
   }
-  if (address !== undefined) return errors.exceptionWithHostPort(errno, syscall, address, port);
-  return errors.errnoException(errno, syscall);
+  if (address !== undefined) return exceptionWithHostPort(errno, syscall, address, port);
+  return errnoException(errno, syscall);
 }
 
 // ERR_SOCKET_BUFFER_SIZE: Node's SystemError around libuv's error.
 function bufferSizeError(d) {
-  if (d.errno !== undefined && d.syscall !== undefined) return errors.bufferSizeError(d.errno, d.syscall);
+  if (d.errno !== undefined && d.syscall !== undefined) return systemBufferSizeError(d.errno, d.syscall);
   return plainError('Error', d.code, d.message);
 }
 

@@ -201,7 +201,31 @@
  * socket.ref() / unref(): never throw.
  */
 
-const net = require('node:net');
+// Every builtin is called through ./primordials, captured when the package
+// loads (see there), so that patched prototypes or globals can neither change
+// these results nor see the values passing through. No for-of, array
+// destructuring or spread at call time. Read at call time, as Node reads
+// them: the user's own values (options.*, a view's contents via Buffer).
+const {
+  ArrayBufferIsView,
+  ArrayBufferViewGetBuffer,
+  ArrayBufferViewGetByteLength,
+  ArrayBufferViewGetByteOffset,
+  ArrayCtor,
+  ArrayIsArray,
+  ArrayPrototypePush,
+  BlockListCtor,
+  BlockListIsBlockList,
+  BufferAlloc,
+  BufferFrom,
+  BufferIsBuffer,
+  FunctionPrototypeSymbolHasInstance,
+  NumberIsInteger,
+  NumberIsNaN,
+  NumberMAX_SAFE_INTEGER,
+  NumberMIN_SAFE_INTEGER,
+  StringPrototypeTrim,
+} = require('./primordials');
 const {
   codes: {
     ERR_BUFFER_OUT_OF_BOUNDS,
@@ -227,7 +251,7 @@ function isUint32(value) {
 }
 
 function isArrayBufferView(value) {
-  return ArrayBuffer.isView(value);
+  return ArrayBufferIsView(value);
 }
 
 const validateString = hideStackFrames(function validateString(value, name) {
@@ -239,7 +263,7 @@ const validateNumber = hideStackFrames(function validateNumber(value, name, min 
   const hasMin = min != null;
   const hasMax = max != null;
   if ((hasMin && value < min) || (hasMax && value > max) ||
-      ((hasMin || hasMax) && Number.isNaN(value))) {
+      ((hasMin || hasMax) && NumberIsNaN(value))) {
     const lo = hasMin ? `>= ${min}` : '';
     const hi = hasMax ? `<= ${max}` : '';
     throw new ERR_OUT_OF_RANGE(name, `${lo}${hasMin && hasMax ? ' && ' : ''}${hi}`, value);
@@ -248,12 +272,12 @@ const validateNumber = hideStackFrames(function validateNumber(value, name, min 
 
 function checkInteger(value, name, min, max) {
   if (typeof value !== 'number') throw new ERR_INVALID_ARG_TYPE(name, 'number', value);
-  if (!Number.isInteger(value)) throw new ERR_OUT_OF_RANGE(name, 'an integer', value);
+  if (!NumberIsInteger(value)) throw new ERR_OUT_OF_RANGE(name, 'an integer', value);
   if (value < min || value > max) throw new ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value);
 }
 
 const validateInteger = hideStackFrames(function validateInteger(
-  value, name, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  value, name, min = NumberMIN_SAFE_INTEGER, max = NumberMAX_SAFE_INTEGER) {
   checkInteger(value, name, min, max);
 });
 
@@ -292,7 +316,7 @@ const validateObject = hideStackFrames(function validateObject(value, name, opti
     if (!(flags & kValidateObjectAllowNullable)) throw new ERR_INVALID_ARG_TYPE(name, 'Object', value);
     return;
   }
-  if (Array.isArray(value) && !(flags & kValidateObjectAllowArray)) {
+  if (ArrayIsArray(value) && !(flags & kValidateObjectAllowArray)) {
     throw new ERR_INVALID_ARG_TYPE(name, 'Object', value);
   }
   const t = typeof value;
@@ -317,7 +341,7 @@ const validateAbortSignal = hideStackFrames(function validateAbortSignal(signal,
 // refused). Returns the port as a number (port | 0).
 const validatePort = hideStackFrames(function validatePort(port, name = 'Port', allowZero = true) {
   const t = typeof port;
-  let ok = t === 'number' || (t === 'string' && port.trim().length !== 0);
+  let ok = t === 'number' || (t === 'string' && StringPrototypeTrim(port).length !== 0);
   if (ok) {
     const n = +port;
     ok = n === (n >>> 0) && n <= 0xFFFF && !(port === 0 && !allowZero);
@@ -329,11 +353,14 @@ const validatePort = hideStackFrames(function validatePort(port, name = 'Port', 
 // ---------------------------------------------------------------------------
 // dgram specifics
 
+// net.BlockList and its isBlockList (Node >= 22.13) as they were at load;
+// before isBlockList existed: `value instanceof BlockList` through the
+// captured Function.prototype[Symbol.hasInstance] (the class's `prototype`
+// cannot be reassigned).
 function isBlockList(value) {
-  const { BlockList } = net;
-  if (typeof BlockList !== 'function') return false;
-  if (typeof BlockList.isBlockList === 'function') return BlockList.isBlockList(value);
-  return value instanceof BlockList;
+  if (typeof BlockListCtor !== 'function') return false;
+  if (typeof BlockListIsBlockList === 'function') return BlockListIsBlockList(value);
+  return FunctionPrototypeSymbolHasInstance(BlockListCtor, value);
 }
 
 const validateBlockList = hideStackFrames(function validateBlockList(value, name) {
@@ -421,25 +448,35 @@ const validateSourceSpecificMembership = hideStackFrames(
 // first). offset/length are coerced with >>> 0, as Node does.
 const sliceBuffer = hideStackFrames(function sliceBuffer(buffer, offset, length) {
   let buf = buffer;
-  if (typeof buf === 'string') buf = Buffer.from(buf);
+  if (typeof buf === 'string') buf = BufferFrom(buf);
   else if (!isArrayBufferView(buf)) throw new ERR_INVALID_ARG_TYPE('buffer', kBufferTypes, buf);
   const off = offset >>> 0;
   const len = length >>> 0;
-  if (off > buf.byteLength) throw new ERR_BUFFER_OUT_OF_BOUNDS('offset');
-  if (off + len > buf.byteLength) throw new ERR_BUFFER_OUT_OF_BOUNDS('length');
-  return Buffer.from(buf.buffer, buf.byteOffset + off, len);
+  // The view's own buffer/byteOffset/byteLength, through the captured
+  // getters (Node reads the public properties; a patched getter must not
+  // point us at other memory).
+  const byteLength = ArrayBufferViewGetByteLength(buf);
+  if (off > byteLength) throw new ERR_BUFFER_OUT_OF_BOUNDS('offset');
+  if (off + len > byteLength) throw new ERR_BUFFER_OUT_OF_BOUNDS('length');
+  return BufferFrom(ArrayBufferViewGetBuffer(buf), ArrayBufferViewGetByteOffset(buf) + off, len);
 });
 
 // Array of strings / ArrayBufferViews -> new array of Buffers, or null if an
 // item is neither.
 function toBufferList(list) {
-  const out = new Array(list.length);
+  const out = new ArrayCtor(list.length);
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    if (typeof item === 'string') out[i] = Buffer.from(item);
-    else if (Buffer.isBuffer(item)) out[i] = item;
-    else if (isArrayBufferView(item)) out[i] = Buffer.from(item.buffer, item.byteOffset, item.byteLength);
-    else return null;
+    if (typeof item === 'string') {
+      out[i] = BufferFrom(item);
+    } else if (BufferIsBuffer(item)) {
+      out[i] = item;
+    } else if (isArrayBufferView(item)) {
+      out[i] = BufferFrom(ArrayBufferViewGetBuffer(item), ArrayBufferViewGetByteOffset(item),
+                          ArrayBufferViewGetByteLength(item));
+    } else {
+      return null;
+    }
   }
   return out;
 }
@@ -475,11 +512,11 @@ const normalizeSendArgs = hideStackFrames(function normalizeSendArgs(
   }
 
   let list;
-  if (Array.isArray(msg)) {
+  if (ArrayIsArray(msg)) {
     list = toBufferList(msg);
     if (list === null) throw new ERR_INVALID_ARG_TYPE('buffer list arguments', kBufferTypes, msg);
   } else if (typeof msg === 'string') {
-    list = [Buffer.from(msg)];
+    list = [BufferFrom(msg)];
   } else if (isArrayBufferView(msg)) {
     list = [msg];
   } else {
@@ -494,7 +531,7 @@ const normalizeSendArgs = hideStackFrames(function normalizeSendArgs(
   } else if (address != null) {
     validateString.withoutStackTrace(address, 'address');
   }
-  if (list.length === 0) list.push(Buffer.alloc(0));
+  if (list.length === 0) ArrayPrototypePush(list, BufferAlloc(0));
   return { list, port, address, callback };
 });
 

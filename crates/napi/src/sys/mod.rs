@@ -201,21 +201,33 @@ impl Env {
         buf.truncate(written);
         String::from_utf8(buf).ok()
     }
-    /// Calls `f` with a `Buffer`'s bytes (`None` when `v` is not a Buffer or Uint8Array).
-    pub fn with_buffer<R>(self, v: Val, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    /// A copy of a `Buffer`'s (or any `Uint8Array`'s) bytes; `None` when `v` is not one.
+    ///
+    /// The bytes are copied with a raw memory copy and never seen as a Rust slice: the view may
+    /// be backed by a `SharedArrayBuffer` that another thread writes meanwhile, and a `&[u8]`
+    /// over it would claim that nobody does.
+    pub fn copy_buffer(self, v: Val) -> Option<Vec<u8>> {
         let mut data = null_mut();
         let mut len = 0usize;
-        // SAFETY: napi reports a Buffer's (or Uint8Array's) backing store; it stays alive and
-        // unmoved while `v` is reachable from the current scope, which outlives `f`.
+        // SAFETY: napi checks that `v` is a Buffer or Uint8Array and reports its backing store
+        // (null and 0 once detached); nothing is read here.
         if unsafe { n::napi_get_buffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok {
             return None;
         }
+        let mut out = Vec::<u8>::with_capacity(len);
         if len == 0 || data.is_null() {
-            return Some(f(&[]));
+            return Some(out);
         }
-        // SAFETY: `data` points to `len` initialised bytes (see above); JavaScript cannot run
-        // during `f`, so nothing writes them meanwhile.
-        Some(f(unsafe { std::slice::from_raw_parts(data as *const u8, len) }))
+        // SAFETY: `data` points to `len` bytes of a store kept alive by `v`, which is reachable
+        // from the current handle scope, and no JavaScript runs during the copy, so nothing can
+        // detach or free it. The destination is `len` bytes of our own fresh allocation, so the
+        // two do not overlap. The source is read as raw bytes, never through a reference, so a
+        // concurrent writer (a SharedArrayBuffer) can change only which bytes are copied.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data as *const u8, out.as_mut_ptr(), len);
+            out.set_len(len);
+        }
+        Some(out)
     }
     /// An array's length (`None` when `v` is not an array).
     pub fn array_len(self, v: Val) -> Option<u32> {
@@ -307,19 +319,16 @@ impl Env {
         Val(v)
     }
     /// Takes `v` as the staging area for received datagrams (`None` unless it is an
-    /// `ArrayBuffer`). The caller promises that `v` is private to the addon's JavaScript, which
-    /// never detaches or transfers it.
+    /// `ArrayBuffer`). Only a reference is kept: every [`Staging::write`] looks the buffer's
+    /// store up again, so a buffer detached or transferred meanwhile is never written.
     pub fn staging(self, v: Val) -> Option<Staging> {
-        let mut data = null_mut();
-        let mut len = 0usize;
-        // SAFETY: as in `undefined`; napi checks that `v` is an ArrayBuffer and fails otherwise.
-        if unsafe { n::napi_get_arraybuffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok
-            || (data.is_null() && len > 0)
-        {
+        let mut is = false;
+        // SAFETY: as in `undefined`.
+        if unsafe { n::napi_is_arraybuffer(self.raw, v.0, &mut is) } != n::Status::napi_ok || !is {
             return None;
         }
         let buffer = self.reference(v, true).ok()?;
-        Some(Staging { buffer, data: data as *mut u8, len })
+        Some(Staging { buffer })
     }
     /// Lets go of a staging area.
     pub fn drop_staging(self, s: Staging) {
@@ -399,25 +408,36 @@ impl Env {
 /// into just before calling JavaScript, which then copies it into the new `Buffer` it makes.
 /// For small datagrams that is cheaper than a `Buffer` made natively: V8 keeps typed arrays of
 /// at most 64 bytes inside its heap, with no backing store to allocate and sweep.
+///
+/// No pointer into the buffer is kept between writes: whatever JavaScript does with the
+/// buffer (even detaching it, should it ever reach user code), a write only ever goes to the
+/// store the buffer has at that moment, or nowhere.
 pub struct Staging {
     buffer: Ref,
-    data: *mut u8,
-    len: usize,
 }
 
 impl Staging {
-    /// Copies `bytes` to the start of the area; false (and nothing copied) when they do not fit.
-    pub fn write(&self, bytes: &[u8]) -> bool {
-        if bytes.len() > self.len {
+    /// Copies `bytes` to the start of the area; false (and nothing copied) when they do not fit
+    /// or the buffer is gone or detached.
+    pub fn write(&self, env: Env, bytes: &[u8]) -> bool {
+        let v = env.deref(&self.buffer);
+        let mut data = null_mut();
+        let mut len = 0usize;
+        // SAFETY: as in `Env::undefined`; napi fails for anything but an ArrayBuffer, and reports
+        // null and 0 for a detached one.
+        if unsafe { n::napi_get_arraybuffer_info(env.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok
+            || data.is_null()
+            || bytes.len() > len
+        {
             return false;
         }
-        // SAFETY: `data` is the start of the `len`-byte store of the `ArrayBuffer` held by the
-        // strong reference `buffer`, so it is alive; V8 never moves an ArrayBuffer's store, and
-        // only detaching could free it, which the addon's JavaScript never does to this buffer
-        // and user code cannot, since it is never given it (see `Env::staging`). Both sides run
-        // on the JavaScript thread (`Staging` is `!Send`, as it holds a raw pointer), so no
-        // JavaScript reads it during the copy, and `bytes` is Rust memory, distinct from it.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.data, bytes.len()) };
+        // SAFETY: `data` is the start of the `len`-byte store the ArrayBuffer has right now, kept
+        // alive by `v` (reachable from the current handle scope), and `bytes.len() <= len`. No
+        // JavaScript runs between the lookup above and this copy (we are on the JavaScript
+        // thread, inside a native callback), so nothing can detach or free the store meanwhile.
+        // An ArrayBuffer is never shared with another thread (a SharedArrayBuffer is not an
+        // ArrayBuffer for napi), and `bytes` is Rust memory, distinct from it.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
         true
     }
 }
@@ -619,16 +639,68 @@ pub fn define_function(env: Env, name: &CStr, f: Function) -> Result<Val, Thrown
     Ok(Val(v))
 }
 
-/// Runs `f` with the env when Node tears the env down.
-pub fn on_env_teardown(env: Env, f: fn(Env)) {
-    unsafe extern "C" fn hook(arg: *mut c_void) {
-        // SAFETY: `arg` is the Box made below, taken back once.
-        let b = unsafe { Box::from_raw(arg as *mut (n::napi_env, fn(Env))) };
-        let _ = catch_unwind(AssertUnwindSafe(|| (b.1)(Env::new(b.0))));
+/// Makes `data` the state of this loaded instance of the module (Node-API instance data): each
+/// `require` of the addon that loads it anew, and each worker thread, has an env of its own, so
+/// they never see each other's state. Dropped when Node tears the env down.
+pub fn set_instance_data<T: 'static>(env: Env, data: Rc<T>) -> Result<(), Thrown> {
+    unsafe extern "C" fn finalize(_env: n::napi_env, data: *mut c_void, _hint: *mut c_void) {
+        // SAFETY: `data` is the box made below; Node calls this finalizer once, at teardown
+        // or when the data is replaced.
+        let b = unsafe { Box::from_raw(data as *mut Box<dyn std::any::Any>) };
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(b)));
     }
-    let arg = Box::into_raw(Box::new((env.raw, f)));
-    // SAFETY: the hook and its argument live until Node runs it at teardown.
-    unsafe { n::napi_add_env_cleanup_hook(env.raw, Some(hook), arg as *mut c_void) };
+    let boxed: Box<Box<dyn std::any::Any>> = Box::new(Box::new(data));
+    let raw = Box::into_raw(boxed);
+    // SAFETY: the pointer is a live box, freed only by `finalize`, which Node calls once.
+    let status = unsafe { n::napi_set_instance_data(env.raw, raw as *mut c_void, Some(finalize), null_mut()) };
+    if status != n::Status::napi_ok {
+        // SAFETY: Node did not take the box, so it is still ours alone.
+        drop(unsafe { Box::from_raw(raw) });
+        return Err(Thrown::Pending);
+    }
+    Ok(())
+}
+
+/// The state [`set_instance_data`] gave this instance of the module, if it is a `T`.
+pub fn instance_data<T: 'static>(env: Env) -> Option<Rc<T>> {
+    let mut p = null_mut();
+    // SAFETY: as in `Env::undefined`; `p` is an out-pointer.
+    if unsafe { n::napi_get_instance_data(env.raw, &mut p) } != n::Status::napi_ok || p.is_null() {
+        return None;
+    }
+    // SAFETY: the only instance data this addon sets is a `Box<Box<dyn Any>>` made by
+    // `set_instance_data`, alive until the env's teardown, which cannot run during this call.
+    let any: &dyn std::any::Any = unsafe { &**(p as *const Box<dyn std::any::Any>) };
+    any.downcast_ref::<Rc<T>>().cloned()
+}
+
+/// Whether Node's loop already watches `fd` (libuv refuses a second handle for it with
+/// `EEXIST`, as it does when Node's own `bind({ fd })` opens a watched descriptor).
+pub fn loop_watches(env: Env, fd: RawFd) -> bool {
+    let mut lp = null_mut();
+    // SAFETY: as in `Env::undefined`.
+    if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
+        return false;
+    }
+    // SAFETY: allocates uninitialised memory of libuv's size for a poll handle.
+    let handle = unsafe { libc::malloc(uv_handle_size(UV_POLL)) };
+    if handle.is_null() {
+        return false;
+    }
+    // SAFETY: `handle` has the size of a uv_poll_t; `lp` is Node's loop, used on its thread.
+    let r = unsafe { uv_poll_init_socket(lp, handle, fd) };
+    if r != 0 {
+        // SAFETY: init failed, so libuv holds no pointer to the memory.
+        unsafe { libc::free(handle) };
+        return r == -libc::EEXIST;
+    }
+    // SAFETY: the handle is initialised and never started; its data pointer is null, which
+    // `close_cb` skips, and `close_cb` frees the memory once libuv is done with it.
+    unsafe {
+        uv_handle_set_data(handle, null_mut());
+        uv_close(handle, close_cb);
+    }
+    false
 }
 
 /// The module's entry point: Node calls it when the addon loads.

@@ -455,8 +455,10 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
-        match (&self.sock, self.bind_state) {
-            (Some(s), BindState::Bound) => match s.socket().local_addr() {
+        // Node asks the handle's socket whatever the bind state: a socket kept by a failed
+        // bind reports the unbound address, even while the next bind waits for its lookup.
+        match &self.sock {
+            Some(s) => match s.socket().local_addr() {
                 Ok(a) => a
                     .as_socket()
                     .map(AddressInfo::from)
@@ -473,7 +475,10 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::not_running());
         }
         match (self.connect_state, self.remote) {
-            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(a)),
+            // The system's answer (a connect to `0.0.0.0` reaches 127.0.0.1, to `::` ::1).
+            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(
+                self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).and_then(|p| p.as_socket()).unwrap_or(a),
+            )),
             _ => Err(Error::not_connected()),
         }
     }
@@ -622,8 +627,10 @@ impl<H: IoHandle> Core<H> {
         }
         match self.open_and_bind(addr, false) {
             Ok(sock) => {
-                claim_fd(sock.as_raw_fd());
-                self.sock = Some(Sock::Raw(sock));
+                if self.sock.is_none() {
+                    claim_fd(sock.as_raw_fd());
+                    self.sock = Some(Sock::Raw(sock));
+                }
                 self.watch();
                 self.bind_state = BindState::Bound;
                 // Node applies the buffer sizes before it emits `listening`.
@@ -637,10 +644,33 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    fn open_and_bind(&self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
+    /// Opens a socket and binds it to `addr`. With `keep_failed_bind_socket`, the socket a
+    /// failed bind left is bound instead of a new one, and a socket whose `bind(2)` fails is
+    /// kept (unbound, in `self.sock`), as Node's handle keeps it. The socket is returned for
+    /// the caller to keep; when it is the kept one, `self.sock` already holds it (a clone of
+    /// the descriptor is returned, which the caller drops).
+    fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
+        if self.opts.keep_failed_bind_socket {
+            if let Some(s) = self.sock.as_ref().map(|s| s.socket()) {
+                self.configure_for_bind(s, addr, reuse_addr)?;
+                s.bind(&addr.into())?;
+                return s.try_clone();
+            }
+        }
         let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
         let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
         s.set_nonblocking(true)?;
+        if let Err(e) = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(&addr.into())) {
+            if self.opts.keep_failed_bind_socket {
+                claim_fd(s.as_raw_fd());
+                self.sock = Some(Sock::Raw(s));
+            }
+            return Err(e);
+        }
+        Ok(s)
+    }
+
+    fn configure_for_bind(&self, s: &RawSocket, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
         if self.opts.reuse_addr || reuse_addr {
             s.set_reuse_address(true)?;
         }
@@ -653,8 +683,7 @@ impl<H: IoHandle> Core<H> {
         if self.opts.gro {
             sys::set_gro(s.as_raw_fd(), true)?;
         }
-        s.bind(&addr.into())?;
-        Ok(s)
+        Ok(())
     }
 
     fn apply_buffer_sizes(&mut self) {
@@ -989,8 +1018,10 @@ impl<H: IoHandle> Core<H> {
         if self.bind_state == BindState::Unbound {
             let any = SocketAddr::new(self.family.any(), 0);
             let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
-            claim_fd(s.as_raw_fd());
-            self.sock = Some(Sock::Raw(s));
+            if self.sock.is_none() {
+                claim_fd(s.as_raw_fd());
+                self.sock = Some(Sock::Raw(s));
+            }
             self.bind_state = BindState::Bound;
             self.out.push_back(Output::Listening);
             self.apply_buffer_sizes();
@@ -1086,7 +1117,7 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
-        if self.bind_state != BindState::Bound {
+        if self.sock.is_none() {
             return Err(Error::buffer_size(libc::EBADF, which));
         }
         if set.is_some_and(|n| n > i32::MAX as usize) {
@@ -1101,15 +1132,16 @@ impl<H: IoHandle> Core<H> {
         .map_err(|e| Error::buffer_size(e.errno().map(|n| -n).unwrap_or(libc::EINVAL), which))
     }
 
-    /// Gets or sets a socket option that needs a bound socket: Node's `EBADF` while unbound
-    /// and `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
+    /// Gets or sets a socket option on the socket: Node's `EBADF` while there is none (before
+    /// the bind opens it; a socket kept by a failed bind is one) and
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&RawSocket) -> std::io::Result<R>) -> Result<R, Error> {
         if self.closed {
             return Err(Error::not_running());
         }
-        match (&self.sock, self.bind_state) {
-            (Some(s), BindState::Bound) => f(s.socket()).map_err(|e| Error::from_io(&e, syscall, None, None)),
-            _ => Err(Error::system(libc::EBADF, syscall, None, None)),
+        match &self.sock {
+            Some(s) => f(s.socket()).map_err(|e| Error::from_io(&e, syscall, None, None)),
+            None => Err(Error::system(libc::EBADF, syscall, None, None)),
         }
     }
 }
@@ -1132,34 +1164,11 @@ fn release_fd(fd: RawFd) {
     OWNED_FDS.lock().retain(|f| *f != fd);
 }
 
-/// Node's `guessHandleType` for a descriptor that is not a UDP socket.
-fn handle_type(fd: &std::os::fd::OwnedFd) -> &'static str {
-    let sock = socket2::SockRef::from(fd);
-    match (sock.r#type(), sock.domain()) {
-        (Ok(Type::DGRAM), Ok(Domain::IPV4 | Domain::IPV6)) => "UDP",
-        (Ok(Type::STREAM), Ok(Domain::UNIX)) => "PIPE",
-        (Ok(Type::STREAM), Ok(_)) => "TCP",
-        (Ok(_), _) => "UNKNOWN",
-        (Err(_), _) => {
-            let file = std::fs::File::from(match fd.try_clone() {
-                Ok(f) => f,
-                Err(_) => return "UNKNOWN",
-            });
-            match file.metadata().map(|m| m.file_type()) {
-                Ok(t) if std::os::unix::fs::FileTypeExt::is_fifo(&t) => "PIPE",
-                Ok(t) if std::os::unix::fs::FileTypeExt::is_char_device(&t) => "TTY",
-                Ok(t) if t.is_file() => "FILE",
-                _ => "UNKNOWN",
-            }
-        }
-    }
-}
-
 /// `bind({ fd })`: takes a UDP socket's descriptor, refusing other kinds and descriptors that
 /// another open socket owns (that one is not closed: it belongs to the other socket).
 fn adopt(fd: std::os::fd::OwnedFd) -> Result<RawSocket, Error> {
     use std::os::fd::IntoRawFd;
-    let kind = handle_type(&fd);
+    let kind = sys::guess_handle_type(fd.as_raw_fd());
     if kind != "UDP" {
         // Not ours to close: Node leaves a refused descriptor open.
         let _ = fd.into_raw_fd();

@@ -119,6 +119,11 @@ impl RecvArena {
         }
     }
 
+    /// How many datagrams one batch can hold.
+    pub fn capacity(&self) -> usize {
+        self.slots
+    }
+
     /// The `i`th datagram of the last batch: its bytes, its sender, and whether it was cut
     /// short (it was larger than a slot).
     pub fn get(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
@@ -588,5 +593,44 @@ pub fn send_batch(fd: RawFd, msgs: &[&[u8]], to: &SocketAddr) -> io::Result<usiz
         Err(io::Error::last_os_error())
     } else {
         Ok(r as usize)
+    }
+}
+
+/// Node's `guessHandleType(fd)` (libuv's `uv_guess_handle`): `"UDP"`, `"TCP"`, `"PIPE"`,
+/// `"TTY"`, `"FILE"`, or `"UNKNOWN"` (a closed descriptor among them). Only inspects `fd`.
+pub fn guess_handle_type(fd: RawFd) -> &'static str {
+    if fd < 0 {
+        return "UNKNOWN";
+    }
+    // SAFETY: isatty only inspects the descriptor number (an invalid one gives 0).
+    if unsafe { libc::isatty(fd) } == 1 {
+        return "TTY";
+    }
+    let mut st = MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a `stat` into our buffer or fails; it reads nothing of ours.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
+        return "UNKNOWN";
+    }
+    // SAFETY: fstat succeeded, so the buffer is initialised.
+    let mode = unsafe { st.assume_init() }.st_mode & libc::S_IFMT;
+    match mode {
+        libc::S_IFREG | libc::S_IFCHR => return "FILE",
+        libc::S_IFIFO => return "PIPE",
+        libc::S_IFSOCK => {}
+        _ => return "UNKNOWN",
+    }
+    let int_opt = |opt: libc::c_int| -> Option<libc::c_int> {
+        let mut v: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `v` and `len` describe a c_int buffer of the right size for these options.
+        let r = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, opt, &mut v as *mut _ as *mut libc::c_void, &mut len) };
+        (r == 0).then_some(v)
+    };
+    let (Some(ty), Some(domain)) = (int_opt(libc::SO_TYPE), int_opt(libc::SO_DOMAIN)) else { return "UNKNOWN" };
+    match (ty, domain) {
+        (libc::SOCK_DGRAM, libc::AF_INET | libc::AF_INET6) => "UDP",
+        (libc::SOCK_STREAM, libc::AF_INET | libc::AF_INET6) => "TCP",
+        (libc::SOCK_STREAM, libc::AF_UNIX) => "PIPE",
+        _ => "UNKNOWN",
     }
 }

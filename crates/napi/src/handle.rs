@@ -1,0 +1,488 @@
+//! A socket's native half: the engine, its poll handle on Node's loop, its receive loop, and the
+//! events it hands to JavaScript.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+
+use node_dgram::batch::{recv_batch, RecvArena};
+use node_dgram::embed::{Completer, Core, IoHandle, Output, Recv};
+use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
+
+use crate::marshal::{arg_bool, error_descriptor, option, type_error};
+use crate::protocol;
+use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Type, Val};
+use crate::Module;
+
+/// One receive slot: any UDP payload fits.
+const SLOT: usize = 65_536;
+/// The largest recvmmsg batch.
+const MAX_BATCH: usize = 64;
+/// Datagrams delivered per readiness event at most, so timers and other handles get their turn
+/// under a flood.
+const PER_WAKE: usize = 256;
+/// Datagrams up to this size reach JavaScript through the staging area, which makes their
+/// `Buffer` there; larger ones as a `Buffer` made natively, which costs less from that size on.
+pub const STAGED: usize = 64;
+
+/// The open socket, as the core keeps it; polling is the [`Handle`]'s business.
+pub struct UvFd(socket2::Socket);
+
+impl IoHandle for UvFd {
+    fn open(sock: socket2::Socket) -> std::io::Result<Self> {
+        Ok(UvFd(sock))
+    }
+    fn socket(&self) -> &socket2::Socket {
+        &self.0
+    }
+}
+
+/// A send's (or, with id 0, the connect's) id and outcome.
+type Outcome = (u32, Result<usize, Error>);
+
+/// What a handle hands to JavaScript (see [`crate::protocol`]).
+pub enum Event {
+    /// `LOOKUP(id, host)`.
+    Lookup(u64, String),
+    /// `LISTENING`.
+    Listening,
+    /// `CONNECT`.
+    Connect,
+    /// `ERROR(err)`.
+    Error(Error),
+    /// `CLOSE`.
+    Close,
+    /// `DONE(id, err, bytes)`.
+    Done(u32, Result<usize, Error>),
+}
+
+/// A socket's native half.
+pub struct Handle {
+    module: Rc<Module>,
+    core: RefCell<Core<UvFd>>,
+    /// The JavaScript socket: strong from construction until `close` is handed over.
+    owner: Ref,
+    ctx: RefCell<Option<sys::AsyncCtx>>,
+    poll: RefCell<Option<Poll>>,
+    polled_fd: Cell<RawFd>,
+    /// A descriptor the loop refused to watch: not tried again.
+    poll_refused: Cell<RawFd>,
+    referenced: Cell<bool>,
+    /// How many datagrams the next receive asks for (grows while batches come full).
+    want: Cell<usize>,
+    finished: Arc<Mutex<VecDeque<Outcome>>>,
+    /// Errors a JavaScript lookup gave, by token, until the core hands them back.
+    lookup_errors: RefCell<HashMap<u64, Ref>>,
+    next_token: Cell<u64>,
+    /// Events of the handle's own making (not the core's), delivered with the core's next ones.
+    pending: RefCell<VecDeque<Event>>,
+    /// The last sender and its address string.
+    last_from: RefCell<Option<(SocketAddr, Ref)>>,
+    me: Weak<Handle>,
+    /// Sends taken with `cork` that the core holds until the burst ends or another call.
+    corked: Cell<bool>,
+}
+
+impl Finalize for Handle {
+    fn finalize(&self, env: Env) {
+        if let Some(p) = self.poll.borrow_mut().take() {
+            p.close();
+        }
+        if let Some(ctx) = self.ctx.borrow_mut().take() {
+            env.drop_async_context(ctx);
+        }
+        self.release(env);
+        env.release_ref(&self.owner);
+        // Dropping the core closes the descriptor (after the poll stopped above).
+    }
+}
+
+/// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
+/// sendBufferSize, gso })`.
+pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
+    let env = cx.env;
+    let owner_val = cx.arg(0);
+    if env.type_of(owner_val) != Type::Object {
+        return Err(type_error(env, "node-dgram: the owner must be an object"));
+    }
+    let o = cx.arg(1);
+    let ty = if env.get_f64(option(env, o, c"family")?) == Some(6.0) { SocketType::Udp6 } else { SocketType::Udp4 };
+    let mut opts = SocketOptions::new(ty)
+        .reuse_addr(arg_bool(env, option(env, o, c"reuseAddr")?, false))
+        .reuse_port(arg_bool(env, option(env, o, c"reusePort")?, false))
+        .ipv6_only(arg_bool(env, option(env, o, c"ipv6Only")?, false))
+        .lookup_all(true)
+        .keep_failed_bind_socket(true)
+        .gso(arg_bool(env, option(env, o, c"gso")?, false));
+    if let Some(n) = env.get_f64(option(env, o, c"recvBufferSize")?) {
+        opts = opts.recv_buffer_size(n as u32);
+    }
+    if let Some(n) = env.get_f64(option(env, o, c"sendBufferSize")?) {
+        opts = opts.send_buffer_size(n as u32);
+    }
+    let module = Module::of(env)?;
+    let owner = env.reference(owner_val, true)?;
+    let ctx = env.async_context(owner_val, "UDPWRAP")?;
+    Ok(Rc::new_cyclic(|me| Handle {
+        module,
+        core: RefCell::new(Core::new(opts)),
+        owner,
+        ctx: RefCell::new(Some(ctx)),
+        poll: RefCell::new(None),
+        polled_fd: Cell::new(-1),
+        poll_refused: Cell::new(-1),
+        referenced: Cell::new(true),
+        want: Cell::new(1),
+        finished: Arc::new(Mutex::new(VecDeque::new())),
+        lookup_errors: RefCell::new(HashMap::new()),
+        next_token: Cell::new(1),
+        pending: RefCell::new(VecDeque::new()),
+        last_from: RefCell::new(None),
+        me: me.clone(),
+        corked: Cell::new(false),
+    }))
+}
+
+impl Handle {
+    pub fn module(&self) -> &Rc<Module> {
+        &self.module
+    }
+
+    pub fn core(&self) -> &RefCell<Core<UvFd>> {
+        &self.core
+    }
+
+    fn me(&self) -> Rc<Handle> {
+        self.me.upgrade().expect("a handle in use is alive")
+    }
+
+    /// A completer that reports the outcome of send `id` (0: the connect).
+    pub fn completer<T: Send + 'static>(&self, id: u32, bytes: impl Fn(&T) -> usize + Send + 'static) -> Completer<T> {
+        let q = self.finished.clone();
+        Completer::new(move |r: Result<T, Error>| {
+            if let Ok(mut q) = q.lock() {
+                q.push_back((id, r.map(|v| bytes(&v))));
+            }
+        })
+    }
+
+    /// Remembers an error a JavaScript lookup gave; the core carries its token.
+    pub fn keep_lookup_error(&self, r: Ref) -> u64 {
+        let token = self.next_token.get();
+        self.next_token.set(token + 1);
+        self.lookup_errors.borrow_mut().insert(token, r);
+        token
+    }
+
+    /// The error a JavaScript lookup gave, by its token.
+    pub fn take_lookup_error(&self, env: Env, token: u64) -> Option<Val> {
+        let r = self.lookup_errors.borrow_mut().remove(&token)?;
+        let v = env.deref(&r);
+        env.drop_ref(r);
+        Some(v)
+    }
+
+    pub fn set_cork(&self) {
+        self.corked.set(true);
+    }
+
+    /// Ends the cork; whether there was one.
+    pub fn take_cork(&self) -> bool {
+        self.corked.replace(false)
+    }
+
+    pub fn set_referenced(&self, on: bool) {
+        self.referenced.set(on);
+        if let Some(p) = self.poll.borrow().as_ref() {
+            p.set_ref(on);
+        }
+    }
+
+    /// Whether the poll handle keeps the loop alive.
+    pub fn has_ref(&self) -> bool {
+        self.poll.borrow().is_some() && self.referenced.get()
+    }
+
+    /// Stops watching the descriptor (before the core closes it).
+    pub fn stop_polling(&self) {
+        if let Some(p) = self.poll.borrow_mut().take() {
+            p.close();
+        }
+        self.polled_fd.set(-1);
+    }
+
+    /// Lets the core progress and queues, in the module's queue, what it produced.
+    pub fn pump(&self, env: Env) {
+        let me = self.me();
+        loop {
+            let outs = {
+                let mut core = self.core.borrow_mut();
+                core.advance();
+                core.take_output()
+            };
+            self.sync_poll(env);
+            let mut events: Vec<Event> = self.pending.borrow_mut().drain(..).collect();
+            for o in outs {
+                match o {
+                    Output::Lookup { id, host } => events.push(Event::Lookup(id, host)),
+                    Output::Listening => events.push(Event::Listening),
+                    Output::Connect => events.push(Event::Connect),
+                    Output::Close => events.push(Event::Close),
+                    Output::Error(e) => events.push(Event::Error(e)),
+                    Output::Done(f) => {
+                        // Our completers all report to `finished` (an error nobody takes is
+                        // reported there too: the JavaScript face decides where it goes).
+                        let _ = f();
+                        let done: Vec<Outcome> =
+                            self.finished.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default();
+                        events.extend(done.into_iter().map(|(id, r)| Event::Done(id, r)));
+                    }
+                }
+            }
+            if events.is_empty() {
+                return;
+            }
+            let mut q = self.module.queue.borrow_mut();
+            for e in events {
+                q.push((me.clone(), e));
+            }
+        }
+    }
+
+    /// The JavaScript socket, for an event about to be handed over; once its `close` is, the
+    /// handle keeps nothing of JavaScript alive (the value returned stays alive for the call).
+    fn owner_for(&self, env: Env, e: &Event) -> Val {
+        let owner = env.deref(&self.owner);
+        if matches!(e, Event::Close) {
+            self.release(env);
+        }
+        owner
+    }
+
+    /// After `close`: the JavaScript object no longer needs to stay alive for the loop.
+    fn release(&self, env: Env) {
+        env.set_strong(&self.owner, false);
+        if let Some((_, r)) = self.last_from.borrow_mut().take() {
+            env.drop_ref(r);
+        }
+        for (_, r) in self.lookup_errors.borrow_mut().drain() {
+            env.drop_ref(r);
+        }
+    }
+
+    /// Keeps the poll handle in step with the core: started once the socket is open, watching
+    /// writability while sends wait for room, stopped and closed when the socket closes.
+    fn sync_poll(&self, env: Env) {
+        let (fd, wants_write) = {
+            let core = self.core.borrow();
+            // Only a bound socket is watched (a socket kept by a failed bind is not: like
+            // Node's, it keeps nothing alive and receives nothing).
+            let bound = core.bind_state() == node_dgram::embed::BindState::Bound;
+            (core.fd().filter(|_| bound), core.wants_write())
+        };
+        let Some(fd) = fd else {
+            self.stop_polling();
+            return;
+        };
+        if self.polled_fd.get() != fd && self.poll_refused.get() != fd {
+            self.stop_polling();
+            let target: Rc<dyn PollTarget> = self.me();
+            match Poll::start(env, fd, target) {
+                Ok(p) => {
+                    p.set_ref(self.referenced.get());
+                    *self.poll.borrow_mut() = Some(p);
+                    self.polled_fd.set(fd);
+                }
+                Err(e) => {
+                    // Reported once; the socket stays open but is not watched.
+                    self.poll_refused.set(fd);
+                    let e = Error::from_io(&e, "uv_poll_start", None, None);
+                    self.pending.borrow_mut().push_back(Event::Error(e));
+                }
+            }
+        }
+        if let Some(p) = self.poll.borrow().as_ref() {
+            let _ = p.watch(true, wants_write);
+        }
+    }
+
+    /// Lets go of the address string [`Handle::sender_string`] kept.
+    fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
+        let mut last = self.last_from.borrow_mut();
+        if let Some((a, r)) = last.as_ref() {
+            if *a == from {
+                return env.deref(r);
+            }
+        }
+        let v = env.string(&AddressInfo::from(from).address_string());
+        if let Ok(r) = env.reference(v, true) {
+            if let Some((_, old)) = last.replace((from, r)) {
+                env.drop_ref(old);
+            }
+        }
+        v
+    }
+
+    /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams, with the module's
+    /// arena (a fresh one if another socket's read holds it, which the loop never does).
+    fn receive(&self, env: Env) {
+        let Some(cb) = self.module.callbacks() else { return };
+        let mut delivered = 0;
+        while delivered < PER_WAKE {
+            let Some(fd) = self.core.borrow().fd() else { return };
+            let want = self.want.get();
+            let mut arena = match self.module.arena.borrow_mut().take() {
+                Some(a) if a.capacity() >= want => a,
+                _ => RecvArena::new(MAX_BATCH.max(want), SLOT),
+            };
+            let r = recv_batch(fd, &mut arena, want);
+            let n = match self.core.borrow_mut().received(r) {
+                Recv::Batch(n) => n,
+                Recv::WouldBlock => 0,
+            };
+            if n == 0 {
+                *self.module.arena.borrow_mut() = Some(arena);
+                // An error may have been queued (recvmsg ECONNREFUSED).
+                self.pump(env);
+                deliver_queued(env, &self.module);
+                return;
+            }
+            let f = env.deref(&cb.onmessage);
+            let owner = env.deref(&self.owner);
+            for i in 0..n {
+                if self.core.borrow().is_closed() {
+                    break;
+                }
+                let (bytes, from) = arena.get(i);
+                let Some(from) = from else { continue };
+                let addr = self.sender_string(env, from);
+                let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
+                    env.int(bytes.len() as i32)
+                } else {
+                    let Ok(buf) = env.buffer_copy(bytes) else { continue };
+                    buf
+                };
+                let family = env.int(if from.is_ipv4() { 4 } else { 6 });
+                let port = env.int(from.port() as i32);
+                let ctx = self.ctx.borrow();
+                if let Some(ctx) = ctx.as_ref() {
+                    env.make_callback(ctx, owner, f, &[buf, addr, family, port]);
+                }
+            }
+            *self.module.arena.borrow_mut() = Some(arena);
+            if self.core.borrow().is_closed() {
+                return;
+            }
+            delivered += n;
+            if n == want && want < MAX_BATCH {
+                self.want.set((want * 2).min(MAX_BATCH));
+            }
+        }
+    }
+
+    fn ready_inner(&self, env: Env, status: i32, readable: bool, writable: bool) {
+        if self.core.borrow().is_closed() {
+            return;
+        }
+        if status < 0 {
+            // EPOLLERR: a pending socket error (ICMP), taken as libuv's receive path does.
+            // libuv stopped the poll handle; the pump below starts it again.
+            if let Some(p) = self.poll.borrow().as_ref() {
+                p.stopped_by_loop();
+            }
+            self.core.borrow_mut().take_socket_error();
+            self.pump(env);
+            deliver_queued(env, &self.module);
+            return;
+        }
+        // Sends corked by a burst that JavaScript never ended (a throwing tick callback).
+        self.module.uncork(env);
+        if writable {
+            self.core.borrow_mut().flush();
+            self.pump(env);
+        }
+        deliver_queued(env, &self.module);
+        if readable {
+            self.receive(env);
+        }
+    }
+}
+
+impl PollTarget for Handle {
+    fn ready(&self, env: Env, status: i32, readable: bool, writable: bool) {
+        self.ready_inner(env, status, readable, writable);
+    }
+}
+
+/// The JavaScript arguments of an event: `(kind, a, b, c)`.
+fn event_args(env: Env, h: &Handle, e: Event) -> Result<[Val; 4], Thrown> {
+    let u = env.undefined();
+    Ok(match e {
+        Event::Lookup(id, host) => [env.int(protocol::LOOKUP), env.number(id as f64), env.string(&host), u],
+        Event::Listening => [env.int(protocol::LISTENING), u, u, u],
+        Event::Connect => [env.int(protocol::CONNECT), u, u, u],
+        Event::Close => [env.int(protocol::CLOSE), u, u, u],
+        Event::Error(e) => [env.int(protocol::ERROR), error_descriptor(env, &e, Some(h))?, u, u],
+        Event::Done(id, r) => {
+            let (err, n) = match r {
+                Ok(n) => (env.null(), env.number(n as f64)),
+                Err(e) => (error_descriptor(env, &e, Some(h))?, u),
+            };
+            [env.int(protocol::DONE), env.number(id as f64), err, n]
+        }
+    })
+}
+
+/// Hands the queued events to JavaScript from the loop: one `onevent` per event, each in its own
+/// callback scope, so ticks and microtasks run between them as with Node's own handles.
+pub fn deliver_queued(env: Env, module: &Module) {
+    let Some(cb) = module.callbacks() else { return };
+    loop {
+        let items = std::mem::take(&mut *module.queue.borrow_mut());
+        if items.is_empty() {
+            return;
+        }
+        let f = env.deref(&cb.onevent);
+        for (h, e) in items {
+            let owner = h.owner_for(env, &e);
+            let Ok([k, a, b, c]) = event_args(env, &h, e) else { continue };
+            let ctx = h.ctx.borrow();
+            if let Some(ctx) = ctx.as_ref() {
+                env.make_callback(ctx, owner, f, &[k, a, b, c, env.boolean(false)]);
+            }
+        }
+    }
+}
+
+/// The queued events as a method's return value: `undefined`, or the flat array of
+/// [`crate::protocol`].
+pub fn take_queued(env: Env, module: &Module) -> Result<Val, Thrown> {
+    let items = std::mem::take(&mut *module.queue.borrow_mut());
+    if items.is_empty() {
+        return Ok(env.undefined());
+    }
+    let stride = protocol::STRIDE as usize;
+    let arr = env.array(items.len() * stride)?;
+    let mut at = 0u32;
+    let mut rest = items.into_iter();
+    while let Some((h, e)) = rest.next() {
+        let owner = h.owner_for(env, &e);
+        let vals = match event_args(env, &h, e) {
+            Ok(v) => v,
+            Err(t) => {
+                // Keep what was not handed over for the next call.
+                module.queue.borrow_mut().extend(rest);
+                return Err(t);
+            }
+        };
+        env.set_element(arr, at, owner)?;
+        for (i, v) in vals.into_iter().enumerate() {
+            env.set_element(arr, at + 1 + i as u32, v)?;
+        }
+        at += stride as u32;
+    }
+    Ok(arr)
+}
