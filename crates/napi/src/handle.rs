@@ -6,10 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
-use std::sync::{Arc, Mutex};
 
 use node_dgram::batch::{recv_batch, RecvArena};
-use node_dgram::embed::{Completer, Core, IoHandle, Output, Recv};
+use node_dgram::embed::{Core, IoHandle, Output, Recv};
 use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
 
 use crate::marshal::{arg_bool, error_descriptor, option, type_error};
@@ -39,9 +38,6 @@ impl IoHandle for UvFd {
         &self.0
     }
 }
-
-/// A send's (or, with id 0, the connect's) id and outcome.
-type Outcome = (u32, Result<usize, Error>);
 
 /// What a handle hands to JavaScript (see [`crate::protocol`]).
 pub enum Event {
@@ -73,7 +69,6 @@ pub struct Handle {
     referenced: Cell<bool>,
     /// How many datagrams the next receive asks for (grows while batches come full).
     want: Cell<usize>,
-    finished: Arc<Mutex<VecDeque<Outcome>>>,
     /// Errors a JavaScript lookup gave, by token, until the core hands them back.
     lookup_errors: RefCell<HashMap<u64, Ref>>,
     next_token: Cell<u64>,
@@ -136,7 +131,6 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         poll_refused: Cell::new(-1),
         referenced: Cell::new(true),
         want: Cell::new(1),
-        finished: Arc::new(Mutex::new(VecDeque::new())),
         lookup_errors: RefCell::new(HashMap::new()),
         next_token: Cell::new(1),
         pending: RefCell::new(VecDeque::new()),
@@ -157,16 +151,6 @@ impl Handle {
 
     fn me(&self) -> Rc<Handle> {
         self.me.upgrade().expect("a handle in use is alive")
-    }
-
-    /// A completer that reports the outcome of send `id` (0: the connect).
-    pub fn completer<T: Send + 'static>(&self, id: u32, bytes: impl Fn(&T) -> usize + Send + 'static) -> Completer<T> {
-        let q = self.finished.clone();
-        Completer::new(move |r: Result<T, Error>| {
-            if let Ok(mut q) = q.lock() {
-                q.push_back((id, r.map(|v| bytes(&v))));
-            }
-        })
     }
 
     /// Remembers an error a JavaScript lookup gave; the core carries its token.
@@ -232,14 +216,8 @@ impl Handle {
                     Output::Connect => events.push(Event::Connect),
                     Output::Close => events.push(Event::Close),
                     Output::Error(e) => events.push(Event::Error(e)),
-                    Output::Done(f) => {
-                        // Our completers all report to `finished` (an error nobody takes is
-                        // reported there too: the JavaScript face decides where it goes).
-                        let _ = f();
-                        let done: Vec<Outcome> =
-                            self.finished.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default();
-                        events.extend(done.into_iter().map(|(id, r)| Event::Done(id, r)));
-                    }
+                    // (Whether an error goes to `error` is the JavaScript face's decision.)
+                    Output::Done { id, result, .. } => events.push(Event::Done(id as u32, result)),
                 }
             }
             if events.is_empty() {

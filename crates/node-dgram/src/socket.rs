@@ -2,7 +2,7 @@
 //! through `AsyncFd`, lookups on tasks) and delivers its events to listeners, one socket's
 //! callbacks never concurrently and always in order.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -14,11 +14,11 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{wants_hold, BindState, Core, Membership, Output, Recv};
+use crate::core::{wants_hold, BindState, Core, Membership, OpId, Output, Recv};
 use crate::error::Error;
 use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
-use crate::op::{op_pair, Op};
+use crate::op::{op_pair, Completer, Op};
 use crate::runtime::{fallback_handle, Hold, Loop};
 use crate::sys::{self, RecvArena, TokioFd};
 use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
@@ -35,6 +35,37 @@ struct Guarded {
     /// Keeps the loop alive while the socket is bound, referenced and open.
     hold: Option<Hold>,
     lookups: Vec<AbortHandle>,
+    /// The operations started and not ended yet, by the id the engine hands back.
+    ops: HashMap<OpId, Pending>,
+    next_op: OpId,
+}
+
+/// The completing side of an operation of either result type.
+enum Pending {
+    Unit(Completer<()>),
+    Bytes(Completer<usize>),
+}
+
+impl Pending {
+    /// Completes it; returns the error nobody took.
+    fn complete(self, r: Result<usize, Error>) -> Option<Error> {
+        match self {
+            Pending::Unit(c) => c.complete(r.map(|_| ())),
+            Pending::Bytes(c) => c.complete(r),
+        }
+    }
+}
+
+impl From<Completer<()>> for Pending {
+    fn from(c: Completer<()>) -> Pending {
+        Pending::Unit(c)
+    }
+}
+
+impl From<Completer<usize>> for Pending {
+    fn from(c: Completer<usize>) -> Pending {
+        Pending::Bytes(c)
+    }
 }
 
 struct Shared {
@@ -125,7 +156,13 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let receive_block = opts.receive_block_list.clone();
     let lp = Loop::current();
     let sh = Arc::new(Shared {
-        g: Mutex::new(Guarded { core: Core::new(opts), hold: None, lookups: Vec::new() }),
+        g: Mutex::new(Guarded {
+            core: Core::new(opts),
+            hold: None,
+            lookups: Vec::new(),
+            ops: HashMap::new(),
+            next_op: 1,
+        }),
         listeners: Mutex::new(Listeners::default()),
         delivery: ReentrantMutex::new(()),
         closed: AtomicBool::new(false),
@@ -310,9 +347,13 @@ impl Shared {
                 Output::Connect => self.emit_unit(Event::Connect),
                 Output::Close => self.emit_unit(Event::Close),
                 Output::Error(e) => self.emit_error(&e),
-                Output::Done(f) => {
-                    if let Some(Some(e)) = guarded("an operation callback", f) {
-                        self.emit_error(&e);
+                Output::Done { id, result, reported } => {
+                    let pending = self.g.lock().ops.remove(&id);
+                    let Some(p) = pending else { continue };
+                    if let Some(Some(e)) = guarded("an operation callback", || p.complete(result)) {
+                        if !reported {
+                            self.emit_error(&e);
+                        }
                     }
                 }
                 Output::Lookup { id, host } => self.start_lookup(id, host),
@@ -497,8 +538,27 @@ impl Socket {
         }
     }
 
-    fn op<T>(&self) -> (Op<T>, crate::op::Completer<T>) {
-        op_pair(Some(self.sh.lp.hold()))
+    /// Starts an operation: registers its completer under a new id, which `f` hands to the
+    /// engine. If `f` fails at once, nothing stays registered.
+    fn start<T>(
+        &self,
+        g: &mut Guarded,
+        f: impl FnOnce(&mut Core<TokioFd>, OpId) -> Result<(), Error>,
+    ) -> Result<Op<T>, Error>
+    where
+        Completer<T>: Into<Pending>,
+    {
+        let (op, c) = op_pair(Some(self.sh.lp.hold()));
+        let id = g.next_op;
+        g.next_op += 1;
+        g.ops.insert(id, c.into());
+        match f(&mut g.core, id) {
+            Ok(()) => Ok(op),
+            Err(e) => {
+                g.ops.remove(&id);
+                Err(e)
+            }
+        }
     }
 
     fn after(&self) {
@@ -518,8 +578,7 @@ impl Socket {
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
         self.check_signal();
         let o = args.into_bind_options()?;
-        let (op, c) = self.op();
-        self.sh.g.lock().core.bind(o, Some(c))?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.bind(o, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -534,8 +593,7 @@ impl Socket {
     pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
         self.check_signal();
         let port = port.into_port(false)?;
-        let (op, c) = self.op();
-        self.sh.g.lock().core.connect(port, address, c)?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.connect(port, address, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -553,8 +611,7 @@ impl Socket {
     /// dropped, errors go to `error`.
     pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
         self.check_signal();
-        let (op, c) = self.op();
-        self.sh.g.lock().core.send_connected(msg.into(), c)?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.send_connected(msg.into(), Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -577,8 +634,7 @@ impl Socket {
             return Err(Error::is_connected());
         }
         let port = port.into_port(false)?;
-        let (op, c) = self.op();
-        g.core.send_to(msg.into(), port, address, c)?;
+        let op = self.start(&mut g, |core, id| core.send_to(msg.into(), port, address, Some(id)))?;
         drop(g);
         self.after();
         Ok(op)
@@ -595,11 +651,13 @@ impl Socket {
 
     fn close_now(&self) -> Result<Op<()>, Error> {
         let _d = self.sh.delivery.lock();
-        let (op, c) = self.op();
         let mut g = self.sh.g.lock();
         // Dropping the handle stops polling the descriptor, then closes it.
-        drop(g.core.close()?);
-        g.core.push_done(c);
+        let op = self.start(&mut g, |core, id| {
+            drop(core.close()?);
+            core.push_done(id);
+            Ok(())
+        })?;
         g.hold = None;
         for l in g.lookups.drain(..) {
             l.abort();

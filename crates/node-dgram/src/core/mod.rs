@@ -14,7 +14,6 @@ use std::os::fd::{AsRawFd, RawFd};
 use socket2::{Domain, Protocol, Socket as RawSocket, Type};
 
 use crate::error::Error;
-use crate::op::Completer;
 use crate::sys::{self, IoHandle};
 use crate::types::{parse_ip, AddressInfo, BindOptions, Family, Message, SocketOptions};
 
@@ -97,14 +96,14 @@ enum Target {
 struct BindReq {
     port: u16,
     target: Target,
-    op: Option<Completer<()>>,
+    op: Option<OpId>,
 }
 
 struct ConnectReq {
     host: String,
     port: u16,
     target: Target,
-    op: Option<Completer<()>>,
+    op: Option<OpId>,
 }
 
 struct SendReq {
@@ -113,7 +112,7 @@ struct SendReq {
     host: Option<String>,
     port: u16,
     target: Target,
-    op: Option<Completer<usize>>,
+    op: Option<OpId>,
 }
 
 /// Whether a queued send can go now.
@@ -133,8 +132,17 @@ pub enum Output {
     Error(Error),
     /// Emit `close` (always last).
     Close,
-    /// Complete an operation; an error nobody takes is emitted as `error` unless `reported`.
-    Done(Box<dyn FnOnce() -> Option<Error> + Send>),
+    /// Operation `id` ended with `result` (the bytes a send wrote; 0 for a bind or a connect).
+    /// When nobody takes an error, the adapter emits it as `error` unless `reported` (Node's
+    /// rule: the error already went to `error`, or Node drops it).
+    Done {
+        /// The id the adapter gave the operation.
+        id: OpId,
+        /// Its outcome.
+        result: Result<usize, Error>,
+        /// Whether its error was already reported (or is one Node never reports).
+        reported: bool,
+    },
     /// Resolve `host` for the socket's family, then call [`Core::resolved`] with `id`.
     Lookup {
         /// What to give back to [`Core::resolved`].
@@ -152,15 +160,12 @@ pub enum Recv {
     WouldBlock,
 }
 
-fn done<T: Send + 'static>(c: Completer<T>, r: Result<T, Error>, reported: bool) -> Output {
-    Output::Done(Box::new(move || {
-        let unclaimed = c.complete(r);
-        if reported {
-            None
-        } else {
-            unclaimed
-        }
-    }))
+/// An operation's id, chosen by the adapter when it starts the operation and handed back in
+/// [`Output::Done`]: the engine's outputs are plain data.
+pub type OpId = u64;
+
+fn done(id: OpId, result: Result<usize, Error>, reported: bool) -> Output {
+    Output::Done { id, result, reported }
 }
 
 /// The socket engine. Not thread-safe by itself: the adapter keeps it behind its lock.
@@ -231,8 +236,8 @@ impl<H: IoHandle> Core<H> {
         std::mem::take(&mut self.out)
     }
     /// Queues the successful completion of `op` (after what is queued already).
-    pub fn push_done(&mut self, op: Completer<()>) {
-        self.out.push_back(done(op, Ok(()), false));
+    pub fn push_done(&mut self, op: OpId) {
+        self.out.push_back(done(op, Ok(0), false));
     }
 
     fn lookup_target(&mut self, host: &str, default: IpAddr) -> Target {
@@ -268,7 +273,7 @@ impl<H: IoHandle> Core<H> {
     // ---- user operations (synchronous parts; the rest happens in `advance`) ----
 
     /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
-    pub fn bind(&mut self, o: BindOptions, op: Option<Completer<()>>) -> Result<(), Error> {
+    pub fn bind(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -283,7 +288,7 @@ impl<H: IoHandle> Core<H> {
             self.apply_buffer_sizes();
             self.out.push_back(Output::Listening);
             if let Some(op) = op {
-                self.out.push_back(done(op, Ok(()), false));
+                self.out.push_back(done(op, Ok(0), false));
             }
             return Ok(());
         }
@@ -302,7 +307,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `connect(port, address)`.
-    pub fn connect(&mut self, port: u16, host: &str, op: Completer<()>) -> Result<(), Error> {
+    pub fn connect(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
         // Node checks the connection before whether the socket runs.
         if self.connect_state != ConnectState::Disconnected {
             return Err(Error::is_connected());
@@ -313,7 +318,7 @@ impl<H: IoHandle> Core<H> {
         self.connect_state = ConnectState::Connecting;
         self.implicit_bind();
         let target = self.lookup_target(host, self.family.loopback());
-        self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op: Some(op) });
+        self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op });
         Ok(())
     }
 
@@ -332,7 +337,7 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// `send(msg)` on a connected (or connecting) socket.
-    pub fn send_connected(&mut self, msg: Message, op: Completer<usize>) -> Result<(), Error> {
+    pub fn send_connected(&mut self, msg: Message, op: Option<OpId>) -> Result<(), Error> {
         if self.connect_state == ConnectState::Disconnected {
             // Node: without a connection the port is required.
             return Err(Error::bad_port("undefined", false));
@@ -340,12 +345,12 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
-        self.push_send(SendReq { msg, host: None, port: 0, target: Target::Peer, op: Some(op) });
+        self.push_send(SendReq { msg, host: None, port: 0, target: Target::Peer, op });
         Ok(())
     }
 
     /// `send(msg, port, address)` on an unconnected socket.
-    pub fn send_to(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+    pub fn send_to(&mut self, msg: Message, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
         if self.connect_state == ConnectState::Connected {
             return Err(Error::is_connected());
         }
@@ -355,14 +360,7 @@ impl<H: IoHandle> Core<H> {
 
     /// Queues a send to `host:port`; `ask`: the resolver is asked for the address even when it
     /// is an IP literal.
-    fn push_send_to(
-        &mut self,
-        msg: Message,
-        port: u16,
-        host: &str,
-        op: Completer<usize>,
-        ask: bool,
-    ) -> Result<(), Error> {
+    fn push_send_to(&mut self, msg: Message, port: u16, host: &str, op: Option<OpId>, ask: bool) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
@@ -372,7 +370,7 @@ impl<H: IoHandle> Core<H> {
             t => t,
         };
         let host = (!host.is_empty()).then(|| host.to_string());
-        self.push_send(SendReq { msg, host, port, target, op: Some(op) });
+        self.push_send(SendReq { msg, host, port, target, op });
         Ok(())
     }
 
@@ -380,7 +378,7 @@ impl<H: IoHandle> Core<H> {
     /// answer unchanged: no lookup is asked for, even with `lookup_all`. The adapter checked the
     /// connection when the call was made, as Node does, and hands the send over when the lookup
     /// would have answered: a connection made meanwhile fails it with `send EISCONN`.
-    pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Completer<usize>) -> Result<(), Error> {
+    pub fn send_to_literal(&mut self, msg: Message, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
         self.push_send_to(msg, port, host, op, false)
     }
 
@@ -618,7 +616,7 @@ impl<H: IoHandle> Core<H> {
         self.flush();
     }
 
-    fn do_bind(&mut self, addr: SocketAddr, op: Option<Completer<()>>) {
+    fn do_bind(&mut self, addr: SocketAddr, op: Option<OpId>) {
         let ip = addr.ip().to_string();
         let port = Some(addr.port());
         if Family::of(&addr.ip()) != self.family || (self.opts.ipv6_only && addr.is_ipv4()) {
@@ -637,7 +635,7 @@ impl<H: IoHandle> Core<H> {
                 self.apply_buffer_sizes();
                 self.out.push_back(Output::Listening);
                 if let Some(op) = op {
-                    self.out.push_back(done(op, Ok(()), false));
+                    self.out.push_back(done(op, Ok(0), false));
                 }
             }
             Err(e) => self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op),
@@ -707,7 +705,7 @@ impl<H: IoHandle> Core<H> {
     /// A failed bind: `error` always (Node's rule), the bind's own Op too, and everything
     /// queued behind the bind ends with the same error (Node drops them silently; an
     /// operation here always ends).
-    fn bind_failed(&mut self, e: Error, op: Option<Completer<()>>) {
+    fn bind_failed(&mut self, e: Error, op: Option<OpId>) {
         self.bind_state = BindState::Unbound;
         self.out.push_back(Output::Error(e.clone()));
         if let Some(op) = op {
@@ -753,7 +751,7 @@ impl<H: IoHandle> Core<H> {
                 self.remote = Some(addr);
                 self.out.push_back(Output::Connect);
                 if let Some(op) = c.op {
-                    self.out.push_back(done(op, Ok(()), false));
+                    self.out.push_back(done(op, Ok(0), false));
                 }
             }
             Err(e) => {
