@@ -82,7 +82,7 @@
 #![warn(missing_docs)]
 
 mod blocklist;
-mod core;
+mod engine;
 mod error;
 mod listeners;
 mod lookup;
@@ -118,7 +118,7 @@ pub mod batch {
 /// and the descriptor is writable, [`Core::flush`](embed::Core::flush). Its [`IoHandle`](embed::IoHandle)
 /// type holds the open socket while the loop watches it.
 pub mod embed {
-    pub use crate::core::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
+    pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
 }
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};

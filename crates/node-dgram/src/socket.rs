@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{wants_hold, BindState, Core, Membership, OpId, Output, Recv};
+use crate::engine::{wants_hold, BindState, Core, Membership, OpId, Output, Recv};
 use crate::error::Error;
 use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
