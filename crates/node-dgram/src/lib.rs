@@ -87,6 +87,7 @@ mod error;
 mod listeners;
 mod lookup;
 mod op;
+mod recv;
 mod runtime;
 mod server;
 mod socket;
@@ -119,6 +120,7 @@ pub mod batch {
 /// type holds the open socket while the loop watches it.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
+    pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
 }
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};

@@ -14,21 +14,15 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::{wants_hold, BindState, Core, Membership, OpId, Output, Recv};
+use crate::engine::{wants_hold, BindState, Core, Membership, OpId, Output};
 use crate::error::Error;
 use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
 use crate::op::{op_pair, Completer, Op};
+use crate::recv::{Batch, Receiver, PER_WAKE};
 use crate::runtime::{fallback_handle, Hold, Loop};
-use crate::sys::{self, RecvArena, TokioFd};
+use crate::sys::TokioFd;
 use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
-
-/// Largest batch one `recvmmsg` call takes.
-const MAX_BATCH: usize = 64;
-/// Full batches read in a row before yielding to other tasks.
-const BATCHES_PER_WAKE: usize = 16;
-/// One arena slot: any UDP payload fits.
-const SLOT: usize = sys::MAX_DATAGRAM + 1;
 
 struct Guarded {
     core: Core<TokioFd>,
@@ -211,13 +205,12 @@ pub fn create_socket_with_listener(
 
 enum Wake {
     Notified,
-    Batch(usize),
+    Batch(Batch),
 }
 
 async fn drive(sh: Arc<Shared>) {
-    let mut arena: Option<RecvArena> = None;
-    let mut want = 1usize;
-    let mut full_batches = 0;
+    let mut receiver = Receiver::new();
+    let mut since_yield = 0;
     loop {
         let outs = sh.step();
         sh.deliver(outs);
@@ -274,45 +267,35 @@ async fn drive(sh: Arc<Shared>) {
             }
             let Some(fd) = g.core.fd() else { return Poll::Pending };
             loop {
-                let r = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
+                let read = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
                     Some(Poll::Ready(Ok(mut rg))) => {
-                        let a = arena.get_or_insert_with(|| RecvArena::new(want, SLOT));
-                        let r = sys::recv_batch(fd, a, want);
-                        match &r {
-                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                                rg.clear_ready();
-                                continue;
-                            }
-                            // A short batch means the queue is drained: forget the readiness
-                            // now rather than spend a syscall to hear EAGAIN (tokio keeps any
-                            // edge that arrived meanwhile).
-                            Ok(n) if *n < want => rg.clear_ready(),
-                            _ => {}
+                        let read = receiver.read(fd);
+                        // Nothing waiting, or a short batch: the queue is drained, so forget the
+                        // readiness now rather than spend a syscall to hear EAGAIN (tokio keeps
+                        // any edge that arrived meanwhile).
+                        if read.drained() {
+                            rg.clear_ready();
                         }
-                        r
+                        read
                     }
                     _ => return Poll::Pending,
                 };
-                match g.core.received(r) {
-                    Recv::Batch(n) => return Poll::Ready(Wake::Batch(n)),
-                    Recv::WouldBlock => continue,
+                if let Some(batch) = read.into_batch(&mut g.core) {
+                    return Poll::Ready(Wake::Batch(batch));
                 }
             }
         })
         .await;
-        if let Wake::Batch(n) = wake {
-            if let Some(a) = arena.as_ref() {
-                sh.deliver_batch(a, n);
-            }
-            // Adapt the batch size: grow while batches come back full.
-            if n == want && want < MAX_BATCH {
-                want = (want * 2).min(MAX_BATCH);
-                arena = Some(RecvArena::new(want, SLOT));
-            }
+        if let Wake::Batch(batch) = wake {
+            since_yield += sh.deliver_batch(&batch);
+            let full = batch.is_full();
+            // (The arena goes back to this thread before anything else can run on it.)
+            drop(batch);
             // Under a sustained flood, let other tasks run now and then.
-            full_batches = if n == want { full_batches + 1 } else { 0 };
-            if full_batches >= BATCHES_PER_WAKE {
-                full_batches = 0;
+            if !full {
+                since_yield = 0;
+            } else if since_yield >= PER_WAKE {
+                since_yield = 0;
                 tokio::task::yield_now().await;
             }
         }
@@ -404,30 +387,10 @@ impl Shared {
         }
     }
 
-    fn deliver_batch(&self, arena: &RecvArena, n: usize) {
+    /// Delivers a batch; returns how many datagrams it delivered.
+    fn deliver_batch(&self, batch: &Batch) -> usize {
         let _d = self.delivery.lock();
-        for i in 0..n {
-            let (bytes, from) = arena.get(i);
-            let Some(from) = from else { continue };
-            if self.receive_block.as_ref().is_some_and(|l| l.check_ip(from.ip())) {
-                continue;
-            }
-            match arena.gro_segment(i) {
-                // GRO coalesced several datagrams: split them back.
-                Some(seg) if seg < bytes.len() => {
-                    for chunk in bytes.chunks(seg) {
-                        if !self.emit_message(chunk, from) {
-                            return;
-                        }
-                    }
-                }
-                _ => {
-                    if !self.emit_message(bytes, from) {
-                        return;
-                    }
-                }
-            }
-        }
+        batch.deliver(self.receive_block.as_ref(), |bytes, from| self.emit_message(bytes, from))
     }
 
     /// Emits one `message`; false once the socket is closed (nothing more is delivered).
