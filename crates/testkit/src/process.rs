@@ -48,6 +48,18 @@ pub enum Io {
     To(Stdio),
 }
 
+impl From<Stdio> for Io {
+    fn from(s: Stdio) -> Io {
+        Io::To(s)
+    }
+}
+
+impl From<std::fs::File> for Io {
+    fn from(f: std::fs::File) -> Io {
+        Io::To(f.into())
+    }
+}
+
 impl Io {
     fn stdio(self) -> Stdio {
         match self {
