@@ -57,7 +57,7 @@ struct Redirected(Proc);
 
 impl Redirected {
     fn start(args: &[&str], stdout: impl Into<Io>) -> Redirected {
-        Redirected(Spawn::new().stdin(Io::Null).stdout(stdout.into()).start(dgram(args)))
+        Redirected(Spawn { stdin: Io::Null, stdout: stdout.into(), ..Spawn::default() }.start(dgram(args)))
     }
 
     /// The port of the `server listening` line on standard error.

@@ -46,7 +46,8 @@ fn free_port() -> u16 {
 fn start_example(name: &'static str, args: &[&str]) -> Proc {
     let mut cmd = Command::new(example(name));
     cmd.args(args);
-    Spawn::new().stdin(Io::Null).stderr(Io::Inherit).timeout(TIMEOUT).name(name).start(cmd)
+    let name = Some(name.to_owned());
+    Spawn { stdin: Io::Null, stderr: Io::Inherit, timeout: TIMEOUT, name, ..Spawn::default() }.start(cmd)
 }
 
 /// The server example, listening on a free port.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use node_dgram::{create_socket, Error, Family, Op, SocketOptions, SocketType};
-use testkit::process::{Io, Spawn};
+use testkit::process::{secs, Io, Spawn};
 
 /// How each tracked operation ended: name to outcomes ("ok" or the error code). Outcomes are
 /// also pushed to a [`Log`] so their order against the socket's events can be checked.
@@ -381,7 +381,7 @@ fn bind_at_the_descriptor_limit_fails_with_emfile() {
     // affect the other tests.
     let mut child = std::process::Command::new(std::env::current_exe().unwrap());
     child.args(["--exact", "emfile_child", "--ignored", "--nocapture", "--test-threads=1"]).env(EMFILE_CHILD, "1");
-    let p = Spawn::new().stdin(Io::Null).timeout_secs(60).name("the emfile child").start(child);
+    let p = Spawn { stdin: Io::Null, timeout: secs(60), ..Spawn::default() }.start(child);
     let (status, stdout, stderr) = p.finish_text();
     assert!(status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the child test did not run:\n{stdout}");

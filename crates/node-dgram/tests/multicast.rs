@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use node_dgram::{create_socket, Error, Family, RemoteInfo, Socket, SocketOptions, SocketType};
 use testkit::netns::{Agent, Host, Lab};
-use testkit::process::{Io, Spawn};
+use testkit::process::{secs, Io, Spawn};
 
 /// The port receivers listen on inside the lab (every namespace has all ports free).
 const PORT: u16 = 41234;
@@ -1032,7 +1032,7 @@ fn example_binaries() -> &'static (PathBuf, PathBuf) {
 fn run_example(host: &Host, exe: &Path, args: &[&str]) -> String {
     let mut cmd = host.command(exe);
     cmd.args(args);
-    let p = Spawn::new().stdin(Io::Null).timeout_secs(20).name(format!("{exe:?} {args:?}")).start(cmd);
+    let p = Spawn { stdin: Io::Null, timeout: secs(20), ..Spawn::default() }.start(cmd);
     let (status, stdout, stderr) = p.finish_text();
     assert!(status.success(), "{exe:?} {args:?}: {status}; stderr {stderr}");
     stdout

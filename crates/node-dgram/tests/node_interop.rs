@@ -47,7 +47,14 @@ impl Node {
     fn spawn(node: &testkit::node::Node, script: &str, ty: SocketType, extra: &[(&str, String)]) -> Node {
         let mut cmd = node.script(script);
         cmd.env("TYPE", type_name(ty)).env("HOST", host(ty)).envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
-        Node(Spawn::new().stdin(Io::Null).stderr(Io::Inherit).timeout(TIMEOUT).name("node").start(cmd))
+        let spawn = Spawn {
+            stdin: Io::Null,
+            stderr: Io::Inherit,
+            timeout: TIMEOUT,
+            name: Some("node".into()),
+            ..Spawn::default()
+        };
+        Node(spawn.start(cmd))
     }
 
     async fn line(&mut self) -> String {

@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! use std::process::Command;
-//! use testkit::process::{Io, Proc, Spawn};
+//! use testkit::process::{secs, Io, Proc, Spawn};
 //!
 //! let mut p = Proc::start(Command::new("cat")); // all three streams piped, `WAIT` to finish
 //! p.write("hello\n");
@@ -14,7 +14,8 @@
 //! assert!(status.success());
 //!
 //! // An example whose stderr goes to the test's, with a longer limit.
-//! let server = Spawn::new().stdin(Io::Null).stderr(Io::Inherit).timeout_secs(20).start(Command::new("true"));
+//! let spawn = Spawn { stdin: Io::Null, stderr: Io::Inherit, timeout: secs(20), ..Spawn::default() };
+//! let server = spawn.start(Command::new("true"));
 //! # drop(server);
 //! ```
 //!
@@ -73,14 +74,20 @@ impl Io {
 
 /// How to start a [`Proc`]: its streams (all [`Io::Piped`] by default), its time limit
 /// ([`WAIT`] by default) and the name its failures are reported under (the command by
-/// default).
+/// default). Set what differs and take the rest from the default:
+/// `Spawn { stdin: Io::Null, timeout: secs(20), ..Spawn::default() }.start(cmd)`.
 #[derive(Debug)]
 pub struct Spawn {
-    stdin: Io,
-    stdout: Io,
-    stderr: Io,
-    timeout: Duration,
-    name: Option<String>,
+    /// Where standard input comes from.
+    pub stdin: Io,
+    /// Where standard output goes.
+    pub stdout: Io,
+    /// Where standard error goes.
+    pub stderr: Io,
+    /// The time limit of any one expected line or exit.
+    pub timeout: Duration,
+    /// The name failures are reported under (`None`: the command).
+    pub name: Option<String>,
 }
 
 impl Default for Spawn {
@@ -89,47 +96,12 @@ impl Default for Spawn {
     }
 }
 
+/// `n` seconds, for [`Spawn::timeout`].
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
 impl Spawn {
-    /// All streams piped, [`WAIT`] as the time limit.
-    pub fn new() -> Spawn {
-        Spawn::default()
-    }
-
-    /// Where standard input comes from.
-    pub fn stdin(mut self, io: Io) -> Spawn {
-        self.stdin = io;
-        self
-    }
-
-    /// Where standard output goes.
-    pub fn stdout(mut self, io: Io) -> Spawn {
-        self.stdout = io;
-        self
-    }
-
-    /// Where standard error goes.
-    pub fn stderr(mut self, io: Io) -> Spawn {
-        self.stderr = io;
-        self
-    }
-
-    /// The time limit of any one expected line or exit.
-    pub fn timeout(mut self, limit: Duration) -> Spawn {
-        self.timeout = limit;
-        self
-    }
-
-    /// [`Spawn::timeout`] in whole seconds.
-    pub fn timeout_secs(self, secs: u64) -> Spawn {
-        self.timeout(Duration::from_secs(secs))
-    }
-
-    /// The name failures are reported under.
-    pub fn name(mut self, name: impl Into<String>) -> Spawn {
-        self.name = Some(name.into());
-        self
-    }
-
     /// Starts `cmd` (failing the test if it cannot be started).
     pub fn start(self, mut cmd: Command) -> Proc {
         let what = self.name.unwrap_or_else(|| format!("{cmd:?}"));
@@ -183,7 +155,7 @@ pub struct Proc {
 impl Proc {
     /// Starts `cmd` with its three standard streams piped and [`WAIT`] as its time limit.
     pub fn start(cmd: Command) -> Proc {
-        Spawn::new().start(cmd)
+        Spawn::default().start(cmd)
     }
 
     /// The name failures are reported under.
@@ -264,15 +236,10 @@ impl Proc {
     /// Closes standard input and waits for the process to exit by itself; after the time limit
     /// kills it and fails the test.
     pub fn wait(&mut self) -> ExitStatus {
-        self.close_stdin();
-        let deadline = Instant::now() + self.timeout;
+        let deadline = self.start_waiting();
         loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
+            if let Some(status) = self.exited(deadline) {
                 return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("{} did not exit within {:?}", self.what, self.timeout);
             }
             std::thread::sleep(POLL);
         }
@@ -280,18 +247,31 @@ impl Proc {
 
     /// [`Proc::wait`] for async tests: waits without blocking the runtime's thread.
     pub async fn wait_async(&mut self) -> ExitStatus {
-        self.close_stdin();
-        let deadline = Instant::now() + self.timeout;
+        let deadline = self.start_waiting();
         loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
+            if let Some(status) = self.exited(deadline) {
                 return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("{} did not exit within {:?}", self.what, self.timeout);
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Closes standard input; the deadline of the exit.
+    fn start_waiting(&mut self) -> Instant {
+        self.close_stdin();
+        Instant::now() + self.timeout
+    }
+
+    /// The exit status if the process has exited; past `deadline`, kills it and fails the test.
+    fn exited(&mut self, deadline: Instant) -> Option<ExitStatus> {
+        if let Some(status) = self.child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = self.child.kill();
+            panic!("{} did not exit within {:?}", self.what, self.timeout);
+        }
+        None
     }
 
     fn drain(&self, rx: &Option<Receiver<String>>, which: &str) -> Vec<String> {

@@ -42,14 +42,14 @@ fn offered_bytes_to_a_process_that_stopped_reading_are_no_error() {
 fn streams_can_be_null_inherited_redirected_or_closed() {
     // stdout closed at once: the child's write fails with EPIPE (sh reports it, exit status 1
     // or death by SIGPIPE; either way not success).
-    let p = Spawn::new().stdin(Io::Null).stdout(Io::Closed).start(sh("sleep 0.1; echo lost"));
+    let p = Spawn { stdin: Io::Null, stdout: Io::Closed, ..Spawn::default() }.start(sh("sleep 0.1; echo lost"));
     let (status, out, _) = p.finish();
     assert!(!status.success());
     assert!(out.is_empty());
 
     let file = std::env::temp_dir().join(format!("testkit-process-{}", std::process::id()));
     let f = std::fs::File::create(&file).unwrap();
-    let p = Spawn::new().stdout(Io::To(f.into())).stderr(Io::Inherit).start(sh("echo to-file"));
+    let p = Spawn { stdout: f.into(), stderr: Io::Inherit, ..Spawn::default() }.start(sh("echo to-file"));
     let (status, out, err) = p.finish();
     assert!(status.success());
     assert!(out.is_empty() && err.is_empty());
@@ -60,7 +60,7 @@ fn streams_can_be_null_inherited_redirected_or_closed() {
 #[test]
 #[should_panic(expected = "did not exit within")]
 fn a_process_that_does_not_exit_fails_the_wait() {
-    let mut p = Spawn::new().timeout(Duration::from_millis(200)).start(sh("sleep 30"));
+    let mut p = Spawn { timeout: Duration::from_millis(200), ..Spawn::default() }.start(sh("sleep 30"));
     p.wait();
 }
 
@@ -74,7 +74,8 @@ fn a_line_after_the_end_fails() {
 #[test]
 #[should_panic(expected = "quiet: no line on stdout within")]
 fn a_missing_line_fails_after_the_limit_under_the_given_name() {
-    let p = Spawn::new().timeout(Duration::from_millis(200)).name("quiet").start(sh("sleep 30"));
+    let p = Spawn { timeout: Duration::from_millis(200), name: Some("quiet".into()), ..Spawn::default() }
+        .start(sh("sleep 30"));
     p.line();
 }
 
@@ -93,7 +94,7 @@ fn dropping_kills_and_reaps() {
 fn async_twins_keep_the_runtime_turning() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     rt.block_on(async {
-        let mut p = Spawn::new().stdin(Io::Null).start(sh("sleep 0.2; echo late"));
+        let mut p = Spawn { stdin: Io::Null, ..Spawn::default() }.start(sh("sleep 0.2; echo late"));
         let ticker = tokio::spawn(async {
             let mut n = 0;
             for _ in 0..5 {
