@@ -27,16 +27,16 @@ pub fn ci() -> bool {
 /// skips); otherwise prints `SKIPPED test: why` straight to standard error, past the test
 /// harness's capture so that the skip shows, and returns (the caller then returns early).
 pub fn skip(test: &str, why: &str) {
-    skip_unless(ci(), test, why);
+    skip_unless(ci(), test, why, &mut std::io::stderr());
 }
 
-/// [`skip`] with the CI decision given (testable without touching the environment).
-fn skip_unless(ci: bool, test: &str, why: &str) {
+/// [`skip`] with the CI decision and the stream given (testable without touching the
+/// environment).
+fn skip_unless(ci: bool, test: &str, why: &str, out: &mut dyn std::io::Write) {
     if ci {
         panic!("{test}: {why}; CI must not skip");
     }
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    let _ = writeln!(out, "SKIPPED {test}: {why}");
 }
 
 #[cfg(test)]
@@ -44,13 +44,15 @@ mod tests {
     use super::skip_unless;
 
     #[test]
-    fn a_skip_passes_outside_ci() {
-        skip_unless(false, "testkit", "a reason");
+    fn a_skip_passes_outside_ci_and_says_why() {
+        let mut out = Vec::new();
+        skip_unless(false, "testkit", "a reason", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "SKIPPED testkit: a reason\n");
     }
 
     #[test]
     #[should_panic(expected = "testkit: a reason; CI must not skip")]
     fn a_skip_fails_under_ci() {
-        skip_unless(true, "testkit", "a reason");
+        skip_unless(true, "testkit", "a reason", &mut Vec::new());
     }
 }
