@@ -1,9 +1,9 @@
 /* The floor of the benchmark: what a receiver costs with no event loop and no runtime, and the
  * plain flood that feeds every receiver. Compiled by the harness with the system `cc`.
  *
- *   floor recv SECONDS             prints "ready PORT" (127.0.0.1), then `poll` + `recvmmsg` of
- *                                  64 until SECONDS after the first datagram, 0.3 s without one,
- *                                  or 10 s without any; one JSON line: count (after the first),
+ *   floor recv SECONDS [IDLE]      prints "ready PORT" (127.0.0.1), then `poll` + `recvmmsg` of
+ *                                  64 until SECONDS after the first datagram, IDLE seconds (0.3)
+ *                                  without one, or 10 s without any; one JSON line: count (after the first),
  *                                  wall (first to last datagram), cpu (getrusage, same span), rss
  *   floor flood PORT SIZE SECONDS COUNT
  *                                  `sendmmsg` of 64 SIZE-byte datagrams to 127.0.0.1:PORT until
@@ -24,7 +24,6 @@
 
 #define BATCH 64
 #define SLOT 65536
-#define IDLE 0.3
 #define NOTHING 10.0
 #define MAX_COUNT 1000000000ULL
 
@@ -49,7 +48,7 @@ static struct sockaddr_in loopback(int port) {
   return a;
 }
 
-static int recv_loop(double seconds) {
+static int recv_loop(double seconds, double idle) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -76,7 +75,7 @@ static int recv_loop(double seconds) {
   struct pollfd p = {fd, POLLIN, 0};
   for (;;) {
     double t = now();
-    if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= IDLE)) || count >= MAX_COUNT)
+    if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= idle)) || count >= MAX_COUNT)
       break;
     if (poll(&p, 1, 20) <= 0)
       continue;
@@ -131,9 +130,9 @@ static int flood(int port, int size, double seconds, unsigned long long total) {
 
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "recv") == 0)
-    return recv_loop(atof(argv[2]));
+    return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3);
   if (argc >= 6 && strcmp(argv[1], "flood") == 0)
     return flood(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), strtoull(argv[5], NULL, 10));
-  fprintf(stderr, "usage: floor recv SECONDS | floor flood PORT SIZE SECONDS COUNT\n");
+  fprintf(stderr, "usage: floor recv SECONDS [IDLE] | floor flood PORT SIZE SECONDS COUNT\n");
   return 2;
 }
