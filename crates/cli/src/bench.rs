@@ -149,17 +149,50 @@ pub fn run(args: BenchArgs) -> Outcome {
     if version.is_none() {
         eprintln!("note: `{}` cannot be run: measuring node-dgram only", args.node.display());
     }
+    let (ndg, nd) = measure_both(&env, node.as_ref(), args.size, seconds);
+    let ndg = ndg?;
+    let versions = format!(
+        "node-dgram {} vs {}",
+        env!("CARGO_PKG_VERSION"),
+        version.as_deref().map(|v| format!("Node {v} (built-in dgram)")).unwrap_or("Node (not measured)".into())
+    );
+    let setup = format!("{}-byte datagrams over 127.0.0.1, {seconds} s per measurement", args.size);
+    if args.json {
+        outln!("{}", json_doc(&args, seconds, version.as_deref(), &ndg, nd.as_ref()));
+    } else {
+        text(&setup, &versions, &ndg, nd.as_ref());
+    }
+    if let Some(path) = &args.svg {
+        let doc = crate::svg::chart(
+            "node-dgram vs Node's dgram on loopback",
+            &[&setup, &versions],
+            &panels(&ndg, nd.as_ref()),
+        );
+        std::fs::write(path, doc).map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
+        if !args.json {
+            outln!("chart written to {}", path.display());
+        }
+    }
+    Ok(())
+}
 
-    let sides = 1 + usize::from(node.is_some());
-    let bar = ProgressBar::new(2 * sides as u64);
+/// Measures node-dgram, then Node (if it runs and node-dgram's side worked), under a
+/// progress bar.
+fn measure_both(
+    env: &Env,
+    node: Option<&Impl>,
+    size: u32,
+    seconds: f64,
+) -> (Result<Figures, Failure>, Option<Figures>) {
+    let bar = ProgressBar::new(2 * (1 + u64::from(node.is_some())));
     bar.set_style(
         ProgressStyle::with_template("{spinner:.green} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(100));
-    let ndg = measure(&env, "node-dgram", &Impl::Rust, args.size, seconds, &bar).map_err(Failure::Other);
-    let nd = match (&node, &ndg) {
-        (Some(side), Ok(_)) => match measure(&env, "Node", side, args.size, seconds, &bar) {
+    let ndg = measure(env, "node-dgram", &Impl::Rust, size, seconds, &bar).map_err(Failure::Other);
+    let nd = match (node, &ndg) {
+        (Some(side), Ok(_)) => match measure(env, "Node", side, size, seconds, &bar) {
             Ok(f) => Some(f),
             Err(e) => {
                 bar.suspend(|| eprintln!("warning: Node's side failed: {e}"));
@@ -169,90 +202,80 @@ pub fn run(args: BenchArgs) -> Outcome {
         _ => None,
     };
     bar.finish_and_clear();
-    let ndg = ndg?;
+    (ndg, nd)
+}
 
-    let versions = format!(
-        "node-dgram {} vs {}",
-        env!("CARGO_PKG_VERSION"),
-        version.as_deref().map(|v| format!("Node {v} (built-in dgram)")).unwrap_or("Node (not measured)".into())
-    );
-    let setup = format!("{}-byte datagrams over 127.0.0.1, {seconds} s per measurement", args.size);
+/// The results as one JSON object.
+fn json_doc(args: &BenchArgs, seconds: f64, version: Option<&str>, ndg: &Figures, nd: Option<&Figures>) -> Value {
+    let figures = |f: &Figures| {
+        json!({
+            "throughput_datagrams_per_s": jnum(f.rate),
+            "throughput_mb_per_s": jnum(f.mbps),
+            "sent_datagrams_per_s": jnum(f.sent_rate),
+            "rtt_p50_us": jnum(f.p50),
+            "rtt_p99_us": jnum(f.p99),
+            "round_trips": f.round_trips,
+        })
+    };
+    let ratio = |get: fn(&Figures) -> f64, higher: bool| {
+        nd.and_then(|n| advantage(get(ndg), get(n), higher)).map(jnum).unwrap_or(Value::Null)
+    };
+    json!({
+        "size": args.size,
+        "seconds": seconds,
+        "node_version": version,
+        "node_dgram": figures(ndg),
+        "node": nd.map(figures),
+        "node_dgram_advantage": {
+            "throughput": ratio(|f| f.rate, true),
+            "rtt_p50": ratio(|f| f.p50, false),
+            "rtt_p99": ratio(|f| f.p99, false),
+        },
+    })
+}
 
-    if args.json {
-        let figures = |f: &Figures| {
-            json!({
-                "throughput_datagrams_per_s": jnum(f.rate),
-                "throughput_mb_per_s": jnum(f.mbps),
-                "sent_datagrams_per_s": jnum(f.sent_rate),
-                "rtt_p50_us": jnum(f.p50),
-                "rtt_p99_us": jnum(f.p99),
-                "round_trips": f.round_trips,
-            })
-        };
-        let ratio = |get: fn(&Figures) -> f64, higher: bool| {
-            nd.as_ref().and_then(|n| advantage(get(&ndg), get(n), higher)).map(jnum).unwrap_or(Value::Null)
-        };
-        let doc = json!({
-            "size": args.size,
-            "seconds": seconds,
-            "node_version": version,
-            "node_dgram": figures(&ndg),
-            "node": nd.as_ref().map(figures),
-            "node_dgram_advantage": {
-                "throughput": ratio(|f| f.rate, true),
-                "rtt_p50": ratio(|f| f.p50, false),
-                "rtt_p99": ratio(|f| f.p99, false),
-            },
-        });
-        outln!("{doc}");
-    } else {
-        outln!("dgram bench: {setup}; {versions}");
-        outln!();
-        outln!("{:<26} {:>14} {:>14}   node-dgram vs Node", "", "node-dgram", "Node");
-        for r in &ROWS {
-            let theirs = nd.as_ref().map(r.get);
-            outln!(
-                "{:<26} {:>14} {:>14}   {}",
-                r.name,
-                (r.show)((r.get)(&ndg)),
-                theirs.map(r.show).unwrap_or("-".into()),
-                verdict(theirs.and_then(|t| advantage((r.get)(&ndg), t, r.higher_is_better)))
-            );
-        }
-        outln!();
+/// The results as a text table.
+fn text(setup: &str, versions: &str, ndg: &Figures, nd: Option<&Figures>) {
+    outln!("dgram bench: {setup}; {versions}");
+    outln!();
+    outln!("{:<26} {:>14} {:>14}   node-dgram vs Node", "", "node-dgram", "Node");
+    for r in &ROWS {
+        let theirs = nd.map(r.get);
         outln!(
-            "(throughput: datagrams received per second; {} and {} round trips measured)",
-            thousands(ndg.round_trips as f64),
-            nd.map(|n| thousands(n.round_trips as f64)).unwrap_or("-".into()),
+            "{:<26} {:>14} {:>14}   {}",
+            r.name,
+            (r.show)((r.get)(ndg)),
+            theirs.map(r.show).unwrap_or("-".into()),
+            verdict(theirs.and_then(|t| advantage((r.get)(ndg), t, r.higher_is_better)))
         );
     }
+    outln!();
+    outln!(
+        "(throughput: datagrams received per second; {} and {} round trips measured)",
+        thousands(ndg.round_trips as f64),
+        nd.map(|n| thousands(n.round_trips as f64)).unwrap_or("-".into()),
+    );
+}
 
-    if let Some(path) = &args.svg {
-        let panels: Vec<crate::svg::Panel> = ROWS
-            .iter()
-            .filter(|r| r.name != "throughput (MB/s)")
-            .map(|r| {
-                let ours = (r.get)(&ndg);
-                let theirs = nd.as_ref().map(r.get);
-                let bars = vec![
-                    ("node-dgram".to_owned(), Some(ours), (r.show)(ours)),
-                    ("Node".to_owned(), theirs, theirs.map(r.show).unwrap_or_default()),
-                ];
-                let note = theirs
-                    .and_then(|t| advantage(ours, t, r.higher_is_better))
-                    .map(|a| format!("node-dgram {}", verdict(Some(a))));
-                let mut title = r.name.to_owned();
-                if let Some(first) = title.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                crate::svg::Panel { title, higher_is_better: r.higher_is_better, bars, note }
-            })
-            .collect();
-        let doc = crate::svg::chart("node-dgram vs Node's dgram on loopback", &[&setup, &versions], &panels);
-        std::fs::write(path, doc).map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))?;
-        if !args.json {
-            outln!("chart written to {}", path.display());
-        }
-    }
-    Ok(())
+/// The chart's panels: each row but MB/s.
+fn panels(ndg: &Figures, nd: Option<&Figures>) -> Vec<crate::svg::Panel> {
+    ROWS.iter()
+        .filter(|r| r.name != "throughput (MB/s)")
+        .map(|r| {
+            let ours = (r.get)(ndg);
+            let theirs = nd.map(r.get);
+            let bars = vec![
+                ("node-dgram".to_owned(), Some(ours), (r.show)(ours)),
+                ("Node".to_owned(), theirs, theirs.map(r.show).unwrap_or_default()),
+            ];
+            let note = theirs
+                .and_then(|t| advantage(ours, t, r.higher_is_better))
+                .map(|a| format!("node-dgram {}", verdict(Some(a))));
+            let mut title = r.name.to_owned();
+            if let Some(first) = title.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            crate::svg::Panel { title, higher_is_better: r.higher_is_better, bars, note }
+        })
+        .collect()
 }
