@@ -192,12 +192,22 @@ fn files_dir(exe: &Path) -> PathBuf {
     tmp
 }
 
-/// Writes `text` to `path` unless it holds it already.
+/// Writes `text` to `path` unless it holds it already (through a file of this process's own
+/// and a rename, so that a process reading it never sees half of it).
 fn write_if_changed(path: &Path, text: &str) -> Option<PathBuf> {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).ok()?;
+        let tmp = own_name(path);
+        std::fs::write(&tmp, text).ok()?;
+        std::fs::rename(&tmp, path).ok()?;
     }
     Some(path.to_path_buf())
+}
+
+/// `path` with this process's id added to its name.
+fn own_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}", std::process::id()));
+    PathBuf::from(name)
 }
 
 /// `bench/c/floor.c` compiled with `cc -O2` into `dir`, unless it is there and up to date.
@@ -209,7 +219,9 @@ fn compile_floor(dir: &Path) -> Option<PathBuf> {
         return Some(bin);
     }
     write_if_changed(&src, FLOOR_C)?;
-    let ok = Command::new("cc").arg("-O2").arg("-o").arg(&bin).arg(&src).status().is_ok_and(|s| s.success());
+    let tmp = own_name(&bin);
+    let ok = Command::new("cc").arg("-O2").arg("-o").arg(&tmp).arg(&src).status().is_ok_and(|s| s.success())
+        && std::fs::rename(&tmp, &bin).is_ok();
     if !ok {
         eprintln!("cannot compile bench/c/floor.c with `cc`: skipping the C rows");
         let _ = std::fs::remove_file(&src);

@@ -36,7 +36,7 @@ pub enum Kind {
 }
 
 /// One row of a table: its direction (`group`), implementation (`name`), payload, and how it
-/// is measured. `base` names the row of the same table and payload that its ratios are
+/// is measured. `base` names the row of the same group and payload that its ratios are
 /// against; `set` groups the rows whose runs alternate.
 #[derive(Clone, Debug)]
 pub struct Measurement {

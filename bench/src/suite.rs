@@ -145,12 +145,13 @@ pub fn js(rt: &Runtime, addon: bool, args: &[&str]) -> Step {
     Step::new(&Impl::Js { runtime: rt.clone(), addon }, args)
 }
 
-/// Rows of `ms` from their runs: medians, and the base row's medians.
+/// Rows of `ms` from their runs: medians, and the medians of the base row (the row of that
+/// name in the same group, at the same size).
 pub fn rows_of(ms: &[M], runs: &[Vec<Run>]) -> Vec<Row> {
     let rates: Vec<Rate> = runs.iter().map(|r| rate_of(r)).collect();
     let base_of = |m: &M| {
         let b = m.base.as_ref()?;
-        ms.iter().position(|x| &x.name == b && x.size == m.size).map(|i| rates[i])
+        ms.iter().position(|x| &x.name == b && x.group == m.group && x.size == m.size).map(|i| rates[i])
     };
     ms.iter()
         .zip(&rates)
@@ -183,10 +184,11 @@ pub fn run(cx: &Cx) -> Results {
     r
 }
 
-/// The round-trip measurement of `server` and `client`, same core or across two.
+/// The round-trip measurement of `server` and `client`, same core or across two; the round
+/// trips of one group alternate.
 pub fn round_trip(group: &str, name: &str, server: Step, client: Step, same: bool) -> M {
     let cores = Some((0, if same { 0 } else { 1 }));
-    M::new(group, name, 64, Kind::RoundTrip { server, client, cores })
+    M::new(group, name, 64, Kind::RoundTrip { server, client, cores }).in_set(group)
 }
 
 /// The p50 and p99 medians of round-trip runs.
