@@ -22,6 +22,7 @@ macro_rules! outln {
 mod addr;
 mod bench;
 mod cli;
+mod generate;
 mod listen;
 mod output;
 mod send;
@@ -76,6 +77,8 @@ fn main() -> ExitCode {
         Some(Command::Send(args)) => block_on(send::run(args)),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::BenchWorker(args)) => bench::worker(args),
+        Some(Command::Completions { shell }) => generate::completions(shell),
+        Some(Command::Man) => generate::man(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
