@@ -22,13 +22,7 @@ const clusterSupport = require('./lib/cluster');
 const native = loadNative();
 
 function loadNative() {
-  const file = path.join(__dirname, 'node_dgram.node');
-  try {
-    return require(file);
-  } catch (e) {
-    e.message = `node-dgram: cannot load the native addon ${file} (build it with \`npm run build\`): ${e.message}`;
-    throw e;
-  }
+  return require('./lib/loader').loadNative();
 }
 
 const LOOKUP = 0;
