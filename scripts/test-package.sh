@@ -10,7 +10,7 @@
 # 5. the main tarball alone: loading fails with the error that names the platform and what to
 #    do; then `npm run build` inside node_modules builds the addon from the shipped sources
 #    (with cargo), and the datagram goes both ways with it;
-# 6. the crate packages and the CLI's man page and completions are there.
+# 6. the crate packages, `cargo install` of the CLI, its man page and completions.
 # Ends with `test-package: N passed, 0 failed`; any failure stops it with a non-zero status.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -136,6 +136,11 @@ for c in node-dgram dgram-cli; do
   grep -q "/LICENSE$" <<<"$listing" || fail "$c.crate has no LICENSE"
 done
 ok "crate packages node-dgram and dgram-cli (cargo package verified them), each with its LICENSE"
+# `cargo install` of the CLI (into a scratch root; release artifacts shared with package.sh's)
+cargo install --quiet --locked --path crates/cli --root "$work/cargo-install" --target-dir "$root/target" \
+  || fail "cargo install --path crates/cli"
+"$work/cargo-install/bin/dgram" --version | grep -q "^dgram $version" || fail "the installed dgram does not run"
+ok "cargo install puts a working dgram in its root's bin/"
 grep -q '^\.TH dgram 1' dist/cli/dgram.1 || fail "dist/cli/dgram.1 is not a man page"
 grep -q 'listen' dist/cli/dgram.bash || fail "the bash completion lacks the listen subcommand"
 ok "dgram.1 and the completions of bash, zsh, fish, elvish, powershell"
