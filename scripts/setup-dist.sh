@@ -32,7 +32,7 @@ ZIG_VERSION=0.14.1
 if [ ! -x "$cache/zig/bin/zig" ] || [ "$(cat "$cache/zig/version" 2>/dev/null)" != "$ZIG_VERSION" ]; then
   echo "setup-dist: installing ziglang==$ZIG_VERSION from PyPI into .cache/dist/zig" >&2
   rm -rf "$cache/zig"
-  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
     --target "$cache/zig/py" "ziglang==$ZIG_VERSION"
   mkdir -p "$cache/zig/bin"
   printf '#!/bin/sh\nexec python3 -m ziglang "$@"\n' > "$cache/zig/bin/zig"
