@@ -56,6 +56,9 @@ install_node() { # dir package@version
   if [ "$(cat "$dir/.version" 2>/dev/null)" != "$spec" ] || [ ! -f "$dir/node_modules/$pkg/bin/node" ]; then
     echo "setup-dist: installing $spec from the npm registry into .node/$1" >&2
     rm -rf "$dir" && mkdir -p "$dir"
+    # A package.json of its own, or npm would install into the nearest parent project's
+    # node_modules (.node/node_modules, setup.sh's Node 24).
+    printf '{ "name": "node-%s", "private": true }\n' "$1" > "$dir/package.json"
     # --force: the arm64 package's os/cpu fields do not match this x64 host (it runs under qemu).
     (cd "$dir" && npm install --no-save --no-audit --no-fund --silent --force "$spec" >/dev/null)
     echo "$spec" > "$dir/.version"
