@@ -1057,7 +1057,7 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::system(libc::EINVAL, syscall, None, None));
         };
         self.with_socket(syscall, |s| {
-            match (multicast, s.domain()? == Domain::IPV6) {
+            match (multicast, sys::domain(s)? == Domain::IPV6) {
                 (false, false) => s.set_ttl(t)?,
                 (false, true) => s.set_unicast_hops_v6(t)?,
                 (true, false) => s.set_multicast_ttl_v4(t)?,
@@ -1070,7 +1070,7 @@ impl<H: IoHandle> Core<H> {
     /// `setMulticastLoopback(flag)`: returns the flag.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.with_socket("setMulticastLoopback", |s| {
-            if s.domain()? == Domain::IPV6 {
+            if sys::domain(s)? == Domain::IPV6 {
                 s.set_multicast_loop_v6(on)?;
             } else {
                 s.set_multicast_loop_v4(on)?;
@@ -1135,7 +1135,7 @@ fn release_fd(fd: RawFd) {
 /// Node's `guessHandleType` for a descriptor that is not a UDP socket.
 fn handle_type(fd: &std::os::fd::OwnedFd) -> &'static str {
     let sock = socket2::SockRef::from(fd);
-    match (sock.r#type(), sock.domain()) {
+    match (sock.r#type(), sys::domain(&sock)) {
         (Ok(Type::DGRAM), Ok(Domain::IPV4 | Domain::IPV6)) => "UDP",
         (Ok(Type::STREAM), Ok(Domain::UNIX)) => "PIPE",
         (Ok(Type::STREAM), Ok(_)) => "TCP",
