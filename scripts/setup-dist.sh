@@ -34,7 +34,8 @@ ZIG_VERSION=0.14.1
 if [ ! -x "$ZIG_DIR/bin/zig" ] || [ "$(cat "$ZIG_DIR/version" 2>/dev/null)" != "$ZIG_VERSION" ]; then
   echo "setup-dist: installing ziglang==$ZIG_VERSION from PyPI into $ZIG_DIR" >&2
   rm -rf "$ZIG_DIR"
-  # (--target installs outside any environment: Debian's externally-managed guard does not apply)
+  # (--target changes nothing of the system's Python, so Debian's externally-managed guard may
+  # be lifted)
   PIP_ROOT_USER_ACTION=ignore PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
     --target "$ZIG_DIR/py" "ziglang==$ZIG_VERSION"
   mkdir -p "$ZIG_DIR/bin"
