@@ -17,7 +17,6 @@
 // EventEmitter methods of a socket.
 
 const EventEmitter = require('node:events');
-const path = require('node:path');
 const {
   ArrayBufferCtor,
   ArrayPrototypeMap,
@@ -68,13 +67,7 @@ const clusterSupport = require('./lib/cluster');
 const native = loadNative();
 
 function loadNative() {
-  const file = path.join(__dirname, 'node_dgram.node');
-  try {
-    return require(file);
-  } catch (e) {
-    e.message = `node-dgram: cannot load the native addon ${file} (build it with \`npm run build\`): ${e.message}`;
-    throw e;
-  }
+  return require('./lib/loader').loadNative();
 }
 
 const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;
