@@ -79,8 +79,10 @@ const rust = path.join(dir, 'rust');
 for (const crate of ['node-dgram', 'napi']) {
   copy(path.join(root, 'crates', crate, 'src'), path.join(rust, 'crates', crate, 'src'));
   let manifest = fs.readFileSync(path.join(root, 'crates', crate, 'Cargo.toml'), 'utf8');
-  // Benches, tests and examples are not shipped: drop the targets that name them.
+  // Benches, tests and examples are not shipped: drop the targets that name them and the
+  // dev-dependencies they use (a section runs to the next line that opens one).
   manifest = manifest.replace(/\n\[\[bench\]\][^[]*/g, '\n');
+  manifest = manifest.replace(/^\[dev-dependencies\]\n(?:(?!\[).*\n)*/m, '');
   write(path.join(rust, 'crates', crate, 'Cargo.toml'), manifest);
 }
 let workspace = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
