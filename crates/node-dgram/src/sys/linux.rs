@@ -28,10 +28,14 @@ pub struct RecvArena {
     ctrl: Vec<u64>,
     /// How many datagrams the last call filled.
     pub filled: usize,
+    /// How many headers from the front the kernel may have changed since they were set: only
+    /// those are reset before the next call (a call for 64 that gets 1 costs 1, not 64).
+    dirty: usize,
 }
 
-// SAFETY: the raw pointers inside `iovs`/`hdrs` point only into `buf` and `addrs`, which the
-// arena owns; they are rebuilt before every use, so moving the arena between threads is sound.
+// SAFETY: the raw pointers inside `iovs`/`hdrs` point only into the heap buffers of `buf`,
+// `addrs`, `iovs` and `ctrl`, which the arena owns and never resizes after `new`; moving the
+// arena moves the vectors' handles, not their buffers, so the pointers stay valid on any thread.
 unsafe impl Send for RecvArena {}
 
 impl RecvArena {
@@ -41,7 +45,7 @@ impl RecvArena {
         // One cache line more than a multiple of the line, plus a page for slots of a page or
         // more: consecutive slots then start on different L1 sets and far apart in L2.
         let stride = slot_size.next_multiple_of(64) + 64 + if slot_size >= 4096 { 4096 } else { 0 };
-        RecvArena {
+        let mut a = RecvArena {
             buf: vec![0u8; slots * stride],
             slot_size,
             stride,
@@ -52,7 +56,49 @@ impl RecvArena {
             hdrs: Vec::with_capacity(slots),
             ctrl: vec![0u64; slots * CTRL_WORDS],
             filled: 0,
+            dirty: 0,
+        };
+        a.build_headers();
+        a
+    }
+
+    /// Points every slot's iovec and header at the slot's buffer, address and control space,
+    /// once: the vectors are never resized afterwards, so the pointers stay valid.
+    fn build_headers(&mut self) {
+        let base = self.buf.as_mut_ptr();
+        for i in 0..self.slots {
+            self.iovs.push(libc::iovec {
+                // SAFETY: i < slots, and `buf` holds `slots` strides of at least `slot_size`
+                // bytes, so the slot lies inside `buf`.
+                iov_base: unsafe { base.add(i * self.stride) } as *mut libc::c_void,
+                iov_len: self.slot_size,
+            });
         }
+        let ctrl = self.ctrl.as_mut_ptr();
+        for i in 0..self.slots {
+            // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
+            let mut h: libc::mmsghdr = unsafe { zeroed() };
+            h.msg_hdr.msg_name = &mut self.addrs[i] as *mut _ as *mut libc::c_void;
+            h.msg_hdr.msg_iov = &mut self.iovs[i] as *mut libc::iovec;
+            h.msg_hdr.msg_iovlen = 1;
+            // SAFETY: i < slots, so this slot's control words lie inside `ctrl`.
+            h.msg_hdr.msg_control = unsafe { ctrl.add(i * CTRL_WORDS) } as *mut libc::c_void;
+            self.hdrs.push(h);
+        }
+        self.dirty = self.slots;
+    }
+
+    /// Gives the first `dirty` headers back the sizes the kernel overwrites (the address and
+    /// control lengths, the flags): the other fields never change.
+    fn reset_headers(&mut self) {
+        for h in &mut self.hdrs[..self.dirty] {
+            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            // (size_t on glibc, socklen_t on musl)
+            h.msg_hdr.msg_controllen = (CTRL_WORDS * 8) as _;
+            h.msg_hdr.msg_flags = 0;
+            h.msg_len = 0;
+        }
+        self.dirty = 0;
     }
 
     /// How many datagrams one batch can hold.
@@ -111,34 +157,13 @@ pub fn recv_batch_blocking(fd: RawFd, arena: &mut RecvArena, want: usize) -> io:
 
 fn recv_batch_flags(fd: RawFd, arena: &mut RecvArena, want: usize, flags: libc::c_int) -> io::Result<usize> {
     let n = want.clamp(1, arena.slots);
-    arena.iovs.clear();
-    arena.hdrs.clear();
-    let base = arena.buf.as_mut_ptr();
-    for i in 0..n {
-        arena.iovs.push(libc::iovec {
-            // SAFETY: i < slots, and `buf` holds `slots` strides of at least `slot_size` bytes,
-            // so the slot lies inside `buf`.
-            iov_base: unsafe { base.add(i * arena.stride) } as *mut libc::c_void,
-            iov_len: arena.slot_size,
-        });
-    }
-    let ctrl = arena.ctrl.as_mut_ptr();
-    for i in 0..n {
-        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
-        let mut h: libc::mmsghdr = unsafe { zeroed() };
-        h.msg_hdr.msg_name = &mut arena.addrs[i] as *mut _ as *mut libc::c_void;
-        h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        h.msg_hdr.msg_iov = &mut arena.iovs[i] as *mut libc::iovec;
-        h.msg_hdr.msg_iovlen = 1;
-        // SAFETY: i < slots, so this slot's control words lie inside `ctrl`.
-        h.msg_hdr.msg_control = unsafe { ctrl.add(i * CTRL_WORDS) } as *mut libc::c_void;
-        // (size_t on glibc, socklen_t on musl)
-        h.msg_hdr.msg_controllen = (CTRL_WORDS * 8) as _;
-        arena.hdrs.push(h);
-    }
+    arena.reset_headers();
     // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers owned
     // by the arena for the whole call; the kernel writes at most `iov_len` bytes into each.
     let r = unsafe { libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, flags as _, std::ptr::null_mut()) };
+    // The kernel fills headers in order and stops at the first it cannot fill; that one may
+    // have been touched too.
+    arena.dirty = if r < 0 { 1 } else { (r as usize + 1).min(n) };
     if r < 0 {
         arena.filled = 0;
         return Err(io::Error::last_os_error());
