@@ -96,6 +96,15 @@ const [MAJOR, MINOR] = process.versions.node.split('.').map(Number);
 const since = (a, b, c, d) => MAJOR > c || (MAJOR === c && MINOR >= d) || (MAJOR === a && MINOR >= b);
 const HAS_BLOCKLISTS = since(22, 13, 23, 4);
 const HAS_REUSEPORT = since(22, 12, 23, 1);
+// Node 24.19 / 26.4: socket.bindSync() and socket.connectSync(). Node 24.19 / 26.5: the default
+// lookup answers an IP literal of the socket's family itself (a replaced dns.lookup is not
+// asked), and a port '0' is refused where 0 is. Node 24.21 / 26.8: bind(..., callback) waits
+// for its error through errorMonitor (an error nobody listens to is thrown, not swallowed).
+// Before Node 25: the private members of DEP0112 on Socket.prototype.
+const HAS_SYNC = since(24, 19, 26, 4);
+const SKIPS_LITERAL_LOOKUP = since(24, 19, 26, 5);
+const BIND_ERRORS_THROWN = since(24, 21, 26, 8);
+const HAS_DEP0112 = MAJOR < 25;
 
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
@@ -104,8 +113,16 @@ const dns = require('node:dns');
 const originalLookup = dns.lookup;
 
 // The lookup in force: the `lookup` option, else `dns.lookup` as it is now (programs may replace it).
-function lookupFn(st) {
-  return st.lookup !== undefined ? st.lookup : dns.lookup;
+function lookupFn(st, host) {
+  if (st.lookup !== undefined) return st.lookup;
+  if (SKIPS_LITERAL_LOOKUP && isIP(host) === (st.type === 'udp4' ? 4 : 6)) return answerLiteral;
+  return dns.lookup;
+}
+
+// Node's default lookup on 24.19+/26.5+ for an IP literal of the socket's family: the literal,
+// one tick later, without dns.lookup.
+function answerLiteral(host, family, callback) {
+  process.nextTick(callback, null, host, family);
 }
 
 // An error of Node's class and shape from the addon's descriptor (see protocol.rs); an error a
@@ -304,7 +321,7 @@ function onQueueListening() {
 function runLookup(socket, id, host, checkBlockList) {
   const st = socket[kState];
   if (st.closed) return;
-  const lookup = lookupFn(st);
+  const lookup = lookupFn(st, host);
   const family = st.type === 'udp4' ? 4 : 6;
   let answered = false;
   lookup(host, family, (err, address) => {
@@ -449,8 +466,10 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   let callback = arguments.length > 0 ? arguments[arguments.length - 1] : undefined;
   if (typeof callback === 'function') {
     const cb = callback;
+    // (Node 24.21+/26.8+ waits for the error through errorMonitor: an unheard error is thrown.)
+    const errorEvent = BIND_ERRORS_THROWN ? errorMonitor : 'error';
     const removeListeners = () => {
-      this.removeListener('error', removeListeners);
+      this.removeListener(errorEvent, removeListeners);
       this.removeListener('listening', onListening);
     };
     function onListening() {
@@ -458,7 +477,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
       FunctionPrototypeCall(cb, this);
     }
     onListening.listener = cb;
-    this.on('error', removeListeners);
+    this.on(errorEvent, removeListeners);
     this.on('listening', onListening);
   } else {
     callback = undefined;
@@ -481,6 +500,8 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     return this;
   }
   if (!address) address = null;
+  // (Node 24.19+/26.5+ first asks whether it is an IP literal: a Symbol throws there.)
+  if (SKIPS_LITERAL_LOOKUP && address !== null && defaultLookup(st)) isIP(address);
   if (address !== null && defaultLookup(st)) v.validateHostname(address);
   if (typeof port === 'symbol' || typeof port === 'bigint') {
     // Node converts the port inside its lookup callback: the TypeError is uncaught there.
@@ -490,7 +511,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   const portNum = bindPort(port);
   if (st.silentlyBound) {
     const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : StringCtor(address);
-    const lookup = lookupFn(st);
+    const lookup = lookupFn(st, host);
     lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
       st.bindState = UNBOUND;
       this.emit('error', err || errors.exceptionWithHostPort(-22, 'bind', ip, portNum));
@@ -531,8 +552,8 @@ function bindInCluster(socket, st, port, address) {
   // The primary binds and shares one socket among workers; we adopt a duplicate of it once the
   // address is resolved, as the built-in module does through the same cluster mechanism.
   const family = st.type === 'udp4' ? 4 : 6;
-  const lookup = lookupFn(st);
   const host = address === null ? (family === 4 ? '0.0.0.0' : '::') : address;
+  const lookup = lookupFn(st, host);
   lookup(host, family, (err, ip) => {
     if (st.closed) return;
     if (err) {
