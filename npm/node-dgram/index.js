@@ -37,6 +37,8 @@ const {
   MathTrunc,
   NumberCtor,
   NumberIsFinite,
+  ObjectDefineProperty,
+  ObjectFreeze,
   ObjectSetPrototypeOf,
   PromiseCtor,
   PromiseResolve,
@@ -358,6 +360,7 @@ function onmessage(data, address, family, port) {
     TypedArrayPrototypeSet(buf, stagedViews[data]);
   }
   const st = this[kState];
+  if (st.stoppedReceiving) return; // (DEP0112's _stopReceiving())
   if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
     return;
   }
@@ -392,6 +395,11 @@ function newState(type, options) {
     connectCallback: undefined,
     clusterRelease: undefined,
     signalCleanup: undefined,
+    // (Read by the DEP0112 members and the Node-line additions at the end of this file.)
+    reuseAddrGiven: options.reuseAddr,
+    handleView: undefined,
+    receivingView: undefined,
+    stoppedReceiving: false,
   };
 }
 
@@ -962,4 +970,264 @@ Socket.prototype.getSendQueueCount = function getSendQueueCount() {
   return openHandle(this, 'getSendQueueCount').handle.queueCount();
 };
 
+// ---------------------------------------------------------------------------------------------
+// Members that exist on some Node lines only (issue 16): each is defined exactly where the
+// running Node has it.
+
+// A native call made for a synchronous method: the lookups it asks for are IP literals answered
+// at once, and this socket's outcome is returned (the error descriptor, or null) instead of
+// being emitted; events of other sockets that came with it are dispatched as usual.
+function settleNow(socket, st, events) {
+  let failure = null;
+  let others;
+  let list = events;
+  while (list !== undefined && list !== null) {
+    let next;
+    for (let i = 0; i < list.length; i += STRIDE) {
+      const kind = list[i + 1];
+      if (list[i] !== socket) {
+        if (others === undefined) others = [];
+        for (let k = 0; k < STRIDE; k++) ArrayPrototypePush(others, list[i + k]);
+      } else if (kind === LOOKUP) {
+        next = st.handle.resolved(list[i + 2], null, list[i + 3]);
+      } else if (kind === ERROR) {
+        failure = list[i + 2];
+      } else if (kind === DONE && list[i + 2] === 0 && list[i + 3] !== null) {
+        failure = list[i + 3];
+      }
+    }
+    list = next;
+  }
+  if (others !== undefined) dispatch(others);
+  return failure;
+}
+
+function syncFailure(d, syscall, address, port) {
+  if (d !== null && typeof d === 'object' && typeof d.errno === 'number' && d.kind !== 'SystemError') {
+    return errors.exceptionWithHostPort(d.errno, syscall, address, port);
+  }
+  return makeError(d);
+}
+
+if (HAS_SYNC) {
+  const noOptions = ObjectFreeze({ __proto__: null });
+
+  Socket.prototype.bindSync = function bindSync(options = noOptions) {
+    const st = running(this);
+    v.validateObject(options, 'options');
+    if (st.bindState !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    const given = options.port;
+    const port = v.validatePort(given === undefined || given === null ? 0 : given, 'options.port');
+    let address = options.address;
+    if (!address) {
+      address = st.type === 'udp4' ? '0.0.0.0' : '::';
+    } else {
+      v.validateString(address, 'options.address');
+      if (isIP(address) === 0) {
+        throw new errors.codes.ERR_INVALID_ARG_VALUE(
+          'options.address',
+          address,
+          'must be a numeric IP address; bindSync does not perform DNS resolution',
+        );
+      }
+    }
+    st.bindState = BINDING;
+    // (A plain bind of this socket's own descriptor: bindSync never goes through the cluster.)
+    const failure = settleNow(this, st, st.handle.bind(port, address, -1));
+    if (failure !== null) {
+      st.bindState = UNBOUND;
+      throw syncFailure(failure, 'bind', address, port);
+    }
+    st.bindState = BOUND;
+    process.nextTick(emitListeningNow, this, st);
+    return st.handle.address();
+  };
+
+  Socket.prototype.connectSync = function connectSync(port_, address_) {
+    const st = running(this);
+    const port = v.validatePort(port_, 'Port', false);
+    if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
+    let address = address_;
+    if (address === undefined || address === null || address === '') {
+      address = st.type === 'udp4' ? '127.0.0.1' : '::1';
+    } else {
+      v.validateString(address, 'address');
+      if (isIP(address) === 0) {
+        throw new errors.codes.ERR_INVALID_ARG_VALUE(
+          'address',
+          address,
+          'must be a numeric IP address; connectSync does not perform DNS resolution',
+        );
+      }
+    }
+    if (st.bindState === UNBOUND) FunctionPrototypeCall(Socket.prototype.bindSync, this);
+    else if (st.bindState !== BOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    if (st.sendBlockList !== undefined && st.sendBlockList.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
+      throw new errors.codes.ERR_IP_BLOCKED(address);
+    }
+    st.connectState = 1;
+    const failure = settleNow(this, st, st.handle.connect(port, address));
+    if (failure !== null) {
+      st.connectState = 0;
+      throw syncFailure(failure, 'connect', address, port);
+    }
+    st.connectState = 2;
+    st.peerless = false;
+    process.nextTick(emitConnectNow, this, st);
+  };
+}
+
+// DEP0112 (Node 20-24): the private members programs still read, with Node's deprecation
+// warning (util.deprecate: one warning per process for the code, shared with the built-in's).
+// `_handle` is a small stand-in for Node's UDP handle (see UDPHandle), null once closed.
+if (HAS_DEP0112) {
+  const deprecate = require('node:util').deprecate;
+  const P = Socket.prototype;
+  const accessor = (name, get, set) => {
+    const message = `Socket.prototype.${name} is deprecated`;
+    ObjectDefineProperty(P, name, {
+      __proto__: null,
+      get: deprecate(get, message, 'DEP0112'),
+      set: deprecate(set, message, 'DEP0112'),
+    });
+  };
+  accessor(
+    '_handle',
+    function () {
+      const st = this[kState];
+      if (st.handleView === undefined) st.handleView = st.closed ? null : new UDPHandle(this, st);
+      if (st.closed && st.handleView instanceof UDPHandle) st.handleView = null;
+      return st.handleView;
+    },
+    function (value) {
+      this[kState].handleView = value;
+    },
+  );
+  accessor(
+    '_receiving',
+    function () {
+      const st = this[kState];
+      return st.receivingView !== undefined ? st.receivingView : isReceiving(st);
+    },
+    function (value) {
+      this[kState].receivingView = value;
+    },
+  );
+  accessor(
+    '_bindState',
+    function () {
+      return this[kState].bindState;
+    },
+    function (value) {
+      this[kState].bindState = value;
+    },
+  );
+  accessor(
+    '_queue',
+    function () {
+      const q = this[kState].queue;
+      return q === null ? undefined : q;
+    },
+    function (value) {
+      this[kState].queue = value === undefined ? null : value;
+    },
+  );
+  accessor(
+    '_reuseAddr',
+    function () {
+      return this[kState].reuseAddrGiven;
+    },
+    function (value) {
+      this[kState].reuseAddrGiven = value;
+    },
+  );
+  P._healthCheck = deprecate(
+    function () {
+      running(this);
+    },
+    'Socket.prototype._healthCheck() is deprecated',
+    'DEP0112',
+  );
+  P._stopReceiving = deprecate(
+    function () {
+      const st = this[kState];
+      if (!isReceiving(st)) return;
+      // (The native side keeps reading; what it reads is dropped, as Node leaves it unread.)
+      st.stoppedReceiving = true;
+      st.receivingView = undefined;
+    },
+    'Socket.prototype._stopReceiving() is deprecated',
+    'DEP0112',
+  );
+}
+
+function isReceiving(st) {
+  return st.bindState === BOUND && !st.closed && !st.stoppedReceiving;
+}
+
+// What `_handle` is for a program that reads it: `fd` (the descriptor, -9 (EBADF) until bound),
+// getsockname/getpeername(out) filling `out` as Node's handle does (0, or a negative errno),
+// ref/unref/hasRef. Nothing else of Node's UDP handle is offered.
+class UDPHandle {
+  constructor(socket, st) {
+    ObjectDefineProperty(this, kState, { __proto__: null, value: st });
+    ObjectDefineProperty(this, 'owner', { __proto__: null, value: socket, enumerable: false });
+  }
+
+  get fd() {
+    const st = this[kState];
+    if (st.closed) return -9;
+    const fd = st.handle.fd();
+    return fd >= 0 ? fd : -9;
+  }
+
+  getsockname(out) {
+    return fillAddress(this[kState], out, false);
+  }
+
+  getpeername(out) {
+    return fillAddress(this[kState], out, true);
+  }
+
+  ref() {
+    const st = this[kState];
+    if (!st.closed) st.handle.ref(true);
+  }
+
+  unref() {
+    const st = this[kState];
+    if (!st.closed) st.handle.ref(false);
+  }
+
+  hasRef() {
+    const st = this[kState];
+    return !st.closed && !!st.handle.hasRef();
+  }
+}
+ObjectDefineProperty(UDPHandle, 'name', { __proto__: null, value: 'UDP' });
+
+function fillAddress(st, out, peer) {
+  if (st.closed) return -9;
+  let a;
+  try {
+    a = peer ? st.handle.remoteAddress() : st.handle.address();
+  } catch (e) {
+    return typeof e.errno === 'number' ? e.errno : -9;
+  }
+  out.address = a.address;
+  out.family = a.family;
+  out.port = a.port;
+  return 0;
+}
+
+function emitListeningNow(socket, st) {
+  if (!st.closed) socket.emit('listening');
+}
+
+function emitConnectNow(socket, st) {
+  if (!st.closed) socket.emit('connect');
+}
+
 module.exports = { createSocket, Socket };
+// DEP0112's dgram._createSocketHandle() makes one of Node's own UDP handles: the built-in's.
+if (HAS_DEP0112) module.exports._createSocketHandle = require('node:dgram')._createSocketHandle;
