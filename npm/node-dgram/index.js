@@ -39,6 +39,7 @@ const {
   NumberIsFinite,
   ObjectDefineProperty,
   ObjectFreeze,
+  ObjectGetOwnPropertySymbols,
   ObjectSetPrototypeOf,
   PromiseCtor,
   PromiseResolve,
@@ -49,6 +50,7 @@ const {
   SetPrototypeForEach,
   StringCtor,
   SymbolCtor,
+  SymbolPrototypeGetDescription,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength,
   TypedArrayPrototypeGetByteOffset,
@@ -400,6 +402,7 @@ function newState(type, options) {
     handleView: undefined,
     receivingView: undefined,
     stoppedReceiving: false,
+    shadow: undefined,
   };
 }
 
@@ -428,6 +431,7 @@ function Socket(type, listener) {
     gso: GSO,
   });
   if (typeof listener === 'function') this.on('message', listener);
+  st.shadow = newShadow(this);
 
   const signal = o.signal;
   if (signal !== undefined) {
@@ -812,6 +816,7 @@ Socket.prototype.close = function close(callback) {
   running(this);
   st.closed = true;
   if (st.signalCleanup) st.signalCleanup();
+  if (st.shadow !== undefined) st.shadow.close();
   const events = st.handle.close();
   if (st.clusterRelease) {
     const release = st.clusterRelease;
@@ -940,12 +945,14 @@ Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembe
 Socket.prototype.ref = function ref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(true);
+  if (!st.closed && st.shadow !== undefined) st.shadow.ref();
   return this;
 };
 
 Socket.prototype.unref = function unref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(false);
+  if (!st.closed && st.shadow !== undefined) st.shadow.unref();
   return this;
 };
 
@@ -1218,6 +1225,41 @@ function fillAddress(st, out, peer) {
   out.family = a.family;
   out.port = a.port;
   return 0;
+}
+
+// Diagnostics: each socket has one of Node's own UDP handles beside it, never bound (no
+// descriptor, nothing on the loop), ref'd, unref'd and closed with the socket, owned by it: so
+// process.getActiveResourcesInfo() lists 'UDPWrap' and process._getActiveHandles() the socket
+// exactly when the built-in's would, and async_hooks see its 'UDPWRAP' resource created with
+// the socket. Node's UDP constructor and owner symbol are read from a built-in socket made once
+// at load (left unreferenced and unbound: it shows nowhere and holds nothing).
+const shadowKit = (() => {
+  try {
+    const probe = require('node:dgram').createSocket('udp4');
+    const handle = ownSymbolValue(probe, 'state symbol').handle;
+    handle.unref();
+    const owner = symbolNamed(handle, 'owner_symbol');
+    return { UDP: handle.constructor, owner };
+  } catch {
+    return null;
+  }
+})();
+
+function symbolNamed(o, description) {
+  const syms = ObjectGetOwnPropertySymbols(o);
+  for (let i = 0; i < syms.length; i++) if (SymbolPrototypeGetDescription(syms[i]) === description) return syms[i];
+  return undefined;
+}
+
+function ownSymbolValue(o, description) {
+  return o[symbolNamed(o, description)];
+}
+
+function newShadow(socket) {
+  if (shadowKit === null || typeof shadowKit.UDP !== 'function') return undefined;
+  const shadow = new shadowKit.UDP();
+  if (shadowKit.owner !== undefined) shadow[shadowKit.owner] = socket;
+  return shadow;
 }
 
 function emitListeningNow(socket, st) {
