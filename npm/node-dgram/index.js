@@ -72,10 +72,12 @@ const clusterSupport = require('./lib/cluster');
 const native = loadNative();
 
 function loadNative() {
-  const file = path.join(__dirname, 'node_dgram.node');
   try {
-    return require(file);
+    // (A literal path: bundlers see the addon and copy it, e.g. esbuild's --loader:.node=copy.)
+    return require('./node_dgram.node');
   } catch (e) {
+    // (A bundle made as an ES module has no __dirname.)
+    const file = typeof __dirname === 'string' ? path.join(__dirname, 'node_dgram.node') : 'node_dgram.node';
     e.message = `node-dgram: cannot load the native addon ${file} (build it with \`npm run build\`): ${e.message}`;
     throw e;
   }
