@@ -509,6 +509,11 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   } else {
     address = typeof address_ === 'function' ? '' : address_;
   }
+  if (v.isInt32(fd) && fd > 0 && !exclusive && clusterSupport.isWorker()) {
+    // (A worker's bind({ fd }) goes through the primary, which opens its own descriptor fd.)
+    bindFdInCluster(this, st, fd);
+    return this;
+  }
   if (v.isInt32(fd) && fd > 0) {
     dispatch(st.handle.bind(0, null, fd));
     return this;
@@ -1262,6 +1267,24 @@ function newShadow(socket) {
   const shadow = new shadowKit.UDP();
   if (shadowKit.owner !== undefined) shadow[shadowKit.owner] = socket;
   return shadow;
+}
+
+// bind({ fd }) in a cluster worker (not exclusive), as Node's: the primary opens the
+// descriptor of that number it has and shares it; the worker adopts a duplicate of what it got.
+function bindFdInCluster(socket, st, fd) {
+  clusterSupport.acquireSharedFd({ owner: socket, addressType: st.type, fd }, (e, sharedFd, release) => {
+    if (st.closed) {
+      if (release) release();
+      return;
+    }
+    if (e) {
+      st.bindState = UNBOUND;
+      socket.emit('error', e);
+      return;
+    }
+    st.clusterRelease = release;
+    dispatch(st.handle.bind(0, null, native.dup(sharedFd)));
+  });
 }
 
 function emitListeningNow(socket, st) {
