@@ -20,6 +20,8 @@ const EventEmitter = require('node:events');
 const path = require('node:path');
 const {
   ArrayBufferCtor,
+  ArrayIsArray,
+  ArrayPrototypeJoin,
   ArrayPrototypeMap,
   ArrayPrototypePush,
   BufferAllocUnsafeSlow,
@@ -49,6 +51,7 @@ const {
   SetPrototypeDelete,
   SetPrototypeForEach,
   StringCtor,
+  StringPrototypeSplit,
   SymbolCtor,
   SymbolPrototypeGetDescription,
   TypedArrayPrototypeGetBuffer,
@@ -111,6 +114,18 @@ const HAS_SYNC = since(24, 19, 26, 4);
 const SKIPS_LITERAL_LOOKUP = since(24, 19, 26, 5);
 const BIND_ERRORS_THROWN = since(24, 21, 26, 8);
 const HAS_DEP0112 = MAJOR < 25;
+// `node --test-udp-no-try-send` (a Node test flag, refused in NODE_OPTIONS: only on the command
+// line, where process.execArgv shows it; the last of it and its --no- form wins).
+const NO_TRY_SEND = (() => {
+  let on = false;
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = ArrayPrototypeJoin(StringPrototypeSplit(args[i], '_'), '-');
+    if (a === '--test-udp-no-try-send' || a === '--test-udp-no-try-send=true') on = true;
+    else if (a === '--no-test-udp-no-try-send' || a === '--test-udp-no-try-send=false') on = false;
+  }
+  return on;
+})();
 
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
@@ -246,6 +261,7 @@ function finish(socket, st, id, err, bytes, sync) {
     });
   }
   const rec = MapPrototypeGet(st.sendCallbacks, id);
+  if (NO_TRY_SEND && rec !== undefined && finishQueued(socket, st, id, rec, err, bytes, sync)) return;
   if (rec !== undefined && rec.awaiting) {
     // A corked send whose callback already has its place in the tick queue.
     rec.ended = true;
@@ -405,6 +421,8 @@ function newState(type, options) {
     receivingView: undefined,
     stoppedReceiving: false,
     shadow: undefined,
+    queuedBytes: 0,
+    queuedCount: 0,
   };
 }
 
@@ -636,9 +654,9 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
     let id = 0;
-    if (a.callback !== undefined) {
+    if (a.callback !== undefined || NO_TRY_SEND) {
       id = nextSendId(st);
-      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
+      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port, list));
     }
     const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
     st.pendingLiterals++;
@@ -646,7 +664,9 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     return;
   }
   const id = nextSendId(st);
-  if (a.callback !== undefined) MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
+  if (a.callback !== undefined || NO_TRY_SEND) {
+    MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port, list));
+  }
   let events;
   try {
     events = st.handle.send(list, connected ? 0 : NumberCtor(a.port), a.address ? StringCtor(a.address) : null, id, connected, false);
@@ -660,8 +680,11 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
 // A send's callback, with the address and port as given (Node's send errors name them:
 // `send EMSGSIZE undefined:9`), and, for a corked send, its outcome until the callback's turn.
 class SendRecord {
-  constructor(callback, address, port) {
+  constructor(callback, address, port, list) {
     this.callback = callback;
+    // (Under --test-udp-no-try-send: the bytes the send puts in Node's queue.)
+    this.length = NO_TRY_SEND ? messageLength(list) : 0;
+    this.queued = false;
     this.address = address;
     this.port = port;
     this.awaiting = false;
@@ -978,10 +1001,12 @@ Socket.prototype.getSendBufferSize = function getSendBufferSize() {
   return openHandle(this, 'bufferSize').handle.bufferSize(false, undefined);
 };
 Socket.prototype.getSendQueueSize = function getSendQueueSize() {
-  return openHandle(this, 'getSendQueueSize').handle.queueSize();
+  const st = openHandle(this, 'getSendQueueSize');
+  return st.handle.queueSize() + st.queuedBytes;
 };
 Socket.prototype.getSendQueueCount = function getSendQueueCount() {
-  return openHandle(this, 'getSendQueueCount').handle.queueCount();
+  const st = openHandle(this, 'getSendQueueCount');
+  return st.handle.queueCount() + st.queuedCount;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1285,6 +1310,43 @@ function bindFdInCluster(socket, st, fd) {
     st.clusterRelease = release;
     dispatch(st.handle.bind(0, null, native.dup(sharedFd)));
   });
+}
+
+// --test-udp-no-try-send: Node puts every send in its handle's queue, where it stays, counted
+// by getSendQueueSize()/getSendQueueCount(), from the moment the socket hands it over until
+// its completion runs from the loop, one completion (and callback) at a time. The addon has
+// written it by then: here a send that reached the system is counted from that moment, and
+// leaves the count just before its callback, run from the loop's next check phase.
+const timers = { setImmediate: require('node:timers').setImmediate };
+function finishQueued(socket, st, id, rec, err, bytes, sync) {
+  if (rec.queued) return true;
+  if (err !== null && (isLookupFailure(err) || err.syscall !== 'send')) {
+    // Failed before reaching the queue (a lookup, a block list): as without the flag.
+    if (rec.callback !== undefined) return false;
+    MapPrototypeDelete(st.sendCallbacks, id);
+    if (isLookupFailure(err)) later(sync, () => socket.emit('error', err));
+    return true;
+  }
+  rec.queued = true;
+  MapPrototypeDelete(st.sendCallbacks, id);
+  st.queuedBytes += rec.length;
+  st.queuedCount++;
+  timers.setImmediate(() => {
+    st.queuedBytes -= rec.length;
+    st.queuedCount--;
+    const cb = rec.callback;
+    if (cb === undefined) return;
+    if (err === null) cb(null, bytes);
+    else cb(sendError(err, rec.address, rec.port));
+  });
+  return true;
+}
+
+function messageLength(list) {
+  if (!ArrayIsArray(list)) return TypedArrayPrototypeGetByteLength(list);
+  let n = 0;
+  for (let i = 0; i < list.length; i++) n += TypedArrayPrototypeGetByteLength(list[i]);
+  return n;
 }
 
 function emitListeningNow(socket, st) {
