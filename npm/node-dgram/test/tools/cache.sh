@@ -3,11 +3,11 @@
 # machine installs it with npm from the registry, later runs reuse it (delete the directory to
 # take newer versions).
 CACHE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools-cache"
-TOOLS_SPEC=(typescript@7 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24)
+TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26)
 tools_cache_install() {
   local stamp="$CACHE/.installed"
   local want="${TOOLS_SPEC[*]}"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$CACHE/node_modules/.bin/tsc" ]; then return 0; fi
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$CACHE/node_modules/typescript/bin/tsc" ]; then return 0; fi
   echo "tools: installing ${TOOLS_SPEC[*]} from the npm registry into $CACHE" >&2
   mkdir -p "$CACHE"
   [ -f "$CACHE/package.json" ] || echo '{ "private": true, "name": "node-dgram-tools-cache" }' > "$CACHE/package.json"

@@ -32,8 +32,8 @@ const server: Socket = createSocket(options, (msg: Message, rinfo: RemoteInfo) =
   void [text, size, rinfo.address, rinfo.family, rinfo.port];
 });
 const client = dgram.createSocket('udp4');
-const other = new dgram.Socket('udp6' as any);
-void other;
+const other: dgram.Socket = dgram.createSocket({ type: 'udp6' });
+void (other instanceof Socket);
 
 server.on('listening', () => {
   const a: AddressInfo = server.address();
