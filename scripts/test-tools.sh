@@ -2,13 +2,14 @@
 # The tools suite (issue 16): the addon in the tools Node programs live in, on the system Node
 # and the pinned Node 24 and 26 (scripts/setup.sh):
 # - TypeScript: a program written against @types/node's dgram type-checks unchanged against
-#   the package (tsc --strict, @types/node 20, 22, 24): test/tools/typescript.sh;
+#   the package (tsc --strict, TypeScript 7 and 5, @types/node 20, 22, 24, 26):
+#   test/tools/typescript.sh;
 # - esbuild: CommonJS and ES module programs bundled with the addon, each bundle run:
-#   test/tools/esbuild.sh;
+#   test/tools/esbuild.sh; webpack (node-loader): test/tools/webpack.sh;
 # - ES modules: named and default imports: test/esm.test.mjs;
 # - cluster: 2 workers on a shared port get all 40 datagrams, 20 runs, and bind({ fd }) through
 #   the primary, with the built-in and the package: test/cluster-more.test.js.
-# TypeScript, @types/node and esbuild come from the npm registry once, into
+# TypeScript, @types/node, esbuild and webpack come from the npm registry once, into
 # npm/node-dgram/.tools-cache (git-ignored), and are reused after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +21,9 @@ cd npm/node-dgram
 echo "== TypeScript"
 bash test/tools/typescript.sh
 for n in node "$NODE24" "$NODE26"; do
-  echo "== $("$n" --version): esbuild bundles, ES modules"
+  echo "== $("$n" --version): esbuild and webpack bundles, ES modules"
   NODE="$n" bash test/tools/esbuild.sh
+  NODE="$n" bash test/tools/webpack.sh
   "$n" test/esm.test.mjs
 done
 for n in node "$NODE24" "$NODE26"; do
