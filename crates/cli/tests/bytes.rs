@@ -9,13 +9,11 @@
 mod common;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::Instant;
+use std::process::{Command, ExitStatus};
 
-use common::{ci, dgram, listen, port_of, Proc, DGRAM, WAIT};
+use common::{dgram, listen, port_of, Proc, DGRAM};
+use testkit::process::{Io, Spawn, WAIT};
 
 /// Binary input with what line mode would cut or drop: 0x0a, 0x0d 0x0a, 0x00, a final 0x0a,
 /// an empty line, bytes that are not UTF-8.
@@ -55,59 +53,22 @@ fn run_offering(args: &[&str], input: &[u8]) -> (i32, Vec<String>, Vec<String>) 
 
 /// A `dgram` whose standard output goes where the test says (a file, `/dev/full`, a pipe
 /// closed at once); standard error is read line by line. Killed when dropped.
-struct Redirected {
-    child: Child,
-    err: Receiver<String>,
-}
+struct Redirected(Proc);
 
 impl Redirected {
-    fn start(args: &[&str], stdout: Stdio) -> Redirected {
-        let mut child = dgram(args)
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start dgram {args:?}: {e}"));
-        let (tx, err) = channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    return;
-                }
-            }
-        });
-        Redirected { child, err }
+    fn start(args: &[&str], stdout: impl Into<Io>) -> Redirected {
+        Redirected(Spawn { stdin: Io::Null, stdout: stdout.into(), ..Spawn::default() }.start(dgram(args)))
     }
 
     /// The port of the `server listening` line on standard error.
     fn port(&self) -> u16 {
-        port_of(&self.err.recv_timeout(WAIT).expect("the listening line on stderr"))
+        port_of(&self.0.err_line())
     }
 
     /// Waits for the exit (at most [`WAIT`]): the status and the rest of standard error.
-    fn finish(mut self) -> (ExitStatus, String) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                break s;
-            }
-            assert!(Instant::now() < deadline, "dgram did not exit within {WAIT:?}");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        };
-        let mut err = String::new();
-        while let Ok(l) = self.err.recv_timeout(std::time::Duration::from_secs(2)) {
-            err.push_str(&l);
-            err.push('\n');
-        }
+    fn finish(self) -> (ExitStatus, String) {
+        let (status, _, err) = self.0.finish_text();
         (status, err)
-    }
-}
-
-impl Drop for Redirected {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -119,8 +80,8 @@ fn temp_file(name: &str) -> (std::path::PathBuf, File) {
 }
 
 /// `/dev/full`, opened for writing: every write fails with ENOSPC.
-fn dev_full() -> Stdio {
-    File::options().write(true).open("/dev/full").expect("/dev/full").into()
+fn dev_full() -> File {
+    File::options().write(true).open("/dev/full").expect("/dev/full")
 }
 
 #[test]
@@ -210,7 +171,7 @@ fn raw_and_chunk_are_for_standard_input_only() {
 #[test]
 fn listen_raw_writes_exactly_the_bytes_received() {
     let (path, file) = temp_file("raw");
-    let l = Redirected::start(&["listen", "127.0.0.1:0", "--raw", "--count", "3", "--timeout", "15"], file.into());
+    let l = Redirected::start(&["listen", "127.0.0.1:0", "--raw", "--count", "3", "--timeout", "15"], file);
     let port = l.port();
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     // An empty datagram leaves no trace; the boundaries are lost.
@@ -228,7 +189,7 @@ fn listen_raw_writes_exactly_the_bytes_received() {
 #[test]
 fn echo_raw_and_hex_still_echo() {
     let (path, file) = temp_file("echo-hex");
-    let e = Redirected::start(&["echo", "127.0.0.1:0", "--hex", "--count", "3", "--timeout", "15"], file.into());
+    let e = Redirected::start(&["echo", "127.0.0.1:0", "--hex", "--count", "3", "--timeout", "15"], file);
     let port = e.port();
     let (s, _) = receiver();
     for d in [BINARY, b"", b"\xff"] {
@@ -295,9 +256,7 @@ fn a_full_disk_is_an_error_with_a_message() {
 
 #[test]
 fn a_closed_pipe_ends_quietly() {
-    let mut l =
-        Redirected::start(&["listen", "127.0.0.1:0", "--hex", "--count", "5", "--timeout", "15"], Stdio::piped());
-    drop(l.child.stdout.take());
+    let l = Redirected::start(&["listen", "127.0.0.1:0", "--hex", "--count", "5", "--timeout", "15"], Io::Closed);
     let port = l.port();
     UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"nobody reads", ("127.0.0.1", port)).unwrap();
     let (status, err) = l.finish();
@@ -315,8 +274,7 @@ fn sh_quote(s: &str) -> String {
 fn on_a_terminal(args: &[&str]) -> Option<Proc> {
     let available = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
     if !available {
-        assert!(!ci(), "`script` (util-linux) is needed for the terminal tests");
-        eprintln!("skipped: `script` (util-linux) cannot be run");
+        testkit::skip("the terminal tests", "`script` (util-linux) cannot be run");
         return None;
     }
     let line = std::iter::once(DGRAM).chain(args.iter().copied()).map(sh_quote).collect::<Vec<_>>().join(" ");

@@ -1,6 +1,6 @@
 //! Multicast and broadcast between `dgram` processes on two hosts of a lab: network namespaces
 //! joined by a veth pair, addresses from 198.51.100.0/24 and 2001:db8::/64 only (see
-//! `common/netns.rs`). Each command runs as `ip netns exec NS dgram ...`; nothing is sent
+//! `testkit::netns`). Each command runs as `ip netns exec NS dgram ...`; nothing is sent
 //! outside the lab.
 //!
 //! Without root (no namespaces) the tests print why and pass, unless `CI=true`.
@@ -8,7 +8,7 @@
 mod common;
 
 use common::netns::{Host, Lab};
-use common::{port_of, run_cmd, Proc};
+use common::{dgram_on, port_of, run_cmd, Proc};
 
 /// The port listeners use inside the lab (every namespace has all its ports free).
 const PORT: &str = "41234";
@@ -28,7 +28,7 @@ fn listen_json(host: &Host, args: &[&str]) -> Proc {
     let mut all = vec!["listen"];
     all.extend_from_slice(args);
     all.push("--json");
-    let p = Proc::start(host.dgram(&all));
+    let p = Proc::start(dgram_on(host, &all));
     assert_eq!(port_of(&p.err_line()).to_string(), PORT);
     p
 }
@@ -37,7 +37,7 @@ fn listen_json(host: &Host, args: &[&str]) -> Proc {
 fn send(host: &Host, args: &[&str]) -> (i32, String) {
     let mut all = vec!["send"];
     all.extend_from_slice(args);
-    let (code, _, err) = run_cmd(host.dgram(&all), "");
+    let (code, _, err) = run_cmd(dgram_on(host, &all), "");
     (code, err)
 }
 
@@ -125,9 +125,9 @@ fn broadcast_between_hosts() {
 #[test]
 fn echo_across_hosts() {
     let Some((_lab, a, b)) = pair("echo6") else { return };
-    let e = Proc::start(b.dgram(&["echo", "[2001:db8::2]:41234", "--count", "1", "--timeout", "10"]));
+    let e = Proc::start(dgram_on(&b, &["echo", "[2001:db8::2]:41234", "--count", "1", "--timeout", "10"]));
     assert_eq!(e.line(), "server listening [2001:db8::2]:41234");
-    let (code, out, err) = run_cmd(a.dgram(&["send", "[2001:db8::2]:41234", "across", "--wait-reply", "5"]), "");
+    let (code, out, err) = run_cmd(dgram_on(&a, &["send", "[2001:db8::2]:41234", "across", "--wait-reply", "5"]), "");
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "reply: across from [2001:db8::2]:41234\n");
     assert!(e.line().starts_with("server got: across from [2001:db8::1]:"));

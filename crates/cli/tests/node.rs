@@ -1,35 +1,19 @@
-//! `dgram` against programs using Node's built-in `dgram` (the system `node`): Node sends to
+//! `dgram` against programs using Node's built-in `dgram`: Node sends to
 //! `dgram listen`, Node talks to `dgram echo`, and `dgram send --wait-reply` talks to a Node
-//! echo server. Over 127.0.0.1 and ::1 only.
+//! echo server. Over 127.0.0.1 and ::1 only. Which Node: `testkit::node` (`$NODE`, else the
+//! system's, else the pinned one in `.node/`).
 //!
-//! Without `node` the tests print why and pass, unless `CI=true`, where they fail.
+//! Without a Node the tests print why and pass, unless `CI=true`, where they fail.
 
 mod common;
 
-use std::process::{Command, Stdio};
-
-use common::{ci, listen, run, Proc};
-
-/// Whether `node` runs; when it does not, says so (and fails under `CI=true`).
-fn have_node() -> bool {
-    let ok = Command::new("node")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(!ci(), "`node` is not on PATH (required when CI=true)");
-        eprintln!("SKIPPED: `node` is not on PATH");
-    }
-    ok
-}
+use common::{listen, run, Proc};
+use testkit::node::{require, Node};
 
 /// `node -e SCRIPT ARGS...`.
-fn node(script: &str, args: &[&str]) -> Proc {
-    let mut c = Command::new("node");
-    c.arg("-e").arg(script).args(args);
+fn node(node: &Node, script: &str, args: &[&str]) -> Proc {
+    let mut c = node.script(script);
+    c.args(args);
     Proc::start(c)
 }
 
@@ -76,13 +60,11 @@ process.stdin.on('end', () => s.close());
 
 #[test]
 fn node_sends_to_dgram_listen() {
-    if !have_node() {
-        return;
-    }
+    let Some(nd) = require("node_sends_to_dgram_listen") else { return };
     for (ty, host) in [("udp4", "127.0.0.1"), ("udp6", "::1")] {
         let bind = if ty == "udp6" { "[::1]:0" } else { "127.0.0.1:0" };
         let (l, port) = listen("listen", &[bind, "--json", "--count", "2"]);
-        let n = node(NODE_CLIENT, &[ty, host, &port.to_string()]);
+        let n = node(&nd, NODE_CLIENT, &[ty, host, &port.to_string()]);
         let node_port: u64 = n.line().parse().expect("node prints its port");
         let (status, out, _) = l.finish();
         assert!(status.success());
@@ -100,12 +82,10 @@ fn node_sends_to_dgram_listen() {
 
 #[test]
 fn node_talks_to_dgram_echo() {
-    if !have_node() {
-        return;
-    }
+    let Some(nd) = require("node_talks_to_dgram_echo") else { return };
     for (ty, host, bind) in [("udp4", "127.0.0.1", "127.0.0.1:0"), ("udp6", "::1", "[::1]:0")] {
         let (e, port) = listen("echo", &[bind, "--count", "1"]);
-        let n = node(NODE_PING, &[ty, host, &port.to_string(), "echo me"]);
+        let n = node(&nd, NODE_PING, &[ty, host, &port.to_string(), "echo me"]);
         let family = if ty == "udp6" { "IPv6" } else { "IPv4" };
         assert_eq!(n.line(), format!("echo me {host} {port} {family} 7"));
         let line = e.line();
@@ -118,11 +98,9 @@ fn node_talks_to_dgram_echo() {
 
 #[test]
 fn dgram_send_waits_for_a_node_reply() {
-    if !have_node() {
-        return;
-    }
+    let Some(nd) = require("dgram_send_waits_for_a_node_reply") else { return };
     for (ty, host, to) in [("udp4", "127.0.0.1", "127.0.0.1"), ("udp6", "::1", "[::1]")] {
-        let n = node(NODE_ECHO, &[ty, host]);
+        let n = node(&nd, NODE_ECHO, &[ty, host]);
         let port: u16 = n.line().parse().expect("node prints its port");
         let target = format!("{to}:{port}");
         let (code, out, err) = run(&["send", &target, "hello", "node", "--wait-reply", "5"], "");

@@ -6,10 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
-use std::sync::{Arc, Mutex};
 
-use node_dgram::batch::{recv_batch, RecvArena};
-use node_dgram::embed::{Completer, Core, IoHandle, Output, Recv};
+use node_dgram::embed::{Core, IoHandle, Output, Receiver, PER_WAKE};
 use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
 
 use crate::marshal::{arg_bool, error_descriptor, option, type_error};
@@ -17,13 +15,6 @@ use crate::protocol;
 use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Type, Val};
 use crate::Module;
 
-/// One receive slot: any UDP payload fits.
-const SLOT: usize = 65_536;
-/// The largest recvmmsg batch.
-const MAX_BATCH: usize = 64;
-/// Datagrams delivered per readiness event at most, so timers and other handles get their turn
-/// under a flood.
-const PER_WAKE: usize = 256;
 /// Datagrams up to this size reach JavaScript through the staging area, which makes their
 /// `Buffer` there; larger ones as a `Buffer` made natively, which costs less from that size on.
 pub const STAGED: usize = 64;
@@ -39,9 +30,6 @@ impl IoHandle for UvFd {
         &self.0
     }
 }
-
-/// A send's (or, with id 0, the connect's) id and outcome.
-type Outcome = (u32, Result<usize, Error>);
 
 /// What a handle hands to JavaScript (see [`crate::protocol`]).
 pub enum Event {
@@ -71,9 +59,8 @@ pub struct Handle {
     /// A descriptor the loop refused to watch: not tried again.
     poll_refused: Cell<RawFd>,
     referenced: Cell<bool>,
-    /// How many datagrams the next receive asks for (grows while batches come full).
-    want: Cell<usize>,
-    finished: Arc<Mutex<VecDeque<Outcome>>>,
+    /// The socket's side of the one receive path (the size of its next read).
+    receiver: RefCell<Receiver>,
     /// Errors a JavaScript lookup gave, by token, until the core hands them back.
     lookup_errors: RefCell<HashMap<u64, Ref>>,
     next_token: Cell<u64>,
@@ -135,8 +122,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         polled_fd: Cell::new(-1),
         poll_refused: Cell::new(-1),
         referenced: Cell::new(true),
-        want: Cell::new(1),
-        finished: Arc::new(Mutex::new(VecDeque::new())),
+        receiver: RefCell::new(Receiver::new()),
         lookup_errors: RefCell::new(HashMap::new()),
         next_token: Cell::new(1),
         pending: RefCell::new(VecDeque::new()),
@@ -157,16 +143,6 @@ impl Handle {
 
     fn me(&self) -> Rc<Handle> {
         self.me.upgrade().expect("a handle in use is alive")
-    }
-
-    /// A completer that reports the outcome of send `id` (0: the connect).
-    pub fn completer<T: Send + 'static>(&self, id: u32, bytes: impl Fn(&T) -> usize + Send + 'static) -> Completer<T> {
-        let q = self.finished.clone();
-        Completer::new(move |r: Result<T, Error>| {
-            if let Ok(mut q) = q.lock() {
-                q.push_back((id, r.map(|v| bytes(&v))));
-            }
-        })
     }
 
     /// Remembers an error a JavaScript lookup gave; the core carries its token.
@@ -232,14 +208,8 @@ impl Handle {
                     Output::Connect => events.push(Event::Connect),
                     Output::Close => events.push(Event::Close),
                     Output::Error(e) => events.push(Event::Error(e)),
-                    Output::Done(f) => {
-                        // Our completers all report to `finished` (an error nobody takes is
-                        // reported there too: the JavaScript face decides where it goes).
-                        let _ = f();
-                        let done: Vec<Outcome> =
-                            self.finished.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default();
-                        events.extend(done.into_iter().map(|(id, r)| Event::Done(id, r)));
-                    }
+                    // (Whether an error goes to `error` is the JavaScript face's decision.)
+                    Output::Done { id, result, .. } => events.push(Event::Done(id as u32, result)),
                 }
             }
             if events.is_empty() {
@@ -326,44 +296,36 @@ impl Handle {
         v
     }
 
-    /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams, with the module's
-    /// arena (a fresh one if another socket's read holds it, which the loop never does).
+    /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams (the loop's other
+    /// handles get their turn then), through the one receive path.
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
         while delivered < PER_WAKE {
             let Some(fd) = self.core.borrow().fd() else { return };
-            let want = self.want.get();
-            let mut arena = match self.module.arena.borrow_mut().take() {
-                Some(a) if a.capacity() >= want => a,
-                _ => RecvArena::new(MAX_BATCH.max(want), SLOT),
-            };
-            let r = recv_batch(fd, &mut arena, want);
-            let n = match self.core.borrow_mut().received(r) {
-                Recv::Batch(n) => n,
-                Recv::WouldBlock => 0,
-            };
-            if n == 0 {
-                *self.module.arena.borrow_mut() = Some(arena);
-                // An error may have been queued (recvmsg ECONNREFUSED).
+            let read = self.receiver.borrow_mut().read(fd);
+            let batch = read.into_batch(&mut *self.core.borrow_mut());
+            let Some(batch) = batch.filter(|b| !b.is_empty()) else {
+                // Nothing more now; an error may have been queued (recvmsg ECONNREFUSED).
                 self.pump(env);
                 deliver_queued(env, &self.module);
                 return;
-            }
+            };
             let f = env.deref(&cb.onmessage);
             let owner = env.deref(&self.owner);
-            for i in 0..n {
+            // (The receive block list is the JavaScript face's: a net.BlockList.)
+            delivered += batch.deliver(None, |bytes, from| {
                 if self.core.borrow().is_closed() {
-                    break;
+                    return false;
                 }
-                let (bytes, from) = arena.get(i);
-                let Some(from) = from else { continue };
                 let addr = self.sender_string(env, from);
                 let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
                     env.int(bytes.len() as i32)
                 } else {
-                    let Ok(buf) = env.buffer_copy(bytes) else { continue };
-                    buf
+                    match env.buffer_copy(bytes) {
+                        Ok(buf) => buf,
+                        Err(_) => return true,
+                    }
                 };
                 let family = env.int(if from.is_ipv4() { 4 } else { 6 });
                 let port = env.int(from.port() as i32);
@@ -371,14 +333,13 @@ impl Handle {
                 if let Some(ctx) = ctx.as_ref() {
                     env.make_callback(ctx, owner, f, &[buf, addr, family, port]);
                 }
-            }
-            *self.module.arena.borrow_mut() = Some(arena);
+                true
+            });
+            drop(batch);
+            // On until the queue is empty (EAGAIN), as libuv reads: a datagram that arrived
+            // while a handler ran comes before the immediates that handler queued.
             if self.core.borrow().is_closed() {
                 return;
-            }
-            delivered += n;
-            if n == want && want < MAX_BATCH {
-                self.want.set((want * 2).min(MAX_BATCH));
             }
         }
     }

@@ -12,12 +12,13 @@
 //!   that the handle holds nothing that keeps it alive. (Node's handles keep their owners alive
 //!   the same way, so a socket only its listeners refer to is never collected while open.)
 //! - **State per module instance.** Everything kept across calls (the JavaScript functions of
-//!   [`Module::init`], the staging buffer, the receive arena, the corked sends) lives in a
+//!   `init`, the staging buffer, the corked sends, the events not yet handed over) lives in a
 //!   [`Module`], the Node-API instance data of one loaded copy of the addon: a second `require`
 //!   of the addon after its cache entry was deleted, or a worker thread, gets a module of its own,
 //!   and the sockets of each keep calling their own copy's JavaScript.
-//! - **Buffers.** The receive arena belongs to the module (one socket is read at a time on a
-//!   loop), so memory does not grow with the number of sockets. No pointer into JavaScript
+//! - **Buffers.** Datagrams are read through the crate's one receive path
+//!   (`node_dgram::embed::Receiver`), into an arena of the reading thread (one socket is read at
+//!   a time on a loop), so memory does not grow with the number of sockets. No pointer into JavaScript
 //!   memory is kept across calls: the staging buffer's store is looked up at each write, and
 //!   messages to send are copied out of their views without ever being seen as Rust slices.
 //! - **Calls into JavaScript** happen only from the loop (`napi_make_callback`, one per event, so
@@ -38,8 +39,6 @@ mod sys;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use node_dgram::batch::RecvArena;
-
 use handle::{Event, Handle};
 use sys::{Env, Ref, Staging, Thrown, Val};
 
@@ -58,8 +57,6 @@ struct Callbacks {
 /// The state of one loaded instance of the addon (see the crate docs).
 pub(crate) struct Module {
     callbacks: RefCell<Option<Rc<Callbacks>>>,
-    /// The receive arena, shared by every socket of this instance; taken while a socket reads.
-    arena: RefCell<Option<RecvArena>>,
     /// The one handle holding corked sends, if any: before anything else is done on any
     /// socket, they go out, so that system calls keep the order in which Node would make them.
     corked: RefCell<Weak<Handle>>,
@@ -69,12 +66,7 @@ pub(crate) struct Module {
 
 impl Module {
     fn new() -> Module {
-        Module {
-            callbacks: RefCell::new(None),
-            arena: RefCell::new(None),
-            corked: RefCell::new(Weak::new()),
-            queue: RefCell::new(Vec::new()),
-        }
+        Module { callbacks: RefCell::new(None), corked: RefCell::new(Weak::new()), queue: RefCell::new(Vec::new()) }
     }
 
     fn callbacks(&self) -> Option<Rc<Callbacks>> {

@@ -97,8 +97,8 @@ fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let port = arg_i64(env, cx.arg(0)).clamp(0, 65535) as u16;
     let addr = arg_string(env, cx.arg(1)).unwrap_or_default();
-    let c = h.completer(0, |_: &()| 0);
-    let r = h.core().borrow_mut().connect(port, &addr, c);
+    // (Id 0 is the connect's; sends have ids from 1.)
+    let r = h.core().borrow_mut().connect(port, &addr, Some(0));
     respond(env, h, r)
 }
 
@@ -123,8 +123,8 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     }
     let msg = read_message(env, cx.arg(0))?;
     let id = env.get_f64(cx.arg(3)).unwrap_or(0.0) as u32;
-    let c =
-        if literal && id == 0 { node_dgram::embed::Completer::new(|_| {}) } else { h.completer(id, |n: &usize| *n) };
+    // A literal send without callback (id 0) reports nothing.
+    let c = (!(literal && id == 0)).then_some(id as u64);
     let r = if arg_bool(env, cx.arg(4), false) {
         h.core().borrow_mut().send_connected(msg, c)
     } else {

@@ -82,11 +82,12 @@
 #![warn(missing_docs)]
 
 mod blocklist;
-mod core;
+mod engine;
 mod error;
 mod listeners;
 mod lookup;
 mod op;
+mod recv;
 mod runtime;
 mod server;
 mod socket;
@@ -111,15 +112,15 @@ pub mod batch {
 ///
 /// The adapter owns a [`Core`](embed::Core) per socket. It calls the user operations on it,
 /// then [`Core::advance`](embed::Core::advance), and delivers the [`Output`](embed::Output)s
-/// from [`Core::take_output`](embed::Core::take_output) in order: it emits events, runs the
-/// completions, and answers lookups with [`Core::resolved`](embed::Core::resolved). When the
+/// from [`Core::take_output`](embed::Core::take_output) in order: it emits events, ends the
+/// operations it started (by the [`OpId`](embed::OpId) it gave each), and answers lookups with [`Core::resolved`](embed::Core::resolved). When the
 /// descriptor is readable it calls [`batch::recv_batch`] and then
 /// [`Core::received`](embed::Core::received); when [`Core::wants_write`](embed::Core::wants_write)
 /// and the descriptor is writable, [`Core::flush`](embed::Core::flush). Its [`IoHandle`](embed::IoHandle)
 /// type holds the open socket while the loop watches it.
 pub mod embed {
-    pub use crate::core::{BindState, ConnectState, Core, Membership, Output, Recv, Sock};
-    pub use crate::op::Completer;
+    pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
+    pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
 }
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};

@@ -32,11 +32,9 @@ pub struct Op<T> {
     slot: Arc<Mutex<Slot<T>>>,
 }
 
-/// The core's side of an operation: completes it exactly once.
-///
-/// Adapters other than the tokio one make it with [`Completer::new`], giving the function that
-/// receives the outcome.
-pub struct Completer<T> {
+/// The adapter's side of an operation: completes it exactly once, when the engine's
+/// `Output::Done` for its id arrives.
+pub(crate) struct Completer<T> {
     slot: Arc<Mutex<Slot<T>>>,
     _hold: Option<Hold>,
 }
@@ -101,17 +99,10 @@ impl<T> std::fmt::Debug for Op<T> {
 }
 
 impl<T: Send + 'static> Completer<T> {
-    /// A completer whose outcome goes to `f` (called once, when the core's `Output::Done` for it
-    /// runs).
-    pub fn new(f: impl FnOnce(Result<T, Error>) + Send + 'static) -> Completer<T> {
-        let slot = Slot::Pending { waker: None, callback: Some(Box::new(f) as Callback<T>), dropped: false };
-        Completer { slot: Arc::new(Mutex::new(slot)), _hold: None }
-    }
-
     /// Completes the operation. Runs the callback if there is one (the caller must not hold
     /// locks user code could need). Returns the error nobody took, if any: the caller emits it
     /// as `error` unless it was already reported.
-    pub fn complete(self, r: Result<T, Error>) -> Option<Error> {
+    pub(crate) fn complete(self, r: Result<T, Error>) -> Option<Error> {
         let mut s = self.slot.lock();
         match std::mem::replace(&mut *s, Slot::Taken) {
             Slot::Pending { callback: Some(cb), .. } => {

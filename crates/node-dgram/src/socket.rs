@@ -2,7 +2,7 @@
 //! through `AsyncFd`, lookups on tasks) and delivers its events to listeners, one socket's
 //! callbacks never concurrently and always in order.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -14,27 +14,52 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{wants_hold, BindState, Core, Membership, Output, Recv};
+use crate::engine::{wants_hold, BindState, Core, Membership, OpId, Output};
 use crate::error::Error;
 use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
-use crate::op::{op_pair, Op};
+use crate::op::{op_pair, Completer, Op};
+use crate::recv::{Batch, Receiver, PER_WAKE};
 use crate::runtime::{fallback_handle, Hold, Loop};
-use crate::sys::{self, RecvArena, TokioFd};
+use crate::sys::TokioFd;
 use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
-
-/// Largest batch one `recvmmsg` call takes.
-const MAX_BATCH: usize = 64;
-/// Full batches read in a row before yielding to other tasks.
-const BATCHES_PER_WAKE: usize = 16;
-/// One arena slot: any UDP payload fits.
-const SLOT: usize = sys::MAX_DATAGRAM + 1;
 
 struct Guarded {
     core: Core<TokioFd>,
     /// Keeps the loop alive while the socket is bound, referenced and open.
     hold: Option<Hold>,
     lookups: Vec<AbortHandle>,
+    /// The operations started and not ended yet, by the id the engine hands back.
+    ops: HashMap<OpId, Pending>,
+    next_op: OpId,
+}
+
+/// The completing side of an operation of either result type.
+enum Pending {
+    Unit(Completer<()>),
+    Bytes(Completer<usize>),
+}
+
+impl Pending {
+    /// Completes it; returns the error nobody took.
+    fn complete(self, r: Result<usize, Error>) -> Option<Error> {
+        match self {
+            Pending::Unit(c) => c.complete(r.map(|_| ())),
+            Pending::Bytes(c) => c.complete(r),
+        }
+    }
+}
+
+impl From<Completer<()>> for Pending {
+    fn from(c: Completer<()>) -> Pending {
+        Pending::Unit(c)
+    }
+}
+
+impl From<Completer<usize>> for Pending {
+    fn from(c: Completer<usize>) -> Pending {
+        Pending::Bytes(c)
+    }
 }
 
 struct Shared {
@@ -125,7 +150,13 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let receive_block = opts.receive_block_list.clone();
     let lp = Loop::current();
     let sh = Arc::new(Shared {
-        g: Mutex::new(Guarded { core: Core::new(opts), hold: None, lookups: Vec::new() }),
+        g: Mutex::new(Guarded {
+            core: Core::new(opts),
+            hold: None,
+            lookups: Vec::new(),
+            ops: HashMap::new(),
+            next_op: 1,
+        }),
         listeners: Mutex::new(Listeners::default()),
         delivery: ReentrantMutex::new(()),
         closed: AtomicBool::new(false),
@@ -174,13 +205,12 @@ pub fn create_socket_with_listener(
 
 enum Wake {
     Notified,
-    Batch(usize),
+    Batch(Batch),
 }
 
 async fn drive(sh: Arc<Shared>) {
-    let mut arena: Option<RecvArena> = None;
-    let mut want = 1usize;
-    let mut full_batches = 0;
+    let mut receiver = Receiver::new();
+    let mut since_yield = 0;
     loop {
         let outs = sh.step();
         sh.deliver(outs);
@@ -237,45 +267,35 @@ async fn drive(sh: Arc<Shared>) {
             }
             let Some(fd) = g.core.fd() else { return Poll::Pending };
             loop {
-                let r = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
+                let read = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
                     Some(Poll::Ready(Ok(mut rg))) => {
-                        let a = arena.get_or_insert_with(|| RecvArena::new(want, SLOT));
-                        let r = sys::recv_batch(fd, a, want);
-                        match &r {
-                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                                rg.clear_ready();
-                                continue;
-                            }
-                            // A short batch means the queue is drained: forget the readiness
-                            // now rather than spend a syscall to hear EAGAIN (tokio keeps any
-                            // edge that arrived meanwhile).
-                            Ok(n) if *n < want => rg.clear_ready(),
-                            _ => {}
+                        let read = receiver.read(fd);
+                        // Nothing waiting, or a short batch: the queue is drained, so forget the
+                        // readiness now rather than spend a syscall to hear EAGAIN (tokio keeps
+                        // any edge that arrived meanwhile).
+                        if read.drained() {
+                            rg.clear_ready();
                         }
-                        r
+                        read
                     }
                     _ => return Poll::Pending,
                 };
-                match g.core.received(r) {
-                    Recv::Batch(n) => return Poll::Ready(Wake::Batch(n)),
-                    Recv::WouldBlock => continue,
+                if let Some(batch) = read.into_batch(&mut g.core) {
+                    return Poll::Ready(Wake::Batch(batch));
                 }
             }
         })
         .await;
-        if let Wake::Batch(n) = wake {
-            if let Some(a) = arena.as_ref() {
-                sh.deliver_batch(a, n);
-            }
-            // Adapt the batch size: grow while batches come back full.
-            if n == want && want < MAX_BATCH {
-                want = (want * 2).min(MAX_BATCH);
-                arena = Some(RecvArena::new(want, SLOT));
-            }
+        if let Wake::Batch(batch) = wake {
+            since_yield += sh.deliver_batch(&batch);
+            let full = batch.is_full();
+            // (The arena goes back to this thread before anything else can run on it.)
+            drop(batch);
             // Under a sustained flood, let other tasks run now and then.
-            full_batches = if n == want { full_batches + 1 } else { 0 };
-            if full_batches >= BATCHES_PER_WAKE {
-                full_batches = 0;
+            if !full {
+                since_yield = 0;
+            } else if since_yield >= PER_WAKE {
+                since_yield = 0;
                 tokio::task::yield_now().await;
             }
         }
@@ -310,9 +330,13 @@ impl Shared {
                 Output::Connect => self.emit_unit(Event::Connect),
                 Output::Close => self.emit_unit(Event::Close),
                 Output::Error(e) => self.emit_error(&e),
-                Output::Done(f) => {
-                    if let Some(Some(e)) = guarded("an operation callback", f) {
-                        self.emit_error(&e);
+                Output::Done { id, result, reported } => {
+                    let pending = self.g.lock().ops.remove(&id);
+                    let Some(p) = pending else { continue };
+                    if let Some(Some(e)) = guarded("an operation callback", || p.complete(result)) {
+                        if !reported {
+                            self.emit_error(&e);
+                        }
                     }
                 }
                 Output::Lookup { id, host } => self.start_lookup(id, host),
@@ -363,30 +387,10 @@ impl Shared {
         }
     }
 
-    fn deliver_batch(&self, arena: &RecvArena, n: usize) {
+    /// Delivers a batch; returns how many datagrams it delivered.
+    fn deliver_batch(&self, batch: &Batch) -> usize {
         let _d = self.delivery.lock();
-        for i in 0..n {
-            let (bytes, from) = arena.get(i);
-            let Some(from) = from else { continue };
-            if self.receive_block.as_ref().is_some_and(|l| l.check_ip(from.ip())) {
-                continue;
-            }
-            match arena.gro_segment(i) {
-                // GRO coalesced several datagrams: split them back.
-                Some(seg) if seg < bytes.len() => {
-                    for chunk in bytes.chunks(seg) {
-                        if !self.emit_message(chunk, from) {
-                            return;
-                        }
-                    }
-                }
-                _ => {
-                    if !self.emit_message(bytes, from) {
-                        return;
-                    }
-                }
-            }
-        }
+        batch.deliver(self.receive_block.as_ref(), |bytes, from| self.emit_message(bytes, from))
     }
 
     /// Emits one `message`; false once the socket is closed (nothing more is delivered).
@@ -497,8 +501,27 @@ impl Socket {
         }
     }
 
-    fn op<T>(&self) -> (Op<T>, crate::op::Completer<T>) {
-        op_pair(Some(self.sh.lp.hold()))
+    /// Starts an operation: registers its completer under a new id, which `f` hands to the
+    /// engine. If `f` fails at once, nothing stays registered.
+    fn start<T>(
+        &self,
+        g: &mut Guarded,
+        f: impl FnOnce(&mut Core<TokioFd>, OpId) -> Result<(), Error>,
+    ) -> Result<Op<T>, Error>
+    where
+        Completer<T>: Into<Pending>,
+    {
+        let (op, c) = op_pair(Some(self.sh.lp.hold()));
+        let id = g.next_op;
+        g.next_op += 1;
+        g.ops.insert(id, c.into());
+        match f(&mut g.core, id) {
+            Ok(()) => Ok(op),
+            Err(e) => {
+                g.ops.remove(&id);
+                Err(e)
+            }
+        }
     }
 
     fn after(&self) {
@@ -518,8 +541,7 @@ impl Socket {
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
         self.check_signal();
         let o = args.into_bind_options()?;
-        let (op, c) = self.op();
-        self.sh.g.lock().core.bind(o, Some(c))?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.bind(o, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -534,8 +556,7 @@ impl Socket {
     pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
         self.check_signal();
         let port = port.into_port(false)?;
-        let (op, c) = self.op();
-        self.sh.g.lock().core.connect(port, address, c)?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.connect(port, address, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -553,8 +574,7 @@ impl Socket {
     /// dropped, errors go to `error`.
     pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
         self.check_signal();
-        let (op, c) = self.op();
-        self.sh.g.lock().core.send_connected(msg.into(), c)?;
+        let op = self.start(&mut self.sh.g.lock(), |core, id| core.send_connected(msg.into(), Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -577,8 +597,7 @@ impl Socket {
             return Err(Error::is_connected());
         }
         let port = port.into_port(false)?;
-        let (op, c) = self.op();
-        g.core.send_to(msg.into(), port, address, c)?;
+        let op = self.start(&mut g, |core, id| core.send_to(msg.into(), port, address, Some(id)))?;
         drop(g);
         self.after();
         Ok(op)
@@ -595,11 +614,13 @@ impl Socket {
 
     fn close_now(&self) -> Result<Op<()>, Error> {
         let _d = self.sh.delivery.lock();
-        let (op, c) = self.op();
         let mut g = self.sh.g.lock();
         // Dropping the handle stops polling the descriptor, then closes it.
-        drop(g.core.close()?);
-        g.core.push_done(c);
+        let op = self.start(&mut g, |core, id| {
+            drop(core.close()?);
+            core.push_done(id);
+            Ok(())
+        })?;
         g.hold = None;
         for l in g.lookups.drain(..) {
             l.abort();

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use node_dgram::{create_socket, Error, Family, Op, SocketOptions, SocketType};
+use testkit::process::{secs, Io, Spawn};
 
 /// How each tracked operation ended: name to outcomes ("ok" or the error code). Outcomes are
 /// also pushed to a [`Log`] so their order against the socket's events can be checked.
@@ -378,15 +379,11 @@ fn open_fds() -> usize {
 fn bind_at_the_descriptor_limit_fails_with_emfile() {
     // The limit is lowered in a child process running only `emfile_child`, so that it cannot
     // affect the other tests.
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new(exe)
-        .args(["--exact", "emfile_child", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(EMFILE_CHILD, "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child.args(["--exact", "emfile_child", "--ignored", "--nocapture", "--test-threads=1"]).env(EMFILE_CHILD, "1");
+    let p = Spawn { stdin: Io::Null, timeout: secs(60), ..Spawn::default() }.start(child);
+    let (status, stdout, stderr) = p.finish_text();
+    assert!(status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the child test did not run:\n{stdout}");
     assert!(stdout.contains("emfile child: ok"), "{stdout}");
 }

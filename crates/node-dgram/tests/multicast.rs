@@ -1,5 +1,5 @@
 //! Socket options, multicast and broadcast, proven between hosts: each host is a network
-//! namespace of its own (see `netns/mod.rs`), joined to the others by veth pairs or a bridge,
+//! namespace of its own (see `testkit::netns`), joined to the others by veth pairs or a bridge,
 //! with addresses from 198.51.100.0/24 and 2001:db8::/64 only.
 //!
 //! Nothing here sends a datagram outside the lab's namespaces except to loopback: the tests
@@ -11,16 +11,14 @@
 //!
 //! Without root (no namespaces) the lab tests print why and pass, except with `CI=true`.
 
-mod netns;
-
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use netns::{Agent, Host, Lab};
 use node_dgram::{create_socket, Error, Family, RemoteInfo, Socket, SocketOptions, SocketType};
+use testkit::netns::{Agent, Host, Lab};
+use testkit::process::{secs, Io, Spawn};
 
 /// The port receivers listen on inside the lab (every namespace has all ports free).
 const PORT: u16 = 41234;
@@ -1022,59 +1020,22 @@ fn membership_and_option_misuse_answers_as_node() {
 fn example_binaries() -> &'static (PathBuf, PathBuf) {
     static BUILT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BUILT.get_or_init(|| {
-        // This binary is `<target>[/<triple>]/<profile>/deps/multicast-<hash>`.
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("test binary in <profile>/deps");
-        let profile = profile_dir.file_name().and_then(|n| n.to_str()).expect("profile directory name");
-        let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target directory");
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "-p", "node-dgram"])
-            .args(["--example", "multicast_interface_v4", "--example", "multicast_interface_v6"])
-            .arg("--manifest-path")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(target_dir)
-            .args(["--profile", if profile == "debug" { "dev" } else { profile }]);
-        let same = |a: &Path, b: &Path| a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b);
-        if let Some(triple_dir) = profile_dir.parent().filter(|d| !same(d, target_dir)) {
-            if let Some(triple) = triple_dir.file_name() {
-                cmd.arg("--target").arg(triple);
-            }
-        }
-        let status = cmd.status().expect("run cargo build --example");
-        assert!(status.success(), "cargo build of the examples failed: {status}");
-        let examples = profile_dir.join("examples");
-        (examples.join("multicast_interface_v4"), examples.join("multicast_interface_v6"))
+        let mut built =
+            testkit::cargo_env!().build_examples("node-dgram", &["multicast_interface_v4", "multicast_interface_v6"]);
+        let mut take = |name: &str| built.remove(name).unwrap_or_else(|| panic!("no example {name}"));
+        (take("multicast_interface_v4"), take("multicast_interface_v6"))
     })
 }
 
 /// Runs an example inside the host's namespace with `ip netns exec` and returns its stdout
 /// (it must exit by itself, successfully, within the timeout).
 fn run_example(host: &Host, exe: &Path, args: &[&str]) -> String {
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", host.namespace()])
-        .arg(exe)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn ip netns exec");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            let out = child.wait_with_output().expect("output");
-            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-            assert!(status.success(), "{exe:?} {args:?}: {status}; stderr {}", String::from_utf8_lossy(&out.stderr));
-            return stdout;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{exe:?} {args:?} did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut cmd = host.command(exe);
+    cmd.args(args);
+    let p = Spawn { stdin: Io::Null, timeout: secs(20), ..Spawn::default() }.start(cmd);
+    let (status, stdout, stderr) = p.finish_text();
+    assert!(status.success(), "{exe:?} {args:?}: {status}; stderr {stderr}");
+    stdout
 }
 
 #[test]

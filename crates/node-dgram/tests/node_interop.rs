@@ -1,15 +1,14 @@
-//! node-dgram and Node's own `dgram` (the `node` on PATH) exchange datagrams both ways, over
-//! 127.0.0.1 and ::1.
+//! node-dgram and Node's own `dgram` exchange datagrams both ways, over 127.0.0.1 and ::1. The
+//! Node is `testkit::node`'s (`$NODE`, else the `node` on PATH, else the pinned one in `.node/`).
 //!
-//! Without `node` the tests print why and pass, unless `CI=true`, where they fail.
+//! Without a Node the tests print why and pass, unless `CI=true`, where they fail.
 
 use std::net::IpAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use node_dgram::{create_socket, Family, Message, RemoteInfo, Socket, SocketType};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use testkit::node::require;
+use testkit::process::{Io, Proc, Spawn};
 use tokio::sync::mpsc;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -17,23 +16,6 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// Fails the test instead of hanging.
 async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(TIMEOUT, fut).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-}
-
-/// Whether `node` can run; when it cannot, says so, and fails under `CI=true`.
-async fn have_node() -> bool {
-    let ok = Command::new("node")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "`node` is not on PATH (required when CI=true)");
-        eprintln!("skipped: `node` is not on PATH");
-    }
-    ok
 }
 
 fn host(ty: SocketType) -> &'static str {
@@ -59,39 +41,28 @@ fn family(ty: SocketType) -> Family {
 
 /// A `node -e SCRIPT` process with `TYPE` (`udp4`/`udp6`), `HOST` (the loopback address) and
 /// `extra` in its environment; killed when dropped.
-struct Node {
-    child: Child,
-    stdout: Lines<BufReader<ChildStdout>>,
-}
+struct Node(Proc);
 
 impl Node {
-    fn spawn(script: &str, ty: SocketType, extra: &[(&str, String)]) -> Node {
-        let mut child = Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .env("TYPE", type_name(ty))
-            .env("HOST", host(ty))
-            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn node");
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        Node { child, stdout }
+    fn spawn(node: &testkit::node::Node, script: &str, ty: SocketType, extra: &[(&str, String)]) -> Node {
+        let mut cmd = node.script(script);
+        cmd.env("TYPE", type_name(ty)).env("HOST", host(ty)).envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        let spawn = Spawn {
+            stdin: Io::Null,
+            stderr: Io::Inherit,
+            timeout: TIMEOUT,
+            name: Some("node".into()),
+            ..Spawn::default()
+        };
+        Node(spawn.start(cmd))
     }
 
     async fn line(&mut self) -> String {
-        match within("a line from node", self.stdout.next_line()).await {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("node's stdout ended"),
-            Err(e) => panic!("reading node's stdout: {e}"),
-        }
+        self.0.line_async().await
     }
 
     async fn exits_ok(mut self) {
-        let status = within("node to exit", self.child.wait()).await.expect("wait for node");
+        let status = self.0.wait_async().await;
         assert!(status.success(), "node exited with {status}");
     }
 }
@@ -148,11 +119,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 async fn node_client_to_rust_server(ty: SocketType) {
-    if !have_node().await {
-        return;
-    }
+    let Some(nd) = require("node_client_to_rust_server") else { return };
     let (server, port, mut rx) = rust_socket(ty).await;
-    let mut node = Node::spawn(NODE_CLIENT, ty, &[("PORT", port.to_string())]);
+    let mut node = Node::spawn(&nd, NODE_CLIENT, ty, &[("PORT", port.to_string())]);
     let node_port: u16 = node.line().await.parse().expect("node prints its port");
 
     let loopback: IpAddr = host(ty).parse().unwrap();
@@ -171,10 +140,8 @@ async fn node_client_to_rust_server(ty: SocketType) {
 /// The Rust side sends `messages` to a Node echo server (on a connected socket when
 /// `connected`) and checks both what Node saw and the echo.
 async fn rust_client_to_node_echo(ty: SocketType, connected: bool) {
-    if !have_node().await {
-        return;
-    }
-    let mut node = Node::spawn(NODE_ECHO_SERVER, ty, &[]);
+    let Some(nd) = require("rust_client_to_node_echo") else { return };
+    let mut node = Node::spawn(&nd, NODE_ECHO_SERVER, ty, &[]);
     let node_port: u16 = node.line().await.parse().expect("node prints its port");
 
     let (client, client_port, mut rx) = rust_socket(ty).await;

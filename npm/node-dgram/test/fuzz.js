@@ -19,6 +19,22 @@
  *   --show          print every program (and its log with --verbose)
  *   --verbose       print impl-a's log of every program
  *   --timeout MS    hard per-child timeout (default 15000)
+ *   --hostile       hostile mode, as test/parity.js --hostile (see its header and lib/hostile.js):
+ *                   --expose-gc and gc() forced in every listener and callback and every 5 ms, a
+ *                   no-op module hook, the implementation loaded twice with a sentinel socket on
+ *                   the first copy, builtins patched to catch (and punish) the implementation's
+ *                   run-time use of them, sockets held weakly by the harness. Markers
+ *                   'HOSTILE BUILTIN USED' / 'HOSTILE SENTINEL FAILED' and status 'exited-early'
+ *                   count as mismatches. (The program's own slots hold its sockets strongly:
+ *                   a program uses them until its end.)
+ *   --hostile-patch W   before (default of --hostile) | after | strict (as test/parity.js)
+ *   --node-arg ARG  an extra argument for the children's node (repeatable)
+ *
+ *   node test/fuzz.js --hostile                           # the default 40 programs, hostile
+ *   node test/fuzz.js --impl-b builtin --hostile --count 40   # determinism under hostile mode
+ *
+ * In every mode a child killed by a signal (not the timeout) or printing an AddressSanitizer
+ * report ('ERROR: AddressSanitizer' on stderr) is a mismatch.
  *
  * Program i of a run has seed SEED+i; `--seed SEED+i --count 1` replays it alone.
  * The generator/interpreter is test/lib/fuzzgen.js; each program runs in
@@ -39,18 +55,18 @@ const { spawn, execFileSync } = require('child_process');
 const gen = require('./lib/fuzzgen');
 
 const TEST_DIR = __dirname;
-const { CHILD, live, tmp, unshareArgs, logLines, probeImpl } = require('./lib/runner');
+const { CHILD, live, tmp, unshareArgs, logLines, probeImpl, childNodeArgs, childEnv, crashProblems } = require('./lib/runner');
 const FUZZGEN = path.join(TEST_DIR, 'lib', 'fuzzgen.js');
 const DEFAULT_SEED = 20240;
 
 function usage(msg) {
   if (msg) console.error(`fuzz: ${msg}`);
-  console.error('usage: node test/fuzz.js [--seed S] [--count N] [--node PATH]... [--impl-a builtin] [--impl-b addon] [--jobs N] [--shrink N] [--attempts N] [--show] [--verbose] [--timeout MS]');
+  console.error('usage: node test/fuzz.js [--seed S] [--count N] [--node PATH]... [--impl-a builtin] [--impl-b addon] [--jobs N] [--shrink N] [--attempts N] [--show] [--verbose] [--timeout MS] [--hostile] [--hostile-patch before|after|strict] [--node-arg ARG]...');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { shrinkSecs: null, seed: DEFAULT_SEED, count: 40, nodes: [], implA: 'builtin', implB: 'addon', jobs: 4, shrink: 8, attempts: 60, show: false, verbose: false, timeout: 15000 };
+  const o = { shrinkSecs: null, seed: DEFAULT_SEED, count: 40, nodes: [], implA: 'builtin', implB: 'addon', jobs: 4, shrink: 8, attempts: 60, show: false, verbose: false, timeout: 15000, hostile: false, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
@@ -67,6 +83,9 @@ function parseArgs(argv) {
       case '--timeout': o.timeout = num(); break;
       case '--shrink-secs': o.shrinkSecs = num(); break;
       case '--show': o.show = true; break;
+      case '--hostile': o.hostile = o.hostile || 'before'; break;
+      case '--hostile-patch': { const w = val(); if (!['before', 'after', 'strict'].includes(w)) usage('--hostile-patch is before, after or strict'); o.hostile = w; break; }
+      case '--node-arg': o.nodeArgs.push(val()); break;
       case '--verbose': o.verbose = true; o.show = true; break;
       case '-h': case '--help': usage();
       default: usage(`unknown argument ${a}`);
@@ -106,14 +125,14 @@ function childCommand(node, args) {
   return isolation ? ['unshare', [...unshareArgs(), 'sh', '-c', LO_UP, 'sh', node, ...args]] : [node, args];
 }
 
-function runChild(node, impl, file, timeoutMs) {
+function runChild(node, impl, file, timeoutMs, opts) {
   const outFile = file.replace(/\.js$/, `.${impl.replace(/[^a-z0-9]/gi, '_')}.${fileSeq++}.json`);
-  const env = Object.assign({}, process.env);
+  const env = childEnv(Object.assign({}, process.env), opts);
   delete env.NODE_OPTIONS;
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
-    const [cmd, args] = childCommand(node, [CHILD, '--impl', impl, '--file', file, '--name', 'fuzz', '--out', outFile]);
+    const [cmd, args] = childCommand(node, [...childNodeArgs(opts), CHILD, '--impl', impl, '--file', file, '--name', 'fuzz', '--out', outFile]);
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
     live.add(child);
     child.stderr.on('data', (d) => { stderr += d; });
@@ -148,7 +167,7 @@ async function runPair(ctx, prog) {
   const file = writeProgram(prog);
   const one = async (impl) => {
     await ctx.sem.acquire();
-    try { return await runChild(ctx.node, impl, file, ctx.opts.timeout); } finally { ctx.sem.release(); }
+    try { return await runChild(ctx.node, impl, file, ctx.opts.timeout, ctx.opts); } finally { ctx.sem.release(); }
   };
   const [ra, rb] = await Promise.all([one(ctx.opts.implA), one(ctx.opts.implB)]);
   try { fs.unlinkSync(file); } catch {}
@@ -160,6 +179,7 @@ async function runPair(ctx, prog) {
     else if (!res.out) problems.push(`${side} wrote no log (exit ${res.code})`);
     else if (!['ok', 'threw'].includes(res.out.status)) problems.push(`${side} status ${res.out.status}`);
     if (res.out && (res.out.extra || []).some((e) => e[0] === 'FORBIDDEN DNS LOOKUP')) problems.push(`${side} made a DNS lookup (generator bug)`);
+    for (const p of crashProblems(res)) problems.push(`${side} ${p}`);
   }
   return { same: la.join('\n') === lb.join('\n'), la, lb, problems, ra, rb };
 }
@@ -275,11 +295,11 @@ async function runNode(node, opts) {
     return { run: 0, mismatches: 1 };
   }
   for (const impl of new Set([opts.implA, opts.implB])) {
-    const err = probeImpl(node, impl);
+    const err = probeImpl(node, impl, opts.nodeArgs);
     if (err) { console.log(`fuzz: implementation ${impl} does not load with node ${version}:\n${err}`); return { run: 0, mismatches: 1 }; }
   }
   const seeds = Array.from({ length: opts.count }, (_, i) => (opts.seed + i) >>> 0);
-  console.log(`# node ${version} (${node}); a=${opts.implA} b=${opts.implB}; seeds ${seeds[0]}..${seeds[seeds.length - 1]} (${seeds.length} programs)`);
+  console.log(`# node ${version} (${node}); a=${opts.implA} b=${opts.implB}; seeds ${seeds[0]}..${seeds[seeds.length - 1]} (${seeds.length} programs)${opts.hostile ? `; HOSTILE (builtins patched ${opts.hostile} load)` : ''}${opts.nodeArgs.length ? `; node args ${opts.nodeArgs.join(' ')}` : ''}`);
   const ctx = { node, opts, sem: semaphore(opts.jobs) };
   const t0 = Date.now();
   const bad = [];
@@ -321,7 +341,7 @@ async function runNode(node, opts) {
     const b = c.best;
     console.log(`\n======== mismatch class: ${sig.slice(0, 300)}`);
     console.log(`seeds (${c.seeds.length}): ${c.seeds.slice(0, 20).join(' ')}${c.seeds.length > 20 ? ' ...' : ''}`);
-    console.log(`reproduce: node test/fuzz.js --seed ${b.seed} --count 1 --node ${node}${opts.implA !== 'builtin' ? ' --impl-a ' + opts.implA : ''}${opts.implB !== 'addon' ? ' --impl-b ' + opts.implB : ''}`);
+    console.log(`reproduce: node test/fuzz.js --seed ${b.seed} --count 1 --node ${node}${opts.implA !== 'builtin' ? ' --impl-a ' + opts.implA : ''}${opts.implB !== 'addon' ? ' --impl-b ' + opts.implB : ''}${opts.hostile ? (opts.hostile === 'before' ? ' --hostile' : ' --hostile-patch ' + opts.hostile) : ''}${opts.nodeArgs.map((a) => ' --node-arg ' + a).join('')}`);
     let prog = b.prog;
     let r = b.r;
     if (shrunk < opts.shrink && opts.attempts > 0 && Date.now() < ctx.shrinkDeadline) {

@@ -147,6 +147,21 @@ r.bind(0, '127.0.0.1', () => {
   s.send('from main', r.address().port, '127.0.0.1', () => s.close());
 });`);
 
+add('reload: workers that exit or are terminated with open sockets', [], `
+const { Worker } = require('node:worker_threads');
+const code = \`const d = require(process.env.IMPL);
+  const s = d.createSocket('udp4'); s.on('message', () => {});
+  s.bind(0, '127.0.0.1', () => { s.unref(); const t = d.createSocket('udp4'); t.bind(0);
+    t.send('x', s.address().port, '127.0.0.1'); setTimeout(() => { if (process.env.EXIT) process.exit(0); }, 20); });\`;
+let n = 0;
+function one() {
+  const w = new Worker(code, { eval: true, env: { ...process.env, EXIT: '1' } });
+  w.on('exit', (c) => { if (++n < 10) one(); else log('ten workers exited', c); });
+}
+one();
+const w = new Worker(code, { eval: true, env: process.env });
+setTimeout(() => w.terminate().then(() => log('terminated')), 100);`);
+
 // 5. bind({ fd }) of a descriptor the loop already watches.
 add('fd: bind({ fd }) of a watched descriptor throws EEXIST once', [], `
 const builtin = require('node:dgram');

@@ -21,6 +21,54 @@ const KNOWN = require('./known-differences');
  *   --show            print impl-a's log of every scenario, also the passing ones
  *   --list            list the scenarios and exit
  *   --exact           match --filter against the whole name instead of a substring
+ *   --hostile         HOSTILE MODE (below): run every child the way real programs run
+ *   --hostile-patch W with --hostile implied: when the builtins are patched, W = before (default of
+ *                     --hostile), after or strict (see HOSTILE MODE)
+ *   --node-arg ARG    an extra argument for the children's node (repeatable), e.g.
+ *                     --node-arg --stack-size=2000; also used to probe that the implementation loads
+ *
+ * A child fails its scenario (in every mode) when it is killed by a signal other than the
+ * runner's timeout (a crash, an abort), or when its stderr holds an AddressSanitizer report
+ * ('ERROR: AddressSanitizer'; for an ASan build of the addon run e.g.
+ * `LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 node test/parity.js`:
+ * the environment reaches the children).
+ *
+ * HOSTILE MODE (`node test/parity.js --hostile`, `node test/parity.js --impl-b builtin --hostile`
+ * to prove the scenarios stay deterministic under it; lib/hostile.js). Both children, built-in
+ * and addon alike, run with:
+ *  - `--expose-gc`, and gc() forced in an unref'd 5 ms interval (full gc), inside every listener
+ *    and callback the harness makes (full, or minor if a full one ended < 1 ms ago) (t.watch, t.cb, t.once, t.first, t.bound) and in the fuzzer's;
+ *  - the harness holding sockets only weakly (t.track/t.retire/t.watch/t.name use WeakRef and
+ *    WeakMap): a socket only its listeners refer to may be collected if the implementation lets
+ *    it be (Node's built-in never does before close);
+ *  - a no-op module hook registered before the implementation loads (module.registerHooks on
+ *    Node >= 22.15 / 23.5, else module.register of a data: URL loader);
+ *  - the implementation loaded twice: a 'sentinel' socket of the FIRST copy (bound to
+ *    127.0.0.1:0, unref'd, referenced only by its listeners and timers) sends itself a numbered
+ *    datagram every 5 ms during the whole scenario; then every require.cache entry under the
+ *    implementation's package directory is deleted, and the scenario runs on the SECOND copy;
+ *  - builtins patched: Array.prototype.push/map/forEach/slice/..., Map/Set/WeakMap/WeakSet
+ *    methods, Function.prototype.call/apply/bind, Reflect.apply, Promise.prototype.then,
+ *    Object.defineProperty/keys/assign/..., Buffer.from/isBuffer/alloc/allocUnsafeSlow/...,
+ *    String.prototype.split/startsWith/includes/..., Number.isInteger, JSON.stringify,
+ *    Array.isArray, ArrayBuffer.isView, %TypedArray%.prototype.set and an own
+ *    Uint8Array.prototype.set (not process.nextTick: Node's dgram calls the public one).
+ *    A patched builtin called from the implementation's own JavaScript (a file under its package
+ *    directory, not under test/; decided from the caller's stack frame) records
+ *    ['HOSTILE BUILTIN USED', name, 'file:line:col'] and misbehaves as an attacker would: `set`
+ *    transfers its source's ArrayBuffer away first (structuredClone with transfer), freeing
+ *    memory native code might still write. Any other caller gets the builtin's normal behaviour.
+ *    --hostile-patch before (default): transparent wrappers are installed before the first load
+ *    (what the implementation captures at load is not the original, but behaves as it), replaced
+ *    by the detecting ones after the second load, so run-time look-ups are caught and builtins
+ *    captured at load are not; after: originals during the loads, detecting wrappers after;
+ *    strict: detecting wrappers before the first load (flags load-time captures too: only an
+ *    implementation that never calls these builtins from its JavaScript passes).
+ * Failures specific to the mode: 'HOSTILE BUILTIN USED' or 'HOSTILE SENTINEL FAILED' (error
+ * event, exception, lost or reordered datagram of the sentinel, or more than 3 outstanding at the
+ * end) in a child's `extra`, and status 'exited-early' (the event loop emptied before the
+ * scenario finished: typically its sockets were garbage-collected). The markers never enter
+ * the log itself, so a clean hostile run logs exactly what a normal run logs.
  *
  * Exit status: 0 when everything passed (skips allowed), 1 when any scenario failed,
  * 2 on a usage error or when an implementation cannot be loaded at all.
@@ -97,17 +145,17 @@ const path = require('path');
 const { spawn, execFileSync } = require('child_process');
 
 const TEST_DIR = __dirname;
-const { CHILD, live, tmp: runnerTmp, unshareArgs, logLines, probeImpl } = require('./lib/runner');
+const { CHILD, live, tmp: runnerTmp, unshareArgs, logLines, probeImpl, childNodeArgs, childEnv, crashProblems } = require('./lib/runner');
 const SCEN_DIR = path.join(TEST_DIR, 'scenarios');
 
 function usage(msg) {
   if (msg) console.error(`parity: ${msg}`);
-  console.error('usage: node test/parity.js [--impl-a builtin] [--impl-b addon] [--filter NAME]... [--node PATH]... [--jobs N] [--timeout MS] [--repeat N] [--dump DIR] [--show] [--list] [--exact]');
+  console.error('usage: node test/parity.js [--impl-a builtin] [--impl-b addon] [--filter NAME]... [--node PATH]... [--jobs N] [--timeout MS] [--repeat N] [--dump DIR] [--show] [--list] [--exact] [--hostile] [--hostile-patch before|after|strict] [--node-arg ARG]...');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { implA: 'builtin', implB: 'addon', filters: [], nodes: [], jobs: 4, timeout: 10000, repeat: 1, dump: null, show: false, list: false, exact: false };
+  const o = { implA: 'builtin', implB: 'addon', filters: [], nodes: [], jobs: 4, timeout: 10000, repeat: 1, dump: null, show: false, list: false, exact: false, hostile: false, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
@@ -123,6 +171,9 @@ function parseArgs(argv) {
       case '--show': o.show = true; break;
       case '--list': o.list = true; break;
       case '--exact': o.exact = true; break;
+      case '--hostile': o.hostile = o.hostile || 'before'; break;
+      case '--hostile-patch': { const w = val(); if (!['before', 'after', 'strict'].includes(w)) usage('--hostile-patch is before, after or strict'); o.hostile = w; break; }
+      case '--node-arg': o.nodeArgs.push(val()); break;
       case '-h': case '--help': usage();
       default: usage(`unknown argument ${a}`);
     }
@@ -219,11 +270,11 @@ function makeUdpFdSocket() {
   });
 }
 
-async function runChild(node, impl, scen, outFile, timeoutMs) {
-  const childArgs = [CHILD, '--impl', impl, '--file', scen.file, '--name', scen.name, '--out', outFile];
+async function runChild(node, impl, scen, outFile, timeoutMs, opts) {
+  const childArgs = [...childNodeArgs(opts), CHILD, '--impl', impl, '--file', scen.file, '--name', scen.name, '--out', outFile];
   let cmd = node;
   let args = childArgs;
-  const env = Object.assign({}, process.env);
+  const env = childEnv(Object.assign({}, process.env), opts);
   delete env.NODE_OPTIONS;
   const stdio = ['ignore', 'pipe', 'pipe'];
   let fdSock = null;
@@ -321,9 +372,9 @@ async function runSuite(node, scenarios, opts, tmp) {
     console.error(`parity: cannot run node binary ${node}: ${e.message}`);
     return { failed: scenarios.length, passed: 0, skipped: 0, total: scenarios.length };
   }
-  console.log(`# node ${version} (${node}); a=${opts.implA} b=${opts.implB}; ${scenarios.length} scenarios`);
+  console.log(`# node ${version} (${node}); a=${opts.implA} b=${opts.implB}; ${scenarios.length} scenarios${opts.hostile ? `; HOSTILE (builtins patched ${opts.hostile} load)` : ''}${opts.nodeArgs.length ? `; node args ${opts.nodeArgs.join(' ')}` : ''}`);
   for (const impl of new Set([opts.implA, opts.implB])) {
-    const err = probeImpl(node, impl);
+    const err = probeImpl(node, impl, opts.nodeArgs);
     if (err) {
       console.log(`FAIL implementation ${JSON.stringify(impl)} does not load with node ${version}:`);
       console.log(err.split('\n').slice(0, 12).map((l) => '    ' + l).join('\n'));
@@ -379,11 +430,12 @@ async function runSuite(node, scenarios, opts, tmp) {
       const impl = side === 'a' ? opts.implA : opts.implB;
       if (res.timedOut) problems.push(`${side} (${impl}) timed out after ${res.timeoutMs} ms and was killed`);
       else if (!res.out) problems.push(`${side} (${impl}) wrote no log (exit code ${res.code}${res.signal ? ', signal ' + res.signal : ''})`);
-      else if (['load-error', 'harness-error', 'no-such-scenario', 'unserialisable log'].some((s) => String(res.out.status).startsWith(s))) {
+      else if (['load-error', 'harness-error', 'no-such-scenario', 'unserialisable log', 'exited-early'].some((s) => String(res.out.status).startsWith(s))) {
         problems.push(`${side} (${impl}) status ${res.out.status}: ${JSON.stringify(res.out.extra).slice(0, 1000)}`);
       }
       if (res.stderr && res.stderr.includes('PARITY_NETNS_SETUP_FAILED')) problems.push(`${side} (${impl}): network namespace setup failed`);
       if (res.out && res.out.extra && res.out.extra.some((e) => e[0] === 'FORBIDDEN DNS LOOKUP')) problems.push(`${side} (${impl}) attempted a DNS lookup (forbidden)`);
+      for (const p of crashProblems(res)) problems.push(`${side} (${impl}) ${p}`);
     }
     const same = la.join('\n') === lb.join('\n');
     if (same && problems.length === 0) {
@@ -423,7 +475,7 @@ async function runSuite(node, scenarios, opts, tmp) {
       const outFile = path.join(tmp, `${seq++}.json`);
       const timeoutMs = scen.timeout || opts.timeout;
       const started = Date.now();
-      const res = await runChild(node, impl, scen, outFile, timeoutMs);
+      const res = await runChild(node, impl, scen, outFile, timeoutMs, opts);
       res.ms = Date.now() - started;
       res.timeoutMs = timeoutMs;
       try { fs.unlinkSync(outFile); } catch {}

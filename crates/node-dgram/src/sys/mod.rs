@@ -124,8 +124,7 @@ impl RecvArena {
         self.slots
     }
 
-    /// The `i`th datagram of the last batch: its bytes, its sender, and whether it was cut
-    /// short (it was larger than a slot).
+    /// The `i`th datagram of the last batch: its bytes (at most a slot's worth) and its sender.
     pub fn get(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
         let len = self.hdrs[i].msg_len as usize;
         let start = i * self.stride;

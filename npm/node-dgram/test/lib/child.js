@@ -4,6 +4,11 @@
 // by --out.
 //
 //   node child.js --impl builtin|addon|PATH --file SCENARIO_FILE --name NAME --out OUT.json
+//
+// With DGRAM_PARITY_HOSTILE set in the environment (the runners' --hostile, which also adds
+// --expose-gc), the child runs in hostile mode (lib/hostile.js): no-op module hook, builtins
+// patched, the implementation loaded twice with a sentinel socket on the first copy, gc() forced
+// often, sockets held only weakly by the harness. Its markers go to `extra`, never to the log.
 
 const fs = require('fs');
 const path = require('path');
@@ -16,10 +21,13 @@ for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^
 let written = false;
 let harness = null;
 const extra = [];
+const hostile = require('./hostile');
+let hostileRun = null; // { dgram, finish(close) } in hostile mode
 
 function writeOut(status) {
   if (written) return;
   written = true;
+  if (hostileRun) { try { hostileRun.finish(true); } catch (e) { extra.push(['HOSTILE SENTINEL FAILED', `finish threw: ${e && e.message}`]); } }
   const out = {
     status,
     entries: harness ? harness.entries : [],
@@ -61,9 +69,11 @@ function guardDns() {
   };
 }
 
+const ADDON_DIR = path.join(__dirname, '..', '..');
+
 function loadImpl(impl) {
   if (impl === 'builtin') return require('node:dgram');
-  if (impl === 'addon') return require(path.join(__dirname, '..', '..'));
+  if (impl === 'addon') return require(ADDON_DIR);
   return require(path.resolve(impl));
 }
 
@@ -91,16 +101,31 @@ async function main() {
   }
   let dgram;
   try {
-    dgram = loadImpl(args.impl);
+    if (hostile.enabled) {
+      hostileRun = await hostile.setup(args.impl, loadImpl, ADDON_DIR, (entry) => extra.push(entry));
+      dgram = hostileRun.dgram;
+    } else {
+      dgram = loadImpl(args.impl);
+    }
   } catch (e) {
     extra.push(['IMPLEMENTATION FAILED TO LOAD', String(e && e.stack || e)]);
     writeOut('load-error');
     process.exit(4);
   }
+  if (hostileRun) {
+    // The hostile set-up awaited (module hook): start the scenario from a macrotask, as a normal
+    // run starts it from the main module's top level, not from a microtask (where the order of
+    // nextTick callbacks and promise reactions differs).
+    return new Promise((resolve, reject) => setImmediate(() => runScenario(scenario, dgram, Harness).then(resolve, reject)));
+  }
+  return runScenario(scenario, dgram, Harness);
+}
+
+async function runScenario(scenario, dgram, Harness) {
   const env = {};
   if (process.env.PARITY_UDP_FD) env.udpFd = Number(process.env.PARITY_UDP_FD);
   if (process.env.PARITY_NETNS) env.netns = true;
-  harness = new Harness(dgram, { impl: args.impl, env });
+  harness = new Harness(dgram, { impl: args.impl, env, hostile: hostile.enabled });
   const t = harness;
 
   process.on('uncaughtException', (e) => {
@@ -110,6 +135,7 @@ async function main() {
   process.on('unhandledRejection', (e) => {
     t.entries.push(['UNHANDLED REJECTION', t.errShape(e)]);
   });
+  if (hostileRun) hostileRun.stopEarly();
 
   if (scenario.exitNaturally) {
     // The scenario checks whether the process exits by itself (unref & co):
@@ -117,6 +143,16 @@ async function main() {
     process.on('exit', (code) => {
       t.entries.push(['process exit', code]);
       writeOut('exited');
+    });
+  }
+
+  if (hostileRun && !scenario.exitNaturally) {
+    // The loop emptied before the scenario finished (e.g. its sockets were garbage-collected):
+    // keep the log for the report, with a status the runners count as a failure.
+    process.on('exit', (code) => {
+      if (written) return;
+      extra.push(['HOSTILE EXITED EARLY', 'the event loop emptied before the scenario finished', code]);
+      writeOut('exited-early');
     });
   }
 

@@ -377,6 +377,7 @@ function bytesFromHex(hex) { return Buffer.from(hex, 'hex'); }
 function makeLookup(kind, t, label) {
   return function lookup(host, ...rest) {
     const cb = rest[rest.length - 1];
+    t._gc();
     t.log(label, 'lookup called', host, ...rest.slice(0, -1).map((a) => (a && typeof a === 'object' ? { ...a } : a)), typeof cb);
     if (kind === 'throw') throw Object.assign(new Error('lookup exploded'), { code: 'EBOOM' });
     const opt = rest.length > 1 ? rest[0] : undefined;
@@ -513,16 +514,19 @@ async function run(prog, dgram, t) {
         if (lk) st.lookupKind = lk.kind;
         S[step.s] = st;
         msgs.set(name, []);
+        // (t._gc(): gc() inside every listener in hostile mode, a no-op otherwise)
         sock.on('listening', () => {
+          t._gc();
           try { st.port = sock.address().port; } catch {}
           t.entries.push([name, 'listening']);
         });
-        sock.on('connect', (...a) => t.entries.push([name, 'connect', ...a.map((x) => t.normalize(x))]));
-        sock.on('close', (...a) => t.entries.push([name, 'close', ...a.map((x) => t.normalize(x))]));
-        if (step.errListener) sock.on('error', (e) => t.entries.push([name, 'error', t.errShape(e)]));
+        sock.on('connect', (...a) => { t._gc(); t.entries.push([name, 'connect', ...a.map((x) => t.normalize(x))]); });
+        sock.on('close', (...a) => { t._gc(); t.entries.push([name, 'close', ...a.map((x) => t.normalize(x))]); });
+        if (step.errListener) sock.on('error', (e) => { t._gc(); t.entries.push([name, 'error', t.errShape(e)]); });
         // (an 'error' listener only when the program has one: otherwise errors must stay uncaught)
         for (const ev of ['listening', 'connect', 'close', 'message'].concat(step.errListener ? ['error'] : [])) sock.on(ev, () => { st.counts[ev] = (st.counts[ev] || 0) + 1; });
         sock.on('message', (msg, rinfo) => {
+          t._gc();
           msgs.get(name).push([rinfo && rinfo.port, rinfo && rinfo.address, rinfo && rinfo.family, rinfo && rinfo.size, msg]);
         });
       }
@@ -544,7 +548,7 @@ async function run(prog, dgram, t) {
           let got = seen();
           if (!got) {
             got = await new Promise((resolve) => {
-              const fn = () => { clearTimeout(timer); resolve(true); };
+              const fn = () => { t._gc(); clearTimeout(timer); resolve(true); };
               st.sock.once(step.ev, fn);
               const timer = setTimeout(() => { st.sock.removeListener(step.ev, fn); resolve(false); }, 250);
             });

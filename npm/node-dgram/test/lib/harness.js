@@ -60,6 +60,29 @@ function describe(v) {
   } catch { return '<object>'; }
 }
 
+// Hostile mode (lib/hostile.js): the harness holds sockets only weakly, so that a socket that
+// only its listeners refer to can be collected if the implementation lets it be (Node's built-in
+// never does before close). Iterates the sockets still alive.
+class WeakSocketSet {
+  constructor() { this._refs = new Set(); this._members = new WeakSet(); }
+  add(s) {
+    if (s === null || (typeof s !== 'object' && typeof s !== 'function')) return this;
+    if (!this._members.has(s)) { this._members.add(s); this._refs.add(new WeakRef(s)); }
+    return this;
+  }
+  *[Symbol.iterator]() {
+    for (const r of this._refs) {
+      const s = r.deref();
+      if (s === undefined) this._refs.delete(r);
+      else yield s;
+    }
+  }
+}
+
+// (lib/hostile.js: a full gc, or a minor one if the last full one was less than 1 ms ago)
+const hostileGc = require('./hostile').gc;
+function forceGc() { hostileGc(); }
+
 class Harness {
   constructor(dgram, opts = {}) {
     this.dgram = dgram;
@@ -70,7 +93,10 @@ class Harness {
     this._finishResolve = null;
     this.finished = new Promise((r) => { this._finishResolve = r; });
     this.isDone = false;
-    this._sockets = new Set();
+    this.hostile = !!opts.hostile;
+    this._sockets = this.hostile ? new WeakSocketSet() : new Set();
+    // gc() inside every listener and callback of the harness in hostile mode.
+    this._gc = this.hostile ? forceGc : () => {};
     // 'uncaught' is emitted here by lib/child.js on an uncaught exception.
     this.bus = new EventEmitter();
   }
@@ -169,7 +195,7 @@ class Harness {
   }
 
   // Give sockets a stable name for logs: t.name(socket, 'srv').
-  name(sock, label) { this._names = this._names || new Map(); this._names.set(sock, label); return sock; }
+  name(sock, label) { this._names = this._names || (this.hostile ? new WeakMap() : new Map()); this._names.set(sock, label); return sock; }
   _sockName(s) { const n = this._names && this._names.get(s); return n ? ' ' + n : ''; }
 
   // ---- recording -------------------------------------------------------------
@@ -217,6 +243,7 @@ class Harness {
   cb(label, after) {
     const self = this;
     return function (...args) {
+      self._gc();
       self.entries.push([label, 'cb', ...args.map((a) => self.normalize(a))]);
       if (after) after.apply(this, args);
     };
@@ -229,12 +256,13 @@ class Harness {
     for (const ev of events) {
       if (ev === 'message') {
         sock.on('message', (msg, rinfo) => {
+          this._gc();
           this.entries.push([label, 'message', this.msg(msg), this.rinfo(rinfo)]);
         });
       } else if (ev === 'error') {
-        sock.on('error', (err) => this.entries.push([label, 'error', this.errShape(err)]));
+        sock.on('error', (err) => { this._gc(); this.entries.push([label, 'error', this.errShape(err)]); });
       } else {
-        sock.on(ev, (...args) => this.entries.push([label, ev, ...args.map((a) => this.normalize(a))]));
+        sock.on(ev, (...args) => { this._gc(); this.entries.push([label, ev, ...args.map((a) => this.normalize(a))]); });
       }
     }
     return sock;
@@ -267,7 +295,7 @@ class Harness {
   once(emitter, ev, ms = 3000) {
     return new Promise((resolve) => {
       let timer;
-      const fn = (...args) => { clearTimeout(timer); resolve(args); };
+      const fn = (...args) => { this._gc(); clearTimeout(timer); resolve(args); };
       emitter.once(ev, fn);
       timer = setTimeout(() => {
         emitter.removeListener(ev, fn);
@@ -283,7 +311,7 @@ class Harness {
   first(emitter, events, ms = 3000) {
     return new Promise((resolve) => {
       const fns = new Map();
-      const onUncaught = (e) => { cleanup(); resolve(['uncaught', [e]]); };
+      const onUncaught = (e) => { this._gc(); cleanup(); resolve(['uncaught', [e]]); };
       this.bus.on('uncaught', onUncaught);
       const cleanup = () => {
         clearTimeout(timer);
@@ -291,7 +319,7 @@ class Harness {
         for (const [ev, fn] of fns) emitter.removeListener(ev, fn);
       };
       for (const ev of events) {
-        const fn = (...args) => { cleanup(); resolve([ev, args]); };
+        const fn = (...args) => { this._gc(); cleanup(); resolve([ev, args]); };
         fns.set(ev, fn);
         emitter.on(ev, fn);
       }
@@ -332,7 +360,7 @@ class Harness {
     this._sockets.add(s);
     await new Promise((resolve, reject) => {
       s.once('error', reject);
-      s.bind(Object.assign({ port: 0, address: addr }, opts), () => { s.removeListener('error', reject); resolve(); });
+      s.bind(Object.assign({ port: 0, address: addr }, opts), () => { this._gc(); s.removeListener('error', reject); resolve(); });
     });
     return s;
   }

@@ -37,15 +37,45 @@ function logLines(res) {
   return lines;
 }
 
+// Hostile mode (--hostile, lib/hostile.js): the node arguments and environment of a child.
+// `opts` = { hostile: false | 'before' | 'after', nodeArgs: [...] } (--node-arg ARG, repeatable).
+function childNodeArgs(opts) {
+  return [...(opts.nodeArgs || []), ...(opts.hostile ? ['--expose-gc'] : [])];
+}
+function childEnv(env, opts) {
+  if (opts.hostile) env.DGRAM_PARITY_HOSTILE = opts.hostile;
+  else delete env.DGRAM_PARITY_HOSTILE;
+  return env;
+}
+
+// Markers in a child's `extra` that fail the run, and crashes: a child killed by a signal it did
+// not get from the runner's timeout, or an AddressSanitizer report on its stderr.
+const FAIL_MARKERS = ['HOSTILE BUILTIN USED', 'HOSTILE SENTINEL FAILED'];
+function crashProblems(res) {
+  const out = [];
+  if (res.signal && !res.timedOut) out.push(`killed by signal ${res.signal}`);
+  if (res.stderr && res.stderr.includes('ERROR: AddressSanitizer')) {
+    const line = res.stderr.split('\n').find((l) => l.includes('ERROR: AddressSanitizer'));
+    out.push(`AddressSanitizer report: ${line.trim().slice(0, 300)}`);
+  }
+  if (res.out && Array.isArray(res.out.extra)) {
+    for (const m of FAIL_MARKERS) {
+      const hits = res.out.extra.filter((e) => Array.isArray(e) && e[0] === m);
+      if (hits.length) out.push(`${m} (${hits.length}): ${hits.slice(0, 6).map((e) => e.slice(1).join(' @ ')).join('; ')}${hits.length > 6 ? '; ...' : ''}`);
+    }
+  }
+  return out;
+}
+
 // null when `impl` loads in `node`, else why not.
-function probeImpl(node, impl) {
+function probeImpl(node, impl, nodeArgs = []) {
   if (impl === 'builtin') return null;
   try {
-    execFileSync(node, [CHILD, '--impl', impl, '--probe', '1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20000 });
+    execFileSync(node, [...nodeArgs, CHILD, '--impl', impl, '--probe', '1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20000 });
     return null;
   } catch (e) {
     return (e.stderr ? e.stderr.toString() : e.message).trim() || `exit ${e.status}`;
   }
 }
 
-module.exports = { CHILD, live, tmp, unshareArgs, logLines, probeImpl };
+module.exports = { CHILD, live, tmp, unshareArgs, logLines, probeImpl, childNodeArgs, childEnv, crashProblems, FAIL_MARKERS };

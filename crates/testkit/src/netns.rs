@@ -1,33 +1,44 @@
-//! A small lab of network namespaces for tests that need more than loopback: hosts joined by
-//! veth pairs or by a bridge, each an isolated network stack, so that multicast, broadcast and
-//! link-local traffic never leaves the lab.
+//! The network-namespace lab, for tests that need more than loopback: hosts joined by veth
+//! pairs or by a bridge, each an isolated network stack made by the test itself, so that
+//! multicast, broadcast and link-local traffic never leaves the lab. Addresses come from
+//! 198.51.100.0/24 and 2001:db8::/64 only (the documentation ranges): the caller gives them,
+//! and nothing here adds others.
 //!
-//! ```ignore
-//! mod netns;
-//! let Some(lab) = netns::Lab::new("my_test") else { return };
+//! ```no_run
+//! use testkit::netns::Lab;
+//! let Some(lab) = Lab::new("my_test") else { return }; // skipped (or, with CI=true, failed)
 //! let (a, b) = (lab.host("a"), lab.host("b"));
 //! let (a_if, _b_if) = lab.link(&a, &b, &["198.51.100.1/24"], &["198.51.100.2/24"]);
 //! a.default_route(&a_if);
+//! // Code in a's namespace: a thread ...
+//! let sent = a.run(|| std::net::UdpSocket::bind("198.51.100.1:0").is_ok());
+//! // ... a tokio runtime there (sockets created in a job live in `a`) ...
 //! let agent = a.agent();
-//! let port = agent.run(|| async { /* sockets created here live in `a` */ 0u16 });
+//! let port = agent.run(|| async { 0u16 });
+//! // ... or a program: `ip netns exec NS PROGRAM`.
+//! let status = b.command("true").status();
 //! ```
 //!
 //! - Every namespace is named `ndg<pid>-<test>-<host>`, and [`Lab`]'s `Drop` deletes each one
-//!   it made, also when the test panics. Namespaces left by a killed run (whose pid is gone) are
-//!   deleted by the next `Lab::new`.
+//!   it made, also when the test panics (deleting a namespace deletes its end of each veth
+//!   pair, and so the pair). Namespaces left by a killed run (whose pid is gone) are deleted by
+//!   the next `Lab::new`.
 //! - Interfaces are created directly inside the lab's namespaces (`ip -n NS link add ... peer
 //!   ... netns NS2`): the host's own interfaces and routes are never touched. Interface names
-//!   are `<host>-eth<n>` on hosts and `p-<host>` on a switch, at most 15 characters.
+//!   are `<host>-eth<n>` on hosts (`n` counting from 0 per host) and `p-<host>` on a switch,
+//!   at most 15 characters; veth indexes are unique in the lab.
 //! - In each namespace: `lo` up, IPv6 duplicate address detection off (`accept_dad=0` before any
 //!   link, and `nodad` on every IPv6 address) so addresses work at once, reverse-path filtering
-//!   off; IPv4 addresses get their broadcast address (`brd +`).
-//! - Code runs "on" a host in a thread that has `setns`'d into the host's namespace: sockets
-//!   must be created on that thread (node-dgram opens the descriptor at bind time, on the
-//!   runtime's thread), so [`Agent`] runs a current-thread tokio runtime there and executes
-//!   jobs sent to it.
+//!   off; IPv4 addresses get their broadcast address (`brd +`). [`Lab::link`] and [`Lab::plug`]
+//!   return once the new interfaces carry traffic (up, with carrier and, on hosts, an IPv6
+//!   link-local address that is no longer tentative).
+//! - Code runs "on" a host in a thread that has `setns`'d into the host's namespace
+//!   ([`Host::spawn`], [`Host::run`]): sockets must be created on that thread, so [`Agent`]
+//!   runs a current-thread tokio runtime there and executes jobs sent to it. Programs run on a
+//!   host with [`Host::command`] (`ip netns exec`).
 //! - Where namespaces cannot be made (not root, no `ip`), [`Lab::new`] prints why and returns
-//!   `None`, so the test passes as skipped; with `CI=true` it panics instead: CI never skips.
-#![allow(dead_code)]
+//!   `None`, so the test passes as skipped; with `CI=true` it panics instead: CI never skips
+//!   (see [`crate::skip`]).
 
 use std::fs::File;
 use std::future::Future;
@@ -43,6 +54,9 @@ use nix::sched::{setns, CloneFlags};
 
 /// How long one job on an agent may take before the test fails.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The prefix of every namespace the lab makes.
+pub const PREFIX: &str = "ndg";
 
 /// Serializes namespace creation (the first `ip netns add` of a boot sets up `/run/netns`).
 static CREATE: Mutex<()> = Mutex::new(());
@@ -92,7 +106,7 @@ fn delete_stale() {
     let Ok(dir) = std::fs::read_dir("/run/netns") else { return };
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("ndg").and_then(|r| r.split('-').next()) else { continue };
+        let Some(pid) = name.strip_prefix(PREFIX).and_then(|r| r.split('-').next()) else { continue };
         if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
@@ -117,7 +131,7 @@ impl Lab {
     pub fn new(test: &str) -> Option<Lab> {
         let short: String = test.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(24).collect();
         let lab = Lab {
-            prefix: format!("ndg{}-{short}", std::process::id()),
+            prefix: format!("{PREFIX}{}-{short}", std::process::id()),
             namespaces: Mutex::new(Vec::new()),
             next_index: AtomicU32::new(100),
         };
@@ -133,16 +147,15 @@ impl Lab {
                 Some(lab)
             }
             Err(e) => {
-                let why = format!("network namespaces unavailable (root and iproute2 are needed): {e}");
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!("{test}: {why}; CI must not skip");
-                }
-                // Straight to stderr, past the test harness's capture, so that the skip shows.
-                use std::io::Write;
-                let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+                crate::skip(test, &format!("network namespaces unavailable (root and iproute2 are needed): {e}"));
                 None
             }
         }
+    }
+
+    /// What every namespace of this lab is named after: `ndg<pid>-<test>`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     fn namespace(&self, name: &str) -> String {
@@ -247,6 +260,13 @@ pub struct Switch {
     ns: String,
 }
 
+impl Switch {
+    /// The namespace's name.
+    pub fn namespace(&self) -> &str {
+        &self.ns
+    }
+}
+
 /// A host of the lab: one network namespace.
 #[derive(Clone)]
 pub struct Host {
@@ -314,6 +334,14 @@ impl Host {
     pub fn ifindex(&self, ifname: &str) -> u32 {
         let out = self.ip(&["-o", "link", "show", "dev", ifname]);
         out.split(':').next().and_then(|n| n.trim().parse().ok()).unwrap_or_else(|| panic!("no index in {out:?}"))
+    }
+
+    /// `ip netns exec NS PROGRAM`: `program` run inside the host's namespace (arguments to be
+    /// added).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns]).arg(program);
+        c
     }
 
     /// Runs `f` on a new thread inside the host's namespace.

@@ -1,0 +1,359 @@
+//! The socket's life: Node's bind and connect states, the pending bind and connect, what a
+//! failed bind leaves, and `close()`.
+
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+
+use socket2::{Domain, Protocol, Socket as RawSocket, Type};
+
+use super::*;
+use crate::error::Error;
+use crate::sys::{self, IoHandle};
+use crate::types::{AddressInfo, BindOptions, Family};
+
+/// Node's bind states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindState {
+    /// Not bound.
+    Unbound,
+    /// `bind()` called; waiting for its lookup.
+    Binding,
+    /// Bound: `listening` was emitted.
+    Bound,
+}
+
+/// Node's connect states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectState {
+    /// Not connected.
+    Disconnected,
+    /// `connect()` called; waiting for the bind or the lookup.
+    Connecting,
+    /// Connected.
+    Connected,
+}
+
+pub(super) struct BindReq {
+    pub(super) port: u16,
+    pub(super) target: Target,
+    pub(super) op: Option<OpId>,
+}
+
+pub(super) struct ConnectReq {
+    pub(super) host: String,
+    pub(super) port: u16,
+    pub(super) target: Target,
+    pub(super) op: Option<OpId>,
+}
+
+impl<H: IoHandle> Core<H> {
+    /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
+    pub fn bind(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.bind_state != BindState::Unbound {
+            return Err(Error::already_bound());
+        }
+        if let Some(fd) = o.fd {
+            let sock = adopt(fd)?;
+            self.sock = Some(Sock::Raw(sock));
+            self.bind_state = BindState::Bound;
+            // As for any other bind, Node applies the buffer sizes before `listening`.
+            self.apply_buffer_sizes();
+            self.out.push_back(Output::Listening);
+            if let Some(op) = op {
+                self.out.push_back(done(op, Ok(0), false));
+            }
+            return Ok(());
+        }
+        self.bind_state = BindState::Binding;
+        let host = o.address.unwrap_or_default();
+        let target = self.lookup_target(&host, self.family.any());
+        self.bind_req = Some(BindReq { port: o.port, target, op });
+        Ok(())
+    }
+
+    pub(super) fn implicit_bind(&mut self) {
+        if self.bind_state == BindState::Unbound {
+            // Cannot fail: the socket is open and unbound.
+            let _ = self.bind(BindOptions::new().exclusive(true), None);
+        }
+    }
+
+    /// `connect(port, address)`.
+    pub fn connect(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
+        // Node checks the connection before whether the socket runs.
+        if self.connect_state != ConnectState::Disconnected {
+            return Err(Error::is_connected());
+        }
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        self.connect_state = ConnectState::Connecting;
+        self.implicit_bind();
+        let target = self.lookup_target(host, self.family.loopback());
+        self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op });
+        Ok(())
+    }
+
+    /// `disconnect()`.
+    pub fn disconnect(&mut self) -> Result<(), Error> {
+        if self.connect_state != ConnectState::Connected {
+            return Err(Error::not_connected());
+        }
+        let Some(fd) = self.fd() else {
+            return Err(Error::not_running());
+        };
+        sys::disconnect(fd).map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
+        self.connect_state = ConnectState::Disconnected;
+        self.remote = None;
+        Ok(())
+    }
+
+    /// `close()`: closes the descriptor now (returned to the adapter, which must stop polling
+    /// it before dropping it), ends every pending operation, and queues `close`.
+    pub fn close(&mut self) -> Result<Option<Sock<H>>, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        self.closed = true;
+        if let Some(b) = self.bind_req.take() {
+            if let Some(op) = b.op {
+                self.out.push_back(done(op, Err(Error::not_running()), true));
+            }
+        }
+        if let Some(c) = self.connect_req.take() {
+            if let Some(op) = c.op {
+                self.out.push_back(done(op, Err(Error::not_running()), true));
+            }
+        }
+        for s in std::mem::take(&mut self.sends) {
+            if let Some(op) = s.op {
+                let e = send_error(libc::ECANCELED, &s.host, s.port);
+                // Like libuv's ECANCELED: to the callback only, never to `error`.
+                self.out.push_back(done(op, Err(e), true));
+            }
+        }
+        self.queued_bytes = 0;
+        self.blocked_on_write = false;
+        self.out.push_back(Output::Close);
+        if let Some(fd) = self.fd() {
+            release_fd(fd);
+        }
+        Ok(self.sock.take())
+    }
+
+    /// `address()`.
+    pub fn address(&self) -> Result<AddressInfo, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        // Node asks the handle's socket whatever the bind state: a socket kept by a failed
+        // bind reports the unbound address, even while the next bind waits for its lookup.
+        match &self.sock {
+            Some(s) => match s.socket().local_addr() {
+                Ok(a) => a
+                    .as_socket()
+                    .map(AddressInfo::from)
+                    .ok_or_else(|| Error::system(libc::EINVAL, "getsockname", None, None)),
+                Err(e) => Err(Error::from_io(&e, "getsockname", None, None)),
+            },
+            _ => Err(Error::system(libc::EBADF, "getsockname", None, None)),
+        }
+    }
+
+    /// `remoteAddress()`.
+    pub fn remote_address(&self) -> Result<AddressInfo, Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        match (self.connect_state, self.remote) {
+            // The system's answer (a connect to `0.0.0.0` reaches 127.0.0.1, to `::` ::1).
+            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(
+                self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).and_then(|p| p.as_socket()).unwrap_or(a),
+            )),
+            _ => Err(Error::not_connected()),
+        }
+    }
+
+    /// Makes all the progress possible now: a resolved bind binds, a resolved connect
+    /// connects, ready sends are written in order.
+    pub fn advance(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.watch();
+        if self.bind_state == BindState::Binding {
+            let ready =
+                matches!(self.bind_req.as_ref().map(|b| &b.target), Some(Target::Ready(_)) | Some(Target::Failed(_)));
+            if !ready {
+                return;
+            }
+            if let Some(b) = self.bind_req.take() {
+                match b.target {
+                    Target::Ready(a) => self.do_bind(SocketAddr::new(a.ip(), b.port).with_scope_of(a), b.op),
+                    Target::Failed(e) => self.bind_failed(e, b.op),
+                    _ => {}
+                }
+            }
+        }
+        if self.bind_state != BindState::Bound {
+            return;
+        }
+        if self.connect_state == ConnectState::Connecting {
+            let ready = matches!(
+                self.connect_req.as_ref().map(|c| &c.target),
+                Some(Target::Ready(_)) | Some(Target::Failed(_))
+            );
+            if ready {
+                if let Some(c) = self.connect_req.take() {
+                    self.do_connect(c);
+                }
+            }
+        }
+        self.flush();
+    }
+
+    pub(super) fn do_bind(&mut self, addr: SocketAddr, op: Option<OpId>) {
+        let ip = addr.ip().to_string();
+        let port = Some(addr.port());
+        if Family::of(&addr.ip()) != self.family || (self.opts.ipv6_only && addr.is_ipv4()) {
+            // libuv refuses an IPv4 address on a udp6 socket, and ipv6Only on an IPv4 bind.
+            return self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
+        }
+        match self.open_and_bind(addr, false) {
+            Ok(sock) => {
+                if self.sock.is_none() {
+                    claim_fd(sock.as_raw_fd());
+                    self.sock = Some(Sock::Raw(sock));
+                }
+                self.watch();
+                self.bind_state = BindState::Bound;
+                // Node applies the buffer sizes before it emits `listening`.
+                self.apply_buffer_sizes();
+                self.out.push_back(Output::Listening);
+                if let Some(op) = op {
+                    self.out.push_back(done(op, Ok(0), false));
+                }
+            }
+            Err(e) => self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op),
+        }
+    }
+
+    /// Opens a socket and binds it to `addr`. With `keep_failed_bind_socket`, the socket a
+    /// failed bind left is bound instead of a new one, and a socket whose `bind(2)` fails is
+    /// kept (unbound, in `self.sock`), as Node's handle keeps it. The socket is returned for
+    /// the caller to keep; when it is the kept one, `self.sock` already holds it (a clone of
+    /// the descriptor is returned, which the caller drops).
+    pub(super) fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
+        if self.opts.keep_failed_bind_socket {
+            if let Some(s) = self.sock.as_ref().map(|s| s.socket()) {
+                self.configure_for_bind(s, addr, reuse_addr)?;
+                s.bind(&addr.into())?;
+                return s.try_clone();
+            }
+        }
+        let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+        let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+        s.set_nonblocking(true)?;
+        if let Err(e) = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(&addr.into())) {
+            if self.opts.keep_failed_bind_socket {
+                claim_fd(s.as_raw_fd());
+                self.sock = Some(Sock::Raw(s));
+            }
+            return Err(e);
+        }
+        Ok(s)
+    }
+
+    pub(super) fn configure_for_bind(&self, s: &RawSocket, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
+        if self.opts.reuse_addr || reuse_addr {
+            s.set_reuse_address(true)?;
+        }
+        if self.opts.reuse_port {
+            s.set_reuse_port(true)?;
+        }
+        if addr.is_ipv6() {
+            s.set_only_v6(self.opts.ipv6_only)?;
+        }
+        if self.opts.gro {
+            sys::set_gro(s.as_raw_fd(), true)?;
+        }
+        Ok(())
+    }
+
+    /// A failed bind: `error` always (Node's rule), the bind's own Op too, and everything
+    /// queued behind the bind ends with the same error (Node drops them silently; an
+    /// operation here always ends).
+    pub(super) fn bind_failed(&mut self, e: Error, op: Option<OpId>) {
+        self.bind_state = BindState::Unbound;
+        self.out.push_back(Output::Error(e.clone()));
+        if let Some(op) = op {
+            self.out.push_back(done(op, Err(e.clone()), true));
+        }
+        if let Some(c) = self.connect_req.take() {
+            self.connect_state = ConnectState::Disconnected;
+            if let Some(op) = c.op {
+                self.out.push_back(done(op, Err(e.clone()), true));
+            }
+        }
+        for s in std::mem::take(&mut self.sends) {
+            if let Some(op) = s.op {
+                self.out.push_back(done(op, Err(e.clone()), true));
+            }
+        }
+        self.queued_bytes = 0;
+    }
+
+    pub(super) fn do_connect(&mut self, c: ConnectReq) {
+        let result = match c.target {
+            Target::Failed(e) => Err(e),
+            Target::Ready(a) => {
+                let addr = SocketAddr::new(a.ip(), c.port).with_scope_of(a);
+                let host = if c.host.is_empty() { self.family.loopback().to_string() } else { c.host.clone() };
+                if self.opts.send_block_list.as_ref().is_some_and(|l| l.check_ip(addr.ip())) {
+                    Err(Error::ip_blocked(&addr.ip().to_string()))
+                } else if Family::of(&addr.ip()) != self.family {
+                    Err(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)))
+                } else {
+                    match self.sock.as_ref().map(|s| s.socket().connect(&addr.into())) {
+                        Some(Ok(())) => Ok(addr),
+                        Some(Err(e)) => Err(Error::from_io(&e, "connect", Some(host), Some(c.port))),
+                        None => Err(Error::not_running()),
+                    }
+                }
+            }
+            _ => return,
+        };
+        match result {
+            Ok(addr) => {
+                self.connect_state = ConnectState::Connected;
+                self.remote = Some(addr);
+                self.out.push_back(Output::Connect);
+                if let Some(op) = c.op {
+                    self.out.push_back(done(op, Ok(0), false));
+                }
+            }
+            Err(e) => {
+                self.connect_state = ConnectState::Disconnected;
+                if let Some(op) = c.op {
+                    self.out.push_back(done(op, Err(e), false));
+                }
+                // Sends waiting for the connection can no longer go anywhere.
+                let waiting: Vec<SendReq> = {
+                    let (peer, rest): (Vec<_>, Vec<_>) =
+                        std::mem::take(&mut self.sends).into_iter().partition(|s| matches!(s.target, Target::Peer));
+                    self.sends = rest.into();
+                    peer
+                };
+                for s in waiting {
+                    self.queued_bytes -= s.msg.len();
+                    if let Some(op) = s.op {
+                        self.out.push_back(done(op, Err(Error::not_connected()), false));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The one receive path, used by every adapter (tokio's and the Node addon's): how many datagrams
+//! a read asks for, where they land, how a batch is handed over (GRO-coalesced entries split
+//! back into datagrams, senders of the receive block list skipped, delivery stopped once the
+//! socket closes), and how many a wake may deliver before the loop gets its turn back.
+//!
+//! Received bytes land in an arena that belongs to the reading thread, not to the socket: an
+//! event loop reads one socket at a time, so memory does not grow with the number of sockets.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+
+use crate::blocklist::BlockList;
+use crate::engine::{Core, Recv};
+use crate::sys::{self, IoHandle, RecvArena};
+
+/// The largest batch one read asks for.
+pub const MAX_BATCH: usize = 64;
+/// Datagrams a wake delivers at most before the loop gets its turn back (timers and other
+/// sockets run between; libuv reads 32 per event for Node's own sockets).
+pub const PER_WAKE: usize = 256;
+/// One arena slot: any UDP payload fits.
+const SLOT: usize = sys::MAX_DATAGRAM + 1;
+
+thread_local! {
+    /// The reading thread's arena, taken by a [`Batch`] while it lives.
+    static ARENA: RefCell<Option<RecvArena>> = const { RefCell::new(None) };
+}
+
+/// A socket's receiving state: the size of its next read, which grows while reads come back
+/// full.
+#[derive(Debug)]
+pub struct Receiver {
+    want: usize,
+}
+
+impl Default for Receiver {
+    fn default() -> Self {
+        Receiver::new()
+    }
+}
+
+/// What one [`Receiver::read`] got, before the engine has seen it.
+pub struct Read {
+    arena: Option<RecvArena>,
+    result: std::io::Result<usize>,
+    full: bool,
+}
+
+impl Read {
+    /// Whether the socket's queue is known to be empty now (nothing was waiting, or less than
+    /// the read asked for): an edge-triggered adapter may forget its readiness.
+    pub fn drained(&self) -> bool {
+        !self.full
+    }
+
+    /// Tells the engine how the read went (an error other than "nothing waiting" becomes its
+    /// `error` output: `recvmsg ECONNREFUSED`) and gives the datagrams, `None` when nothing
+    /// was waiting.
+    pub fn into_batch<H: IoHandle>(mut self, engine: &mut Core<H>) -> Option<Batch> {
+        let r = std::mem::replace(&mut self.result, Ok(0));
+        match engine.received(r) {
+            Recv::Batch(n) => Some(Batch { arena: self.arena.take(), n, full: self.full }),
+            Recv::WouldBlock => None,
+        }
+    }
+}
+
+impl Drop for Read {
+    fn drop(&mut self) {
+        if let Some(a) = self.arena.take() {
+            give_back(a);
+        }
+    }
+}
+
+/// The datagrams one [`Receiver::read`] got, in the reading thread's arena until dropped.
+pub struct Batch {
+    arena: Option<RecvArena>,
+    n: usize,
+    full: bool,
+}
+
+impl Receiver {
+    /// A receiver whose first read asks for one datagram.
+    pub fn new() -> Receiver {
+        Receiver { want: 1 }
+    }
+
+    /// Reads what waits on `fd` (one `recvmmsg`) into the thread's arena. Hand the outcome to
+    /// the engine with [`Read::into_batch`].
+    pub fn read(&mut self, fd: RawFd) -> Read {
+        let want = self.want;
+        let mut arena = ARENA
+            .with(|a| a.borrow_mut().take())
+            .filter(|a| a.capacity() >= want)
+            .unwrap_or_else(|| RecvArena::new(MAX_BATCH, SLOT));
+        let result = sys::recv_batch(fd, &mut arena, want);
+        let full = matches!(result, Ok(n) if n == want);
+        if full && want < MAX_BATCH {
+            self.want = (want * 2).min(MAX_BATCH);
+        }
+        Read { arena: Some(arena), result, full }
+    }
+
+    /// How many datagrams the next read asks for.
+    pub fn want(&self) -> usize {
+        self.want
+    }
+}
+
+fn give_back(arena: RecvArena) {
+    ARENA.with(|a| {
+        let mut slot = a.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(arena);
+        }
+    });
+}
+
+impl Batch {
+    /// How many entries the read filled (a GRO entry holds several datagrams).
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether the read filled none.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Whether the read filled every slot it asked for (more may be waiting).
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// Hands the datagrams over in order: `each(bytes, sender)`, GRO-coalesced entries split
+    /// back into their datagrams, senders that `blocked` refuses skipped. Stops as soon as
+    /// `each` returns false (the socket closed). Returns how many were handed over.
+    pub fn deliver(&self, blocked: Option<&BlockList>, mut each: impl FnMut(&[u8], SocketAddr) -> bool) -> usize {
+        let Some(arena) = self.arena.as_ref() else { return 0 };
+        let mut handed = 0;
+        for i in 0..self.n {
+            let (bytes, from) = arena.get(i);
+            let Some(from) = from else { continue };
+            if blocked.is_some_and(|l| l.check_ip(from.ip())) {
+                continue;
+            }
+            match arena.gro_segment(i) {
+                Some(seg) if seg < bytes.len() => {
+                    for chunk in bytes.chunks(seg) {
+                        if !each(chunk, from) {
+                            return handed;
+                        }
+                        handed += 1;
+                    }
+                }
+                _ => {
+                    if !each(bytes, from) {
+                        return handed;
+                    }
+                    handed += 1;
+                }
+            }
+        }
+        handed
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if let Some(a) = self.arena.take() {
+            give_back(a);
+        }
+    }
+}
