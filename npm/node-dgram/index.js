@@ -440,6 +440,7 @@ function Socket(type, listener) {
   this.type = o.type;
   // The native handle holds this socket strongly until its close is delivered: an open socket
   // is never collected, whatever refers to it (Node's handles do the same).
+  st.shadow = newShadow(this);
   st.handle = new native.Handle(this, {
     __proto__: null,
     family: o.type === 'udp4' ? 4 : 6,
@@ -449,9 +450,9 @@ function Socket(type, listener) {
     recvBufferSize: o.recvBufferSize ? o.recvBufferSize : undefined,
     sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
     gso: GSO,
+    asyncResource: st.shadow,
   });
   if (typeof listener === 'function') this.on('message', listener);
-  st.shadow = newShadow(this);
 
   const signal = o.signal;
   if (signal !== undefined) {
@@ -1263,8 +1264,10 @@ function fillAddress(st, out, peer) {
 // descriptor, nothing on the loop), ref'd, unref'd and closed with the socket, owned by it: so
 // process.getActiveResourcesInfo() lists 'UDPWrap' and process._getActiveHandles() the socket
 // exactly when the built-in's would, and async_hooks see its 'UDPWRAP' resource created with
-// the socket. Node's UDP constructor and owner symbol are read from a built-in socket made once
-// at load (left unreferenced and unbound: it shows nowhere and holds nothing).
+// the socket; the native side's callbacks run in an async resource of their own whose resource
+// object is that handle (so tools that ask a resource hasRef() get the socket's answer). Node's
+// UDP constructor and owner symbol are read from a built-in socket made once at load (left
+// unreferenced and unbound: it shows nowhere and holds nothing).
 const shadowKit = (() => {
   try {
     const probe = require('node:dgram').createSocket('udp4');

@@ -92,18 +92,23 @@ module.exports = [
     },
   },
   {
-    name: 'diagnostics: async_hooks see a UDPWRAP UDP handle per socket',
+    name: 'diagnostics: async_hooks see one UDPWRAP resource per socket, a UDP handle with hasRef()',
     async run(dgram, t) {
-      const made = [];
+      // (The resources, not the inits: the addon's callbacks run in an async resource of their
+      // own, whose resource object is the socket's UDP handle: one more init per socket.)
+      const made = new Set();
       const hook = createHook({
         init(id, type, trigger, resource) {
-          if (type === 'UDPWRAP' && resource && resource.constructor && resource.constructor.name === 'UDP') made.push(type);
+          if (type === 'UDPWRAP') made.add(resource);
         },
       }).enable();
       try {
         const a = t.track(dgram.createSocket('udp4'));
         const b = t.track(dgram.createSocket('udp6'));
-        t.log('UDPWRAP UDP inits for two sockets', made.length);
+        t.log('UDPWRAP resources for two sockets', made.size, [...made].map((r) => r && r.constructor && r.constructor.name));
+        t.log('hasRef', [...made].map((r) => r.hasRef()));
+        a.unref();
+        t.log('hasRef after a.unref()', [...made].map((r) => r.hasRef()));
         a.close();
         b.close();
         await t.ticks(2);
