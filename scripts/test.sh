@@ -29,6 +29,7 @@ for n in node "$NODE24" "$NODE26"; do
   "$n" test/primordials.test.js
   "$n" test/lifetime.test.js
   "$n" test/no-try-send.test.js
+  "$n" test/permission.test.js
 done
 # Receive memory does not grow with the number of sockets: peak RSS of 10,000 sockets x 1
 # datagram and 1,000 x 100, at most 1.5x the built-in's (a bound on memory, not a timing).

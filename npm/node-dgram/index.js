@@ -31,6 +31,7 @@ const {
   DataViewPrototypeGetByteLength,
   DataViewPrototypeGetByteOffset,
   ErrorCaptureStackTrace,
+  ErrorCtor,
   FunctionPrototypeCall,
   MapCtor,
   MapPrototypeDelete,
@@ -114,6 +115,8 @@ const HAS_SYNC = since(24, 19, 26, 4);
 const SKIPS_LITERAL_LOOKUP = since(24, 19, 26, 5);
 const BIND_ERRORS_THROWN = since(24, 21, 26, 8);
 const HAS_DEP0112 = MAJOR < 25;
+// Node 26: under the permission model (--permission) without --allow-net, binds are refused.
+const NET_PERMISSION = MAJOR >= 26;
 // `node --test-udp-no-try-send` (a Node test flag, refused in NODE_OPTIONS: only on the command
 // line, where process.execArgv shows it; the last of it and its --no- form wins).
 const NO_TRY_SEND = (() => {
@@ -355,6 +358,10 @@ function runLookup(socket, id, host, checkBlockList) {
       if (typeof err === 'object' && err !== null) WeakSetPrototypeAdd(lookupFailures, err);
       return dispatch(handle.resolved(id, err, null));
     }
+    if (!checkBlockList && netDenied()) {
+      // (The bind's lookup: Node 26 refuses the bind itself, after the lookup, as the system would.)
+      return dispatch(handle.resolved(id, accessDenied(StringCtor(address), st.bindPortGiven), null));
+    }
     if (checkBlockList && st.sendBlockList !== undefined) {
       const fam = isIP(address) === 6 ? 'ipv6' : 'ipv4';
       if (st.sendBlockList.check(address, fam)) {
@@ -420,6 +427,7 @@ function newState(type, options) {
     handleView: undefined,
     receivingView: undefined,
     stoppedReceiving: false,
+    bindPortGiven: 0,
     shadow: undefined,
     queuedBytes: 0,
     queuedCount: 0,
@@ -560,6 +568,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     bindInCluster(this, st, portNum, address);
   } else {
     // The native bind asks for its lookup at once (see startLookup).
+    st.bindPortGiven = portNum;
     st.bindLookupPending = true;
     st.bindAddress = address;
     try {
@@ -1071,6 +1080,7 @@ if (HAS_SYNC) {
         );
       }
     }
+    if (netDenied()) throw accessDenied(address, port);
     st.bindState = BINDING;
     // (A plain bind of this socket's own descriptor: bindSync never goes through the cluster.)
     const failure = settleNow(this, st, st.handle.bind(port, address, -1));
@@ -1350,6 +1360,33 @@ function messageLength(list) {
   let n = 0;
   for (let i = 0; i < list.length; i++) n += TypedArrayPrototypeGetByteLength(list[i]);
   return n;
+}
+
+// Node 26's refusal of a bind under --permission without --allow-net: `bind ERR_ACCESS_DENIED
+// ...` whose errno is the permission error itself (as Node's reads).
+function netDenied() {
+  if (!NET_PERMISSION) return false;
+  const permission = process.permission;
+  return permission !== undefined && permission !== null && !permission.has('net');
+}
+
+function accessDenied(address, port) {
+  const text = 'Access to this API has been restricted. Use --allow-net to manage permissions.';
+  const cause = new ErrorCtor(text);
+  setOwnValue(cause, 'code', 'ERR_ACCESS_DENIED');
+  setOwnValue(cause, 'permission', 'Net');
+  setOwnValue(cause, 'resource', address);
+  const err = new ErrorCtor(`bind ERR_ACCESS_DENIED ${text}`);
+  setOwnValue(err, 'errno', cause);
+  setOwnValue(err, 'code', 'ERR_ACCESS_DENIED');
+  setOwnValue(err, 'syscall', 'bind');
+  setOwnValue(err, 'address', address);
+  if (port) setOwnValue(err, 'port', port);
+  return err;
+}
+
+function setOwnValue(o, key, value) {
+  ObjectDefineProperty(o, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
 }
 
 function emitListeningNow(socket, st) {
