@@ -1034,15 +1034,17 @@ function settleNow(socket, st, events) {
     let next;
     for (let i = 0; i < list.length; i += STRIDE) {
       const kind = list[i + 1];
-      if (list[i] !== socket) {
+      const mine = list[i] === socket;
+      if (mine && kind === LOOKUP) {
+        next = st.handle.resolved(list[i + 2], null, list[i + 3]);
+      } else if (mine && kind === ERROR) {
+        failure = list[i + 2];
+      } else if (mine && kind === DONE && list[i + 2] === 0) {
+        if (list[i + 3] !== null) failure = list[i + 3];
+      } else if (!(mine && (kind === LISTENING || kind === CONNECT))) {
+        // (Anything else, e.g. the end of a send written first: delivered as usual.)
         if (others === undefined) others = [];
         for (let k = 0; k < STRIDE; k++) ArrayPrototypePush(others, list[i + k]);
-      } else if (kind === LOOKUP) {
-        next = st.handle.resolved(list[i + 2], null, list[i + 3]);
-      } else if (kind === ERROR) {
-        failure = list[i + 2];
-      } else if (kind === DONE && list[i + 2] === 0 && list[i + 3] !== null) {
-        failure = list[i + 3];
       }
     }
     list = next;

@@ -112,6 +112,30 @@ module.exports = [
     },
   },
   {
+    name: 'node lines: connectSync right after sends of the same socket',
+    async run(dgram, t) {
+      const r = await t.bound('udp4');
+      const s = t.watch(t.track(dgram.createSocket('udp4')), 's');
+      if (typeof s.bindSync !== 'function') return t.log('no bindSync');
+      t.try('bindSync', () => s.bindSync({ address: '127.0.0.1' }));
+      await t.once(s, 'listening');
+      let got = 0;
+      r.on('message', () => got++);
+      const port = r.address().port;
+      await new Promise((done) => process.nextTick(() => {
+        s.send('a', port, '127.0.0.1', t.cb('send a'));
+        s.send('b', port, '127.0.0.1', t.cb('send b'));
+        process.nextTick(() => t.try('connectSync', () => s.connectSync(port, '127.0.0.1')));
+        s.send('c', port, '127.0.0.1', t.cb('send c', done));
+      }));
+      await t.ticks(3);
+      const sentinel = t.once(r, 'message');
+      s.send('sentinel');
+      await sentinel;
+      t.log('messages', got);
+    },
+  },
+  {
     name: 'node lines: a replaced dns.lookup and IP literals',
     async run(dgram, t) {
       // (127.0.0.2/127.0.0.3 only: lookups of other hosts, e.g. by hostile mode's sentinel
