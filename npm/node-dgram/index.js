@@ -17,7 +17,6 @@
 // EventEmitter methods of a socket.
 
 const EventEmitter = require('node:events');
-const path = require('node:path');
 const {
   ArrayBufferCtor,
   ArrayIsArray,
@@ -76,15 +75,7 @@ const clusterSupport = require('./lib/cluster');
 const native = loadNative();
 
 function loadNative() {
-  try {
-    // (A literal path: bundlers see the addon and copy it, e.g. esbuild's --loader:.node=copy.)
-    return require('./node_dgram.node');
-  } catch (e) {
-    // (A bundle made as an ES module has no __dirname.)
-    const file = typeof __dirname === 'string' ? path.join(__dirname, 'node_dgram.node') : 'node_dgram.node';
-    e.message = `node-dgram: cannot load the native addon ${file} (build it with \`npm run build\`): ${e.message}`;
-    throw e;
-  }
+  return require('./lib/loader').loadNative();
 }
 
 const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;

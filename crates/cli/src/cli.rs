@@ -71,6 +71,15 @@ pub enum Command {
     /// One role of `dgram bench` (internal).
     #[command(hide = true)]
     BenchWorker(WorkerArgs),
+    /// Print the shell completion script for SHELL (packaging: scripts/package.sh).
+    #[command(hide = true)]
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, dgram(1), in roff (packaging: scripts/package.sh).
+    #[command(hide = true)]
+    Man,
 }
 
 impl Command {
@@ -82,6 +91,8 @@ impl Command {
             Command::Echo(_) => "echo",
             Command::Bench(_) => "bench",
             Command::BenchWorker(_) => "bench-worker",
+            Command::Completions { .. } => "completions",
+            Command::Man => "man",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use node_dgram::{create_socket, Error, Op, RemoteInfo, Socket, SocketOptions};
@@ -22,6 +24,24 @@ pub enum Event {
     Error(Error),
 }
 
+/// `--quiet`'s counts, kept by the `message` listener itself: nothing is copied or queued per
+/// datagram, so a quiet server costs what the library's receive path costs.
+#[derive(Default)]
+struct Tally {
+    datagrams: AtomicU64,
+    bytes: AtomicU64,
+    /// Notified at the `--count`-th datagram.
+    reached: tokio::sync::Notify,
+}
+
+/// Waits until `tally` (if any) has counted its `--count`; forever without one.
+async fn counted(tally: &Option<Arc<Tally>>) {
+    match tally {
+        Some(t) => t.reached.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Closes the socket when dropped, so that every way out of a command closes it.
 pub struct Closing(pub Socket);
 
@@ -38,10 +58,34 @@ pub fn events(sock: &Socket) -> mpsc::UnboundedReceiver<Event> {
     sock.on_message(move |msg, rinfo| {
         let _ = t.send(Event::Message(msg.to_vec(), rinfo.clone()));
     });
+    forward_errors(sock, tx);
+    rx
+}
+
+/// Counts the socket's datagrams in `tally` (notifying it at the `stop_at`-th) and forwards
+/// its `error` events.
+fn counted_events(sock: &Socket, tally: Arc<Tally>, stop_at: Option<u64>) -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    // (One socket's listeners never run at once, so a load and a store count exactly.)
+    sock.on_message(move |msg, _| {
+        let n = tally.datagrams.load(Ordering::Relaxed);
+        if stop_at.is_some_and(|max| n >= max) {
+            return; // counted enough: what arrives before the server stops is not counted
+        }
+        tally.datagrams.store(n + 1, Ordering::Relaxed);
+        tally.bytes.fetch_add(msg.len() as u64, Ordering::Relaxed);
+        if Some(n + 1) == stop_at {
+            tally.reached.notify_one();
+        }
+    });
+    forward_errors(sock, tx);
+    rx
+}
+
+fn forward_errors(sock: &Socket, tx: mpsc::UnboundedSender<Event>) {
     sock.on_error(move |e| {
         let _ = tx.send(Event::Error(e.clone()));
     });
-    rx
 }
 
 /// Sleeps until `deadline`, or forever when there is none.
@@ -97,7 +141,12 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
 
     let opts = SocketOptions::new(ty).reuse_addr(args.reuse_addr).reuse_port(args.reuse_port).ipv6_only(args.ipv6_only);
     let sock = Closing(create_socket(opts)?);
-    let mut rx = events(&sock.0);
+    // A quiet server that echoes nothing only counts, in the listener itself.
+    let tally = (args.quiet && !echo).then(|| Arc::new(Tally::default()));
+    let mut rx = match &tally {
+        Some(t) => counted_events(&sock.0, t.clone(), args.count),
+        None => events(&sock.0),
+    };
     let bind = match host {
         Some(h) => sock.0.bind((args.address.port, h.as_str())),
         None => sock.0.bind(args.address.port),
@@ -129,11 +178,24 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
     let mut failure = None;
     // The first failed write to standard output: it ends the server.
     let mut unwritten: Option<std::io::Error> = None;
+    // What the quiet tally had counted when the idle timeout was last armed.
+    let mut tallied = 0;
     'serve: loop {
         let first = tokio::select! {
             ev = rx.recv() => ev,
-            _ = until(deadline) => break,
+            _ = until(deadline) => {
+                // A counting listener's datagrams do not pass through here: datagrams counted
+                // since the timeout was armed mean the server was not idle.
+                let now_counted = tally.as_ref().map_or(0, |t| t.datagrams.load(Ordering::Relaxed));
+                if now_counted == tallied {
+                    break;
+                }
+                tallied = now_counted;
+                deadline = args.timeout.map(|t| Instant::now() + t);
+                continue;
+            }
             _ = interrupts.recv() => break,
+            _ = counted(&tally) => break,
         };
         let Some(mut ev) = first else { break };
         // Handle what is already queued, then flush once.
@@ -189,6 +251,10 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
     // Let the last echoes leave before closing (close() would cancel them).
     let _ = tokio::time::timeout(Duration::from_secs(2), reap(&mut echoes, true)).await;
     drop(sock);
+    if let Some(t) = &tally {
+        datagrams = t.datagrams.load(Ordering::Relaxed);
+        bytes = t.bytes.load(Ordering::Relaxed);
+    }
     if args.quiet && unwritten.is_none() {
         let line = if args.json {
             serde_json::json!({ "received": datagrams, "bytes": bytes }).to_string()

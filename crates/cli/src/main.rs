@@ -26,6 +26,7 @@ macro_rules! outln {
 mod addr;
 mod bench;
 mod cli;
+mod generate;
 mod listen;
 mod output;
 mod send;
@@ -80,6 +81,8 @@ fn main() -> ExitCode {
         Some(Command::Send(args)) => block_on(send::run(args)),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::BenchWorker(args)) => bench::worker(args),
+        Some(Command::Completions { shell }) => generate::completions(shell),
+        Some(Command::Man) => generate::man(),
     };
     let outcome = output::with_stdout_checked(outcome);
     match outcome {

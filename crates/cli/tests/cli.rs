@@ -138,6 +138,28 @@ fn quiet_prints_only_the_count() {
 }
 
 #[test]
+fn quiet_counts_exactly_and_datagrams_restart_its_idle_time() {
+    // --quiet counts in the listener itself: no more than --count, even when more arrive.
+    let (l, port) = listen("listen", &["127.0.0.1:0", "--quiet", "--count", "2"]);
+    let (code, _, err) = run(&["send", &format!("127.0.0.1:{port}"), "again", "--count", "5"], "");
+    assert_eq!(code, 0, "{err}");
+    let (status, out, _) = l.finish();
+    assert!(status.success());
+    assert_eq!(out, vec!["received 2 datagrams, 10 bytes".to_string()]);
+
+    // Counted datagrams keep a quiet listener from being idle.
+    let (l, port) = listen("listen", &["127.0.0.1:0", "--quiet", "--timeout", "0.8"]);
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    s.send_to(b"one", ("127.0.0.1", port)).unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    s.send_to(b"two", ("127.0.0.1", port)).unwrap();
+    let (status, out, _) = l.finish();
+    assert!(status.success(), "{status}");
+    assert_eq!(out, vec!["received 2 datagrams, 6 bytes".to_string()]);
+}
+
+#[test]
 fn quiet_reports_the_count_on_sigterm() {
     let (l, port) = listen("listen", &["127.0.0.1:0", "-q"]);
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();

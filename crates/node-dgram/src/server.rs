@@ -220,6 +220,10 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
 /// let core = node_dgram::pin_current_thread(0).unwrap();
 /// println!("running on core {core} only");
 /// ```
+///
+/// Linux only: elsewhere it fails with [`std::io::ErrorKind::Unsupported`] (macOS has no such
+/// call; FreeBSD's cpuset is not wired up yet).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn pin_current_thread(i: usize) -> std::io::Result<usize> {
     use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
     let me = nix::unistd::Pid::from_raw(0);
@@ -230,6 +234,12 @@ pub fn pin_current_thread(i: usize) -> std::io::Result<usize> {
     only.set(core)?;
     sched_setaffinity(me, &only)?;
     Ok(core)
+}
+
+/// See the Linux version: binding a thread to a core is not available on this system.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn pin_current_thread(_i: usize) -> std::io::Result<usize> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning threads to cores is supported on Linux only"))
 }
 
 impl MultiCoreServer {

@@ -155,7 +155,7 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::system(libc::EINVAL, syscall, None, None));
         };
         self.with_socket(syscall, |s| {
-            match (multicast, s.domain()? == Domain::IPV6) {
+            match (multicast, sys::domain(s)? == Domain::IPV6) {
                 (false, false) => s.set_ttl(t)?,
                 (false, true) => s.set_unicast_hops_v6(t)?,
                 (true, false) => s.set_multicast_ttl_v4(t)?,
@@ -168,7 +168,7 @@ impl<H: IoHandle> Core<H> {
     /// `setMulticastLoopback(flag)`: returns the flag.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.with_socket("setMulticastLoopback", |s| {
-            if s.domain()? == Domain::IPV6 {
+            if sys::domain(s)? == Domain::IPV6 {
                 s.set_multicast_loop_v6(on)?;
             } else {
                 s.set_multicast_loop_v4(on)?;

@@ -1,6 +1,8 @@
 //! The only place with `unsafe` code: the libc calls socket2 lacks.
 //!
-//! - [`recv_batch`]: `recvmmsg(2)` into a reused arena (one syscall for many datagrams);
+//! - [`recv_batch`]: `recvmmsg(2)` into a reused arena (one syscall for many datagrams), with
+//!   `sendmmsg(2)`, UDP GSO and GRO: Linux's batched paths (`linux.rs`); other systems get
+//!   `portable.rs`, the same functions one datagram per system call;
 //! - [`send_gather`]: `sendmsg(2)` with one iovec per buffer (a gathered datagram, no copy);
 //! - [`disconnect`]: `connect(2)` with `AF_UNSPEC`, which dissolves a UDP association;
 //! - [`getaddrinfo`]: the system resolver with a family hint, keeping its `EAI_*` code;
@@ -11,6 +13,26 @@ use std::io;
 use std::mem::{size_of, zeroed, MaybeUninit};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::RawFd;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod linux;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use linux::*;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod portable;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub use portable::*;
+
+/// `MSG_NOSIGNAL` where it exists; macOS has none, and a UDP send never raises SIGPIPE anyway.
+#[cfg(not(target_vendor = "apple"))]
+const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(target_vendor = "apple")]
+const NOSIGNAL: libc::c_int = 0;
+/// The flags of a send that must not block.
+const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | NOSIGNAL;
+/// The flags of a send on a socket left blocking (the benchmarks' raw loops).
+#[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
+const BLOCKING_SEND_FLAGS: libc::c_int = NOSIGNAL;
 
 /// The largest UDP payload over IPv6 loopback (65535 - 8); IPv4 is smaller (65507).
 pub const MAX_DATAGRAM: usize = 65_535;
@@ -75,144 +97,13 @@ pub fn errno_description(errno: i32) -> &'static str {
     }
 }
 
-/// A reused receive arena: `slots` buffers of `slot_size` bytes and the metadata `recvmmsg`
-/// fills. Nothing here is allocated per datagram.
-pub struct RecvArena {
-    buf: Vec<u8>,
-    slot_size: usize,
-    /// Distance between slot starts: more than `slot_size`, so that the slots do not all start
-    /// on the same cache sets (64 KiB slots did: every datagram's first lines competed for the
-    /// same few ways of L1 and L2).
-    stride: usize,
-    slots: usize,
-    addrs: Vec<libc::sockaddr_storage>,
-    iovs: Vec<libc::iovec>,
-    hdrs: Vec<libc::mmsghdr>,
-    /// Control-message space per slot (u64 for alignment), for GRO's segment size.
-    ctrl: Vec<u64>,
-    /// How many datagrams the last call filled.
-    pub filled: usize,
-}
-
-// SAFETY: the raw pointers inside `iovs`/`hdrs` point only into `buf` and `addrs`, which the
-// arena owns; they are rebuilt before every use, so moving the arena between threads is sound.
-unsafe impl Send for RecvArena {}
-
-impl RecvArena {
-    /// An arena for up to `slots` datagrams of up to `slot_size` bytes each.
-    pub fn new(slots: usize, slot_size: usize) -> RecvArena {
-        let slots = slots.max(1);
-        // One cache line more than a multiple of the line, plus a page for slots of a page or
-        // more: consecutive slots then start on different L1 sets and far apart in L2.
-        let stride = slot_size.next_multiple_of(64) + 64 + if slot_size >= 4096 { 4096 } else { 0 };
-        RecvArena {
-            buf: vec![0u8; slots * stride],
-            slot_size,
-            stride,
-            slots,
-            // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
-            addrs: vec![unsafe { zeroed() }; slots],
-            iovs: Vec::with_capacity(slots),
-            hdrs: Vec::with_capacity(slots),
-            ctrl: vec![0u64; slots * CTRL_WORDS],
-            filled: 0,
-        }
-    }
-
-    /// How many datagrams one batch can hold.
-    pub fn capacity(&self) -> usize {
-        self.slots
-    }
-
-    /// The `i`th datagram of the last batch: its bytes (at most a slot's worth) and its sender.
-    pub fn get(&self, i: usize) -> (&[u8], Option<SocketAddr>) {
-        let len = self.hdrs[i].msg_len as usize;
-        let start = i * self.stride;
-        let bytes = &self.buf[start..start + len.min(self.slot_size)];
-        (bytes, sockaddr_to_std(&self.addrs[i], self.hdrs[i].msg_hdr.msg_namelen))
-    }
-
-    /// The segment size of the `i`th entry when GRO coalesced several datagrams into it (each
-    /// `segment` bytes, the last possibly shorter); `None` for a single datagram.
-    pub fn gro_segment(&self, i: usize) -> Option<usize> {
-        let h = &self.hdrs[i].msg_hdr;
-        if h.msg_controllen == 0 || h.msg_control.is_null() {
-            return None;
-        }
-        // SAFETY: msg_control points at this slot's control space, of which the kernel wrote
-        // msg_controllen bytes of well-formed cmsg headers; the CMSG_* helpers stay inside it.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(h);
-            while !c.is_null() {
-                if (*c).cmsg_level == SOL_UDP && (*c).cmsg_type == UDP_GRO {
-                    let mut v: libc::c_int = 0;
-                    std::ptr::copy_nonoverlapping(
-                        libc::CMSG_DATA(c),
-                        &mut v as *mut _ as *mut u8,
-                        size_of::<libc::c_int>(),
-                    );
-                    return (v > 0).then_some(v as usize);
-                }
-                c = libc::CMSG_NXTHDR(h, c);
-            }
-        }
-        None
-    }
-}
-
-/// Receives up to `want` datagrams (at most the arena's capacity) in one `recvmmsg` call,
-/// without blocking. Returns how many arrived; `WouldBlock` when none were waiting.
-pub fn recv_batch(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<usize> {
-    recv_batch_flags(fd, arena, want, libc::MSG_DONTWAIT)
-}
-
-/// [`recv_batch`] on a blocking socket: waits for the first datagram, then takes what is
-/// already queued (`MSG_WAITFORONE`). For loops that own a thread, like the benchmarks' raw
-/// baseline.
-pub fn recv_batch_blocking(fd: RawFd, arena: &mut RecvArena, want: usize) -> io::Result<usize> {
-    recv_batch_flags(fd, arena, want, libc::MSG_WAITFORONE)
-}
-
-fn recv_batch_flags(fd: RawFd, arena: &mut RecvArena, want: usize, flags: libc::c_int) -> io::Result<usize> {
-    let n = want.clamp(1, arena.slots);
-    arena.iovs.clear();
-    arena.hdrs.clear();
-    let base = arena.buf.as_mut_ptr();
-    for i in 0..n {
-        arena.iovs.push(libc::iovec {
-            // SAFETY: i < slots, and `buf` holds `slots` strides of at least `slot_size` bytes,
-            // so the slot lies inside `buf`.
-            iov_base: unsafe { base.add(i * arena.stride) } as *mut libc::c_void,
-            iov_len: arena.slot_size,
-        });
-    }
-    let ctrl = arena.ctrl.as_mut_ptr();
-    for i in 0..n {
-        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
-        let mut h: libc::mmsghdr = unsafe { zeroed() };
-        h.msg_hdr.msg_name = &mut arena.addrs[i] as *mut _ as *mut libc::c_void;
-        h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        h.msg_hdr.msg_iov = &mut arena.iovs[i] as *mut libc::iovec;
-        h.msg_hdr.msg_iovlen = 1;
-        // SAFETY: i < slots, so this slot's control words lie inside `ctrl`.
-        h.msg_hdr.msg_control = unsafe { ctrl.add(i * CTRL_WORDS) } as *mut libc::c_void;
-        h.msg_hdr.msg_controllen = CTRL_WORDS * 8;
-        arena.hdrs.push(h);
-    }
-    // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers owned
-    // by the arena for the whole call; the kernel writes at most `iov_len` bytes into each.
-    let r = unsafe { libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, flags, std::ptr::null_mut()) };
-    if r < 0 {
-        arena.filled = 0;
-        return Err(io::Error::last_os_error());
-    }
-    arena.filled = r as usize;
-    Ok(r as usize)
-}
-
 /// Sends one datagram gathered from `bufs` (one iovec each, no copy) to `to`, or to the
 /// connected peer when `to` is `None`, without blocking. Returns the bytes sent.
 pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Result<usize> {
+    send_gather_flags(fd, bufs, to, SEND_FLAGS)
+}
+
+fn send_gather_flags(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>, flags: libc::c_int) -> io::Result<usize> {
     let mut iovs: [libc::iovec; 8] = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 8];
     let mut heap: Vec<libc::iovec>;
     let iov_ptr: *mut libc::iovec = if bufs.len() <= iovs.len() {
@@ -241,7 +132,7 @@ pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Re
     msg.msg_iovlen = bufs.len() as _;
     // SAFETY: every iovec points at a live borrowed slice for the duration of the call (the
     // kernel only reads them), and msg_name points at `storage` with its true length.
-    let r = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    let r = unsafe { libc::sendmsg(fd, &msg, flags) };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -316,7 +207,10 @@ fn sockaddr_to_std(s: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<S
 /// Node's name for a `getaddrinfo` failure (`EAI_NONAME` and `EAI_NODATA` become `ENOTFOUND`).
 fn eai_name(code: i32) -> &'static str {
     match code {
-        libc::EAI_NONAME | libc::EAI_NODATA => "ENOTFOUND",
+        libc::EAI_NONAME => "ENOTFOUND",
+        // FreeBSD folded EAI_NODATA into EAI_NONAME.
+        #[cfg(not(target_os = "freebsd"))]
+        libc::EAI_NODATA => "ENOTFOUND",
         libc::EAI_AGAIN => "EAI_AGAIN",
         libc::EAI_FAIL => "EAI_FAIL",
         libc::EAI_MEMORY => "EAI_MEMORY",
@@ -401,105 +295,16 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
     (idx != 0).then_some(idx)
 }
 
-/// `SOL_UDP`, `UDP_SEGMENT` and `UDP_GRO` of `<linux/udp.h>` (libc lacks them).
-const SOL_UDP: libc::c_int = 17;
-const UDP_SEGMENT: libc::c_int = 103;
-const UDP_GRO: libc::c_int = 104;
-/// Control space per received datagram: one `cmsghdr` with an int, rounded up.
-const CTRL_WORDS: usize = 8;
-/// The most segments one GSO send may carry (the kernel's `UDP_MAX_SEGMENTS`).
-pub const GSO_MAX_SEGMENTS: usize = 64;
-
-/// Turns UDP generic receive offload on or off (`UDP_GRO`): the kernel may then hand over
-/// several same-sized datagrams of one flow as one buffer; see [`RecvArena::gro_segment`].
-pub fn set_gro(fd: RawFd, on: bool) -> io::Result<()> {
-    let v: libc::c_int = on as libc::c_int;
-    // SAFETY: `v` is a valid int of the size passed, alive during the call.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            SOL_UDP,
-            UDP_GRO,
-            &v as *const _ as *const libc::c_void,
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
+/// The socket's address family: `SO_DOMAIN` where the system has it, else the family of its
+/// local address (`getsockname` reports it before any bind too).
+pub fn domain(s: &socket2::Socket) -> io::Result<socket2::Domain> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        s.domain()
     }
-}
-
-/// Sends `bufs`, concatenated, as datagrams of `segment` bytes each (the last may be
-/// shorter) with one `sendmsg(2)` and a `UDP_SEGMENT` control message (UDP GSO). Returns
-/// the bytes sent.
-pub fn send_segmented(fd: RawFd, bufs: &[&[u8]], segment: u16, to: Option<&SocketAddr>) -> io::Result<usize> {
-    let mut iovs: Vec<libc::iovec> =
-        bufs.iter().map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() }).collect();
-    // SAFETY: sockaddr_storage is plain old data.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let namelen = match to {
-        Some(a) => std_to_sockaddr(a, &mut storage),
-        None => 0,
-    };
-    let mut ctrl = [0u64; CTRL_WORDS];
-    // SAFETY: msghdr is plain old data; all-zero is a valid value.
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    if namelen > 0 {
-        msg.msg_name = &mut storage as *mut _ as *mut libc::c_void;
-        msg.msg_namelen = namelen;
-    }
-    msg.msg_iov = iovs.as_mut_ptr();
-    msg.msg_iovlen = iovs.len() as _;
-    msg.msg_control = ctrl.as_mut_ptr() as *mut libc::c_void;
-    // SAFETY: CMSG_SPACE only computes a size.
-    msg.msg_controllen = unsafe { libc::CMSG_SPACE(size_of::<u16>() as u32) } as _;
-    // SAFETY: the control buffer holds CMSG_SPACE(2) bytes (64 available); CMSG_FIRSTHDR
-    // points at its start and CMSG_DATA inside it.
-    unsafe {
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = SOL_UDP;
-        (*c).cmsg_type = UDP_SEGMENT;
-        (*c).cmsg_len = libc::CMSG_LEN(size_of::<u16>() as u32) as _;
-        std::ptr::copy_nonoverlapping(&segment as *const u16 as *const u8, libc::CMSG_DATA(c), size_of::<u16>());
-    }
-    // SAFETY: every pointer in `msg` refers to live local buffers for the call's duration.
-    let r = unsafe { libc::sendmsg(fd, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r as usize)
-    }
-}
-
-/// Sends several single-buffer datagrams, each to its own address (or the connected peer),
-/// with one `sendmmsg(2)`, without blocking. Returns how many were sent.
-pub fn send_many(fd: RawFd, msgs: &[(&[u8], Option<SocketAddr>)]) -> io::Result<usize> {
-    let mut iovs: Vec<libc::iovec> =
-        msgs.iter().map(|(m, _)| libc::iovec { iov_base: m.as_ptr() as *mut libc::c_void, iov_len: m.len() }).collect();
-    // SAFETY: sockaddr_storage is plain old data.
-    let mut names: Vec<libc::sockaddr_storage> = vec![unsafe { zeroed() }; msgs.len()];
-    let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(msgs.len());
-    for (i, (_, to)) in msgs.iter().enumerate() {
-        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
-        let mut h: libc::mmsghdr = unsafe { zeroed() };
-        if let Some(a) = to {
-            h.msg_hdr.msg_namelen = std_to_sockaddr(a, &mut names[i]);
-            h.msg_hdr.msg_name = &mut names[i] as *mut _ as *mut libc::c_void;
-        }
-        h.msg_hdr.msg_iov = &mut iovs[i] as *mut libc::iovec;
-        h.msg_hdr.msg_iovlen = 1;
-        hdrs.push(h);
-    }
-    // SAFETY: the headers point at live iovecs and names owned by this frame for the call.
-    let r = unsafe {
-        libc::sendmmsg(fd, hdrs.as_mut_ptr(), hdrs.len() as libc::c_uint, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r as usize)
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        Ok(s.local_addr()?.domain())
     }
 }
 
@@ -533,23 +338,30 @@ impl IoHandle for TokioFd {
     }
 }
 
-/// `struct group_source_req` of `<netinet/in.h>`.
-#[repr(C)]
+/// `struct group_source_req` of `<netinet/in.h>` (packed to 4 bytes on Apple's systems).
+#[cfg_attr(not(target_vendor = "apple"), repr(C))]
+#[cfg_attr(target_vendor = "apple", repr(C, packed(4)))]
 struct GroupSourceReq {
     interface: u32,
     group: libc::sockaddr_storage,
     source: libc::sockaddr_storage,
 }
 
+/// `MCAST_JOIN_SOURCE_GROUP` and `MCAST_LEAVE_SOURCE_GROUP` (RFC 3678).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const MCAST_SOURCE_GROUP: [libc::c_int; 2] = [libc::MCAST_JOIN_SOURCE_GROUP, libc::MCAST_LEAVE_SOURCE_GROUP];
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const MCAST_SOURCE_GROUP: [libc::c_int; 2] = [82, 83];
+
 /// IPv6 source-specific membership (`MCAST_JOIN_SOURCE_GROUP` / `MCAST_LEAVE_SOURCE_GROUP`),
 /// which socket2 lacks.
 pub fn source_group_v6(fd: RawFd, join: bool, interface: u32, group: Ipv6Addr, source: Ipv6Addr) -> io::Result<()> {
-    // SAFETY: GroupSourceReq is plain old data; all-zero is a valid value.
-    let mut req: GroupSourceReq = unsafe { zeroed() };
-    req.interface = interface;
-    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(group, 0, 0, 0)), &mut req.group);
-    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(source, 0, 0, 0)), &mut req.source);
-    let opt = if join { libc::MCAST_JOIN_SOURCE_GROUP } else { libc::MCAST_LEAVE_SOURCE_GROUP };
+    // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
+    let (mut g, mut s): (libc::sockaddr_storage, libc::sockaddr_storage) = unsafe { (zeroed(), zeroed()) };
+    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(group, 0, 0, 0)), &mut g);
+    std_to_sockaddr(&SocketAddr::V6(SocketAddrV6::new(source, 0, 0, 0)), &mut s);
+    let req = GroupSourceReq { interface, group: g, source: s };
+    let opt = MCAST_SOURCE_GROUP[usize::from(!join)];
     // SAFETY: `req` is a valid group_source_req of the size passed, alive during the call.
     let r = unsafe {
         libc::setsockopt(
@@ -564,34 +376,6 @@ pub fn source_group_v6(fd: RawFd, join: bool, interface: u32, group: Ipv6Addr, s
         Err(io::Error::last_os_error())
     } else {
         Ok(())
-    }
-}
-
-/// Sends each of `msgs` as one datagram to `to` with one `sendmmsg(2)` call (blocking unless
-/// the socket is non-blocking). Returns how many were sent.
-pub fn send_batch(fd: RawFd, msgs: &[&[u8]], to: &SocketAddr) -> io::Result<usize> {
-    // SAFETY: sockaddr_storage is plain old data.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let namelen = std_to_sockaddr(to, &mut storage);
-    let mut iovs: Vec<libc::iovec> =
-        msgs.iter().map(|m| libc::iovec { iov_base: m.as_ptr() as *mut libc::c_void, iov_len: m.len() }).collect();
-    let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(msgs.len());
-    for iov in iovs.iter_mut() {
-        // SAFETY: mmsghdr is plain old data; all-zero is a valid value.
-        let mut h: libc::mmsghdr = unsafe { zeroed() };
-        h.msg_hdr.msg_name = &mut storage as *mut _ as *mut libc::c_void;
-        h.msg_hdr.msg_namelen = namelen;
-        h.msg_hdr.msg_iov = iov as *mut libc::iovec;
-        h.msg_hdr.msg_iovlen = 1;
-        hdrs.push(h);
-    }
-    // SAFETY: every header points at live iovecs over borrowed slices and at `storage`, all
-    // alive for the call; the kernel only reads them (and writes msg_len).
-    let r = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), hdrs.len() as libc::c_uint, libc::MSG_NOSIGNAL) };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r as usize)
     }
 }
 
@@ -618,15 +402,24 @@ pub fn guess_handle_type(fd: RawFd) -> &'static str {
         libc::S_IFSOCK => {}
         _ => return "UNKNOWN",
     }
-    let int_opt = |opt: libc::c_int| -> Option<libc::c_int> {
-        let mut v: libc::c_int = 0;
-        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `v` and `len` describe a c_int buffer of the right size for these options.
-        let r = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, opt, &mut v as *mut _ as *mut libc::c_void, &mut len) };
-        (r == 0).then_some(v)
+    let mut ty: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `ty` and `len` describe a c_int buffer, the size SO_TYPE writes.
+    let r = unsafe {
+        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, &mut ty as *mut _ as *mut libc::c_void, &mut len)
     };
-    let (Some(ty), Some(domain)) = (int_opt(libc::SO_TYPE), int_opt(libc::SO_DOMAIN)) else { return "UNKNOWN" };
-    match (ty, domain) {
+    if r != 0 {
+        return "UNKNOWN";
+    }
+    // The family from the socket's own address (SO_DOMAIN is Linux only).
+    // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
+    let mut addr: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut alen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `addr` and `alen` describe a sockaddr_storage, large enough for any family.
+    if unsafe { libc::getsockname(fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut alen) } != 0 {
+        return "UNKNOWN";
+    }
+    match (ty, addr.ss_family as libc::c_int) {
         (libc::SOCK_DGRAM, libc::AF_INET | libc::AF_INET6) => "UDP",
         (libc::SOCK_STREAM, libc::AF_INET | libc::AF_INET6) => "TCP",
         (libc::SOCK_STREAM, libc::AF_UNIX) => "PIPE",

@@ -1,0 +1,63 @@
+//! The receivers: node-dgram's `on_message` and a blocking `recvmmsg` loop.
+
+use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use node_dgram::batch::{recv_batch_blocking, RecvArena};
+use node_dgram::{create_socket, SocketOptions, SocketType};
+
+use super::{ready, Window, TICK};
+use crate::usage::{max_rss_bytes, rss_now};
+
+/// node-dgram receiver: `on_message` counting (the `dgram listen --quiet` equivalent); `gro`:
+/// with UDP GRO.
+pub(super) fn recv_ndg(seconds: f64, gro: bool) {
+    node_dgram::run(move || {
+        let opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro);
+        let s = create_socket(opts).expect("socket");
+        let count = Arc::new(AtomicU64::new(0));
+        let c = count.clone();
+        s.on_message(move |_msg, _rinfo| {
+            c.fetch_add(1, Ordering::Relaxed);
+        });
+        let s2 = s.clone();
+        s.on_listening(move || {
+            ready(s2.address().map(|a| a.port).unwrap_or(0));
+            let (s, count) = (s2.clone(), count.clone());
+            tokio::spawn(async move {
+                let mut w = Window::new(seconds);
+                while !w.look(count.load(Ordering::Relaxed)) {
+                    tokio::time::sleep(TICK).await;
+                }
+                println!("{}", w.report(rss_now()));
+                let _ = s.close();
+            });
+        });
+        let _ = s.bind((0, "127.0.0.1"));
+    })
+    .expect("runtime");
+}
+
+/// The machine's practical limit: a blocking `recvmmsg` loop (batches of 64).
+pub(super) fn recv_raw(seconds: f64) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let _ = socket2::SockRef::from(&s).set_recv_buffer_size(4 << 20);
+    s.set_read_timeout(Some(TICK)).expect("timeout");
+    ready(s.local_addr().expect("addr").port());
+    let mut arena = RecvArena::new(64, 65536);
+    let mut window = Window::new(seconds);
+    let mut count = 0u64;
+    loop {
+        match recv_batch_blocking(s.as_raw_fd(), &mut arena, 64) {
+            Ok(n) => count += n as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+        if window.due() && window.look(count) {
+            break;
+        }
+    }
+    println!("{}", window.report(max_rss_bytes()));
+}

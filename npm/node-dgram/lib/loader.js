@@ -1,0 +1,97 @@
+'use strict';
+
+// Finds and loads node-dgram's native addon, the way napi-rs packages do it:
+//
+// 1. `node_dgram.node` beside index.js: a local build (`npm run build`, scripts/build.js) wins,
+//    so a checkout under development or a package built from source uses its own binary.
+// 2. Else the prebuilt binary of this platform's package, one of the main package's
+//    optionalDependencies (`node-dgram-linux-x64-gnu`, ...): npm installs only the one whose
+//    `os`, `cpu` and `libc` fields match this machine.
+// 3. Else an error naming the platform and what to do.
+//
+// Every require below names its file or package literally, so bundlers (esbuild, webpack) can
+// see what the addon needs.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+// The platform packages published with this version (scripts/package.sh builds them).
+const PREBUILT = ['linux-x64-gnu', 'linux-arm64-gnu'];
+
+// glibc or musl, on Linux; null elsewhere.
+function linuxLibc() {
+  if (process.platform !== 'linux') return null;
+  try {
+    const header = process.report.getReport().header;
+    if (header.glibcVersionRuntime) return 'gnu';
+  } catch {
+    // no process.report (some embedders): look at the system's dynamic loaders instead
+  }
+  try {
+    if (fs.readdirSync('/lib').some((f) => f.startsWith('ld-musl-'))) return 'musl';
+  } catch {
+    // no /lib
+  }
+  return 'gnu';
+}
+
+// The napi-rs style platform name: linux-x64-gnu, linux-arm64-musl, darwin-arm64, win32-x64-msvc.
+function platformName() {
+  const { platform, arch } = process;
+  if (platform === 'linux') return `${platform}-${arch}-${linuxLibc()}`;
+  if (platform === 'win32') return `${platform}-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+// Requires the package of `name`'s platform (literal names only; see above).
+function requirePrebuilt(name) {
+  switch (name) {
+    case 'linux-x64-gnu':
+      return require('node-dgram-linux-x64-gnu');
+    case 'linux-arm64-gnu':
+      return require('node-dgram-linux-arm64-gnu');
+    default:
+      return undefined;
+  }
+}
+
+function loadNative() {
+  const local = path.join(__dirname, '..', 'node_dgram.node');
+  if (fs.existsSync(local)) {
+    try {
+      return require('../node_dgram.node');
+    } catch (e) {
+      e.message = `node-dgram: cannot load the locally built addon ${local} ` +
+        `(rebuild it with \`npm run build\`, or delete it to use the prebuilt one): ${e.message}`;
+      throw e;
+    }
+  }
+  const name = platformName();
+  let cause;
+  try {
+    const native = requirePrebuilt(name);
+    if (native !== undefined) return native;
+  } catch (e) {
+    cause = e;
+  }
+  const pkgDir = path.join(__dirname, '..');
+  let msg = `node-dgram: no native addon for this platform (${name}, Node ${process.version}).\n`;
+  if (PREBUILT.includes(name)) {
+    msg += cause && cause.code !== 'MODULE_NOT_FOUND'
+      ? `  The prebuilt package node-dgram-${name} is installed but did not load: ${cause.message}\n`
+      : `  Its prebuilt binary comes in the optional dependency node-dgram-${name}, which is not ` +
+        'installed: reinstall without --no-optional / --omit=optional, and let npm install ' +
+        'optional dependencies for this platform (a node_modules copied from another machine ' +
+        'has the other machine\'s).\n';
+  } else {
+    msg += `  Prebuilt binaries exist for ${PREBUILT.join(', ')} only.\n`;
+  }
+  msg += '  To build it from source instead (needs Rust\'s cargo, https://rustup.rs): ' +
+    `\`npm run build\` in ${pkgDir}`;
+  const err = new Error(msg);
+  err.code = 'ERR_NODE_DGRAM_NO_NATIVE';
+  if (cause) err.cause = cause;
+  throw err;
+}
+
+module.exports = { loadNative, platformName, PREBUILT };
