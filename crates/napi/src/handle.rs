@@ -88,7 +88,8 @@ impl Finalize for Handle {
 }
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso })`.
+/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource async
+/// hooks see for the handle's callbacks (else the owner).
 pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let env = cx.env;
     let owner_val = cx.arg(0);
@@ -112,7 +113,9 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     }
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
-    let ctx = env.async_context(owner_val, "UDPWRAP")?;
+    let resource = option(env, o, c"asyncResource")?;
+    let resource = if env.type_of(resource) == Type::Object { resource } else { owner_val };
+    let ctx = env.async_context(resource, "UDPWRAP")?;
     Ok(Rc::new_cyclic(|me| Handle {
         module,
         core: RefCell::new(Core::new(opts)),

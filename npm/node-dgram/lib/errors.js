@@ -204,6 +204,9 @@ function describeNumber(n) {
   return StringCtor(n); // NaN, Infinity, -Infinity, 1.5, 1e+21 ...
 }
 
+const [NODE_MAJOR, NODE_MINOR] = process.versions.node.split('.').map(Number);
+const CHECKS_CONSTRUCTOR_NAME = NODE_MAJOR > 26 || (NODE_MAJOR === 26 && NODE_MINOR >= 9) || (NODE_MAJOR === 24 && NODE_MINOR >= 22);
+
 // The "Received ..." tail used by ERR_INVALID_ARG_TYPE and ERR_SOCKET_BAD_PORT.
 function describeReceived(value) {
   if (value === null) return 'null';
@@ -226,6 +229,12 @@ function describeReceived(value) {
     }
     case 'object': {
       const ctor = value.constructor;
+      if (CHECKS_CONSTRUCTOR_NAME) {
+        // (Node 24.22+/26.9+: only a constructor object with a non-empty string name counts.)
+        const named = ctor !== null && (typeof ctor === 'object' || typeof ctor === 'function') && typeof ctor.name === 'string' && ctor.name !== '';
+        if (named) return `an instance of ${ctor.name}`;
+        return UtilInspect(value, { __proto__: null, depth: -1 });
+      }
       if (ctor && 'name' in ctor) return `an instance of ${ctor.name}`;
       return UtilInspect(value, { __proto__: null, depth: -1 });
     }

@@ -46,21 +46,33 @@ function platformName() {
 // Requires the package of `name`'s platform (literal names only; see above).
 function requirePrebuilt(name) {
   switch (name) {
+    // (Each require in a try of its own: a bundler then leaves a package that is not installed,
+    // the other platforms', to fail at run time instead of failing the bundle.)
     case 'linux-x64-gnu':
-      return require('node-dgram-linux-x64-gnu');
+      try {
+        return require('node-dgram-linux-x64-gnu');
+      } catch (e) {
+        throw e;
+      }
     case 'linux-arm64-gnu':
-      return require('node-dgram-linux-arm64-gnu');
+      try {
+        return require('node-dgram-linux-arm64-gnu');
+      } catch (e) {
+        throw e;
+      }
     default:
       return undefined;
   }
 }
 
 function loadNative() {
-  const local = path.join(__dirname, '..', 'node_dgram.node');
-  if (fs.existsSync(local)) {
-    try {
-      return require('../node_dgram.node');
-    } catch (e) {
+  // (Asked for by requiring it rather than by looking for the file: in a bundle it is wherever
+  // the bundler put it, e.g. esbuild's --loader:.node=copy, and __dirname is the bundle's.)
+  try {
+    return require('../node_dgram.node');
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') {
+      const local = typeof __dirname === 'string' ? path.join(__dirname, '..', 'node_dgram.node') : 'node_dgram.node';
       e.message = `node-dgram: cannot load the locally built addon ${local} ` +
         `(rebuild it with \`npm run build\`, or delete it to use the prebuilt one): ${e.message}`;
       throw e;
@@ -74,7 +86,7 @@ function loadNative() {
   } catch (e) {
     cause = e;
   }
-  const pkgDir = path.join(__dirname, '..');
+  const pkgDir = typeof __dirname === 'string' ? path.join(__dirname, '..') : 'node-dgram';
   let msg = `node-dgram: no native addon for this platform (${name}, Node ${process.version}).\n`;
   if (PREBUILT.includes(name)) {
     msg += cause && cause.code !== 'MODULE_NOT_FOUND'

@@ -339,12 +339,15 @@ const validateAbortSignal = hideStackFrames(function validateAbortSignal(signal,
 // in [0, 65535] (or (0, 65535] without allowZero) pass; ' 12 ', '0x10',
 // '1e3' pass; '0' passes even without allowZero (only the number 0 is
 // refused). Returns the port as a number (port | 0).
+const [PORT_MAJOR, PORT_MINOR] = process.versions.node.split('.').map(Number);
+const ZERO_STRINGS_REFUSED = PORT_MAJOR >= 26 ? PORT_MAJOR > 26 || PORT_MINOR >= 5 : PORT_MAJOR === 24 && PORT_MINOR >= 19;
 const validatePort = hideStackFrames(function validatePort(port, name = 'Port', allowZero = true) {
   const t = typeof port;
   let ok = t === 'number' || (t === 'string' && StringPrototypeTrim(port).length !== 0);
   if (ok) {
     const n = +port;
-    ok = n === (n >>> 0) && n <= 0xFFFF && !(port === 0 && !allowZero);
+    // (Node 24.19+/26.5+ refuses any 0 without allowZero, the string '0' too.)
+    ok = n === (n >>> 0) && n <= 0xFFFF && !((ZERO_STRINGS_REFUSED ? n : port) === 0 && !allowZero);
   }
   if (!ok) throw new ERR_SOCKET_BAD_PORT(name, port, allowZero);
   return port | 0;

@@ -1,0 +1,16 @@
+# Sourced by the tools tests: the cache of tools from the npm registry (TypeScript 7 and 5,
+# @types/node 20/22/24/26, esbuild, webpack) in npm/node-dgram/.tools-cache, git-ignored. Installed once; a fresh
+# machine installs it with npm from the registry, later runs reuse it (delete the directory to
+# take newer versions).
+CACHE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools-cache"
+TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26 webpack@5 webpack-cli@6 node-loader@2)
+tools_cache_install() {
+  local stamp="$CACHE/.installed"
+  local want="${TOOLS_SPEC[*]}"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$CACHE/node_modules/typescript/bin/tsc" ]; then return 0; fi
+  echo "tools: installing ${TOOLS_SPEC[*]} from the npm registry into $CACHE" >&2
+  mkdir -p "$CACHE"
+  [ -f "$CACHE/package.json" ] || echo '{ "private": true, "name": "node-dgram-tools-cache" }' > "$CACHE/package.json"
+  (cd "$CACHE" && npm install --no-audit --no-fund --silent "${TOOLS_SPEC[@]}" >/dev/null) || { echo "tools: npm install failed" >&2; return 1; }
+  echo "$want" > "$stamp"
+}
