@@ -44,6 +44,9 @@ if [ -f test/fuzz.js ]; then
   node test/fuzz.js --hostile --node node --node "$NODE24"
 fi
 cd ../..
+# The tools Node programs live in (issue 16): tsc --strict against @types/node 20-26, esbuild and
+# webpack bundles that run, ES module imports, the cluster test 20 times per Node.
+bash scripts/test-tools.sh
 # The addon built with AddressSanitizer (gcc's libasan preloaded into node): the staging repro,
 # the parity suite and the fuzzer on both Nodes, their hostile modes on Node 24; any report fails.
 bash scripts/asan.sh --hostile-node "$NODE24"
