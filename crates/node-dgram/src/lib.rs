@@ -124,9 +124,9 @@ pub mod embed {
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
 }
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};
-pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
+pub use socket::{create_socket, create_socket_with_listener, Messages, Socket, WeakSocket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{
-    parse_ip, AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo,
-    SocketOptions, SocketType,
+    parse_ip, AddressInfo, BindArgs, BindOptions, Destination, Family, IntoPort, IntoSocketOptions, IpLike, Message,
+    RemoteInfo, SocketOptions, SocketType,
 };

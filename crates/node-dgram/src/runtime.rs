@@ -3,13 +3,21 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use tokio::sync::Notify;
+
+/// Something to run when its loop would end: a socket whose `signal` was cancelled closes
+/// then, so that its `close` is emitted before [`run`] returns (Node closes it inside
+/// `abort()`; a cancellation token has no synchronous hook).
+pub(crate) trait OnIdle: Send + Sync {
+    fn on_idle(self: Arc<Self>);
+}
 
 struct LoopInner {
     holds: AtomicUsize,
     idle: Notify,
+    watchers: parking_lot::Mutex<Vec<Weak<dyn OnIdle>>>,
 }
 
 /// One event loop's count of what keeps it alive (referenced bound sockets, pending operations).
@@ -33,7 +41,11 @@ tokio::task_local! {
 
 impl Loop {
     fn new() -> Loop {
-        Loop(Arc::new(LoopInner { holds: AtomicUsize::new(0), idle: Notify::new() }))
+        Loop(Arc::new(LoopInner {
+            holds: AtomicUsize::new(0),
+            idle: Notify::new(),
+            watchers: parking_lot::Mutex::new(Vec::new()),
+        }))
     }
     /// The loop of the code running now (inside [`run`] or [`scope`], or a socket's callback),
     /// or a detached loop nobody waits for.
@@ -47,13 +59,25 @@ impl Loop {
         self.0.holds.fetch_add(1, Ordering::AcqRel);
         Hold(self.clone())
     }
+    /// Registers `w` to run each time the loop would end (while it lives).
+    pub(crate) fn watch_idle(&self, w: Weak<dyn OnIdle>) {
+        let mut ws = self.0.watchers.lock();
+        ws.retain(|w| w.strong_count() > 0);
+        ws.push(w);
+    }
     async fn until_idle(&self) {
         loop {
             let notified = self.0.idle.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.0.holds.load(Ordering::Acquire) == 0 {
-                return;
+                let live: Vec<Arc<dyn OnIdle>> = self.0.watchers.lock().iter().filter_map(Weak::upgrade).collect();
+                for w in live {
+                    w.on_idle();
+                }
+                if self.0.holds.load(Ordering::Acquire) == 0 {
+                    return;
+                }
             }
             notified.await;
         }

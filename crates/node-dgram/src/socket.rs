@@ -20,7 +20,7 @@ use crate::listeners::{Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
 use crate::op::{op_pair, Completer, Op};
 use crate::recv::{Batch, Receiver, PER_WAKE};
-use crate::runtime::{fallback_handle, Hold, Loop};
+use crate::runtime::{fallback_handle, Hold, Loop, OnIdle};
 use crate::sys::TokioFd;
 use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
 
@@ -87,11 +87,61 @@ struct Shared {
 
 /// A UDP socket with Node's `dgram.Socket` behaviour. Create one with [`create_socket`].
 ///
-/// Cloning gives another handle to the same socket (listeners usually capture one). A bound
-/// socket keeps receiving after every handle is dropped, as a Node socket does, until
-/// [`close`](Socket::close)d.
+/// Cloning gives another handle to the same socket. Listeners get the socket as their first
+/// argument (what Node gives them as `this`), so they need no handle of their own.
+///
+/// # Ownership
+///
+/// A socket lives while something can still observe it, as a Node socket does, and no longer:
+///
+/// - while a handle ([`Socket`], or a [`WeakSocket`] upgraded for the moment) exists, it stays
+///   as it is until [`close`](Socket::close)d;
+/// - while an operation is pending (a bind, a connect, a lookup, a queued send, whether or not
+///   its [`Op`] was kept), it stays until the operation ends;
+/// - with no handle and nothing pending, a bound socket that still has a listener keeps
+///   receiving and calling it (a server whose handle went out of scope keeps serving, as in
+///   Node); an unbound one stays only while its `signal` can still close it (and a listener
+///   would see that `close`);
+/// - otherwise it is closed at once, as by [`close`](Socket::close): its descriptor and task
+///   are freed. 200 sockets bound and dropped hold no descriptor.
+///
+/// A listener that captures a clone of its own socket is a handle, and keeps the socket open
+/// until it is closed; use the listener's socket argument (or a [`WeakSocket`]) instead.
+/// The stream of [`messages`](Socket::messages) is a listener until it is dropped.
 pub struct Socket {
     sh: Arc<Shared>,
+}
+
+/// A handle to a [`Socket`] that does not keep it open (see the ownership rule on
+/// [`Socket`]); [`upgrade`](WeakSocket::upgrade) it to use it.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let s = node_dgram::create_socket("udp4").unwrap();
+/// let weak = s.downgrade();
+/// assert!(weak.upgrade().is_some());
+/// s.close().unwrap().await.unwrap();
+/// drop(s);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct WeakSocket {
+    sh: Weak<Shared>,
+}
+
+impl WeakSocket {
+    /// A handle to the socket, or `None` once it is gone (closed and dropped).
+    pub fn upgrade(&self) -> Option<Socket> {
+        self.sh.upgrade().map(|sh| Socket::of(&sh))
+    }
+}
+
+impl std::fmt::Debug for WeakSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakSocket").finish_non_exhaustive()
+    }
 }
 
 impl Clone for Socket {
@@ -138,8 +188,9 @@ impl std::fmt::Debug for Socket {
 /// # }
 /// ```
 pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
-    let opts = opts.into_socket_options()?;
+    let mut opts = opts.into_socket_options()?;
     opts.validate()?;
+    opts.listening_before_close = true;
     let rt = match Handle::try_current() {
         Ok(h) => h,
         Err(_) => fallback_handle().map_err(|e| Error::from_io(&e, "uv_loop_init", None, None))?,
@@ -179,13 +230,15 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
             tokio::select! {
                 _ = token.cancelled() => {
                     if let Some(sh) = weak.upgrade() {
-                        sh.handles.fetch_add(1, Ordering::AcqRel);
-                        Socket { sh }.check_signal();
+                        Socket::of(&sh).check_signal();
                     }
                 }
                 _ = closed.cancelled() => {}
             }
         });
+        // The loop runs this when it would end: a cancelled signal closes the socket first.
+        let idle: Arc<dyn OnIdle> = sh.clone();
+        lp.watch_idle(Arc::downgrade(&idle));
     }
     let socket = Socket { sh };
     // A signal already cancelled closes the socket at once, as in Node.
@@ -194,12 +247,34 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
 }
 
 /// `dgram.createSocket(type, onMessage)`: a socket with a `message` listener already added.
+/// The listener gets the socket (Node's `this`), the datagram and its sender, so it can reply.
+///
+/// [Node: `dgram.createSocket`](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+///
+/// # Examples
+///
+/// An echo server:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let echo = node_dgram::create_socket_with_listener("udp4", |socket, msg, rinfo| {
+///     socket.send_to_addr(msg.to_vec(), rinfo).ok();
+/// })
+/// .unwrap();
+/// echo.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+/// # echo.close().unwrap();
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`create_socket`]: `ERR_SOCKET_BAD_TYPE` for an unknown type.
 pub fn create_socket_with_listener(
     opts: impl IntoSocketOptions,
-    on_message: impl FnMut(&[u8], &RemoteInfo) + Send + 'static,
+    on_message: impl FnMut(&Socket, &[u8], &RemoteInfo) + Send + 'static,
 ) -> Result<Socket, Error> {
     let s = create_socket(opts)?;
-    s.on_message(on_message);
+    s.on_message_with(on_message);
     Ok(s)
 }
 
@@ -219,13 +294,22 @@ async fn drive(sh: Arc<Shared>) {
             // queued (the ends of pending operations, then `close`). Nothing can follow.
             let rest = sh.g.lock().core.take_output();
             sh.deliver(rest);
-            sh.listeners.lock().remove_all(None);
+            sh.listeners.lock().remove_all(None, true);
             return;
         }
-        if sh.handles.load(Ordering::Acquire) == 0 {
-            let g = sh.g.lock();
-            if g.core.bind_state() == BindState::Unbound && !g.core.has_pending() {
-                // Unbound and unreachable: nothing can ever happen to it.
+        match sh.orphaned() {
+            Orphaned::No => {}
+            Orphaned::Close => {
+                // The ownership rule (see `Socket`): nothing can observe it any more.
+                let _ = sh.shut();
+                continue;
+            }
+            Orphaned::Forget => {
+                // Never bound: nothing to emit (Node's would be garbage collected). Closed all
+                // the same, for a `WeakSocket` upgraded meanwhile.
+                if sh.shut().is_ok() {
+                    drop(sh.g.lock().core.take_output());
+                }
                 return;
             }
         }
@@ -302,7 +386,61 @@ async fn drive(sh: Arc<Shared>) {
     }
 }
 
+enum Orphaned {
+    /// Something can still observe the socket.
+    No,
+    /// Nothing can: close it (it has a descriptor or a task to free).
+    Close,
+    /// Nothing can and it was never bound: end quietly.
+    Forget,
+}
+
+impl OnIdle for Shared {
+    fn on_idle(self: Arc<Self>) {
+        Socket::of(&self).check_signal();
+    }
+}
+
 impl Shared {
+    /// The ownership rule of [`Socket`]: whether anything can still observe the socket.
+    fn orphaned(&self) -> Orphaned {
+        if self.handles.load(Ordering::Acquire) != 0 {
+            return Orphaned::No;
+        }
+        let g = self.g.lock();
+        if g.core.has_pending() || !g.ops.is_empty() {
+            return Orphaned::No;
+        }
+        let listened = self.listeners.lock().any();
+        if g.core.bind_state() == BindState::Unbound {
+            // Its `signal` can still close it (or is closing it), which a listener would see.
+            if listened && self.signal.is_some() {
+                return Orphaned::No;
+            }
+            return Orphaned::Forget;
+        }
+        if listened {
+            Orphaned::No
+        } else {
+            Orphaned::Close
+        }
+    }
+
+    /// Closes the descriptor now, ends what is pending and queues `close` (without an [`Op`]).
+    fn shut(&self) -> Result<(), Error> {
+        let _d = self.delivery.lock();
+        let mut g = self.g.lock();
+        // Dropping the handle stops polling the descriptor, then closes it.
+        drop(g.core.close()?);
+        g.hold = None;
+        for l in g.lookups.drain(..) {
+            l.abort();
+        }
+        self.closed.store(true, Ordering::Release);
+        self.closed_token.cancel();
+        Ok(())
+    }
+
     /// Lets the core progress, keeps registration and the loop's hold in step with it, and
     /// takes what it produced.
     fn step(self: &Arc<Self>) -> VecDeque<Output> {
@@ -324,18 +462,24 @@ impl Shared {
             return;
         }
         let _d = self.delivery.lock();
+        let me = Socket::of(self);
         for o in outs {
             match o {
-                Output::Listening => self.emit_unit(Event::Listening),
-                Output::Connect => self.emit_unit(Event::Connect),
-                Output::Close => self.emit_unit(Event::Close),
-                Output::Error(e) => self.emit_error(&e),
+                Output::Listening => self.emit_unit(&me, Event::Listening),
+                Output::Connect => self.emit_unit(&me, Event::Connect),
+                Output::Close => self.emit_unit(&me, Event::Close),
+                Output::Error(e) => self.emit_error(&me, &e),
                 Output::Done { id, result, reported } => {
                     let pending = self.g.lock().ops.remove(&id);
                     let Some(p) = pending else { continue };
+                    if let Pending::Unit(_) = p {
+                        // A bind, connect or close: its place among the listeners is no longer
+                        // needed (it ended another way, e.g. a failed bind).
+                        self.listeners.lock().remove_op(id);
+                    }
                     if let Some(Some(e)) = guarded("an operation callback", || p.complete(result)) {
                         if !reported {
-                            self.emit_error(&e);
+                            self.emit_error(&me, &e);
                         }
                     }
                 }
@@ -359,18 +503,28 @@ impl Shared {
         g.lookups.push(task.abort_handle());
     }
 
-    fn emit_unit(&self, ev: Event) {
+    fn emit_unit(&self, me: &Socket, ev: Event) {
         let list = self.listeners.lock().for_emit(ev);
         for e in list.iter() {
-            if let Handler::Unit(f) = e.handler() {
-                if let Some(mut f) = f.try_lock() {
-                    guarded("a listener", &mut *f);
+            match e.handler() {
+                Handler::Unit(f) => {
+                    if let Some(mut f) = f.try_lock() {
+                        guarded("a listener", || f(me));
+                    }
                 }
+                Handler::Op(id) => {
+                    // The operation's callback, in the place Node gives it among the listeners.
+                    let pending = self.g.lock().ops.remove(id);
+                    if let Some(p) = pending {
+                        guarded("an operation callback", || p.complete(Ok(0)));
+                    }
+                }
+                _ => {}
             }
         }
     }
 
-    fn emit_error(&self, err: &Error) {
+    fn emit_error(&self, me: &Socket, err: &Error) {
         let list = self.listeners.lock().for_emit(Event::Error);
         if list.is_empty() {
             // Node throws an unhandled 'error' event; a Rust library must not abort the
@@ -381,20 +535,21 @@ impl Shared {
         for e in list.iter() {
             if let Handler::Error(f) = e.handler() {
                 if let Some(mut f) = f.try_lock() {
-                    guarded("an 'error' listener", || f(err));
+                    guarded("an 'error' listener", || f(me, err));
                 }
             }
         }
     }
 
     /// Delivers a batch; returns how many datagrams it delivered.
-    fn deliver_batch(&self, batch: &Batch) -> usize {
+    fn deliver_batch(self: &Arc<Self>, batch: &Batch) -> usize {
         let _d = self.delivery.lock();
-        batch.deliver(self.receive_block.as_ref(), |bytes, from| self.emit_message(bytes, from))
+        let me = Socket::of(self);
+        batch.deliver(self.receive_block.as_ref(), |bytes, from| self.emit_message(&me, bytes, from))
     }
 
     /// Emits one `message`; false once the socket is closed (nothing more is delivered).
-    fn emit_message(&self, bytes: &[u8], from: std::net::SocketAddr) -> bool {
+    fn emit_message(&self, me: &Socket, bytes: &[u8], from: std::net::SocketAddr) -> bool {
         if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
             return false;
         }
@@ -412,7 +567,7 @@ impl Shared {
         for e in list.iter() {
             if let Handler::Message(f) = e.handler() {
                 if let Some(mut f) = f.try_lock() {
-                    guarded("a 'message' listener", || f(bytes, &rinfo));
+                    guarded("a 'message' listener", || f(me, bytes, &rinfo));
                 }
             }
         }
@@ -439,43 +594,203 @@ fn guarded<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
 }
 
 macro_rules! listener_methods {
-    ($($(#[$doc:meta])* $on:ident, $once:ident, $ev:expr, $variant:ident, ($($arg:ty),*);)*) => {$(
-        $(#[$doc])*
-        pub fn $on(&self, f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
-            self.sh.listeners.lock().add($ev, false, Handler::$variant(Arc::new(Mutex::new(f))))
-        }
+    ($($(#[$doc:meta])* $name:literal, $on:ident, $once:ident, $on_with:ident, $once_with:ident, $ev:expr, $variant:ident, ($($a:ident: $arg:ty),*);)*) => {$(
         $(#[$doc])*
         ///
-        /// Called at most once, then removed.
-        pub fn $once(&self, f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
-            self.sh.listeners.lock().add($ev, true, Handler::$variant(Arc::new(Mutex::new(f))))
+        /// Listeners run on the socket's event loop, one at a time and in the order they were
+        /// added; each emit works on the list as it was when the emit began. Returns an id for
+        /// [`off`](Socket::off).
+        #[doc = concat!("The form with the socket as first argument (Node's `this`) is [`", stringify!($on_with), "`](Socket::", stringify!($on_with), ").")]
+        ///
+        #[doc = concat!("[Node: event `'", $name, "'`](https://nodejs.org/api/dgram.html#event-", $name, ")")]
+        ///
+        /// # Errors
+        ///
+        /// None: adding a listener cannot fail (on a closed socket it is never called).
+        pub fn $on(&self, mut f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
+            self.add_listener($ev, false, Handler::$variant(Arc::new(Mutex::new(move |_: &Socket, $($a: $arg),*| f($($a),*)))))
+        }
+        #[doc = concat!("Like [`", stringify!($on), "`](Socket::", stringify!($on), "), called at most once, then removed (`socket.once('", $name, "', ..)`).")]
+        ///
+        /// # Errors
+        ///
+        /// None.
+        pub fn $once(&self, mut f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
+            self.add_listener($ev, true, Handler::$variant(Arc::new(Mutex::new(move |_: &Socket, $($a: $arg),*| f($($a),*)))))
+        }
+        #[doc = concat!("Like [`", stringify!($on), "`](Socket::", stringify!($on), "), the listener getting the socket first, borrowed for the call: what Node gives listeners as `this`. It holds no handle, so it keeps no socket alive (see [ownership](Socket#ownership)).")]
+        ///
+        /// # Errors
+        ///
+        /// None.
+        pub fn $on_with(&self, f: impl FnMut(&Socket, $($arg),*) + Send + 'static) -> ListenerId {
+            self.add_listener($ev, false, Handler::$variant(Arc::new(Mutex::new(f))))
+        }
+        #[doc = concat!("Like [`", stringify!($on_with), "`](Socket::", stringify!($on_with), "), called at most once, then removed.")]
+        ///
+        /// # Errors
+        ///
+        /// None.
+        pub fn $once_with(&self, f: impl FnMut(&Socket, $($arg),*) + Send + 'static) -> ListenerId {
+            self.add_listener($ev, true, Handler::$variant(Arc::new(Mutex::new(f))))
         }
     )*};
 }
 
 impl Socket {
+    /// Another handle for this socket, made from its shared state (counted as a handle).
+    fn of(sh: &Arc<Shared>) -> Socket {
+        sh.handles.fetch_add(1, Ordering::AcqRel);
+        Socket { sh: sh.clone() }
+    }
+
+    /// A handle that does not keep the socket open ([`WeakSocket`]), for code that should
+    /// not own it (a listener of another socket, a registry).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// let weak = s.downgrade();
+    /// weak.upgrade().unwrap().bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn downgrade(&self) -> WeakSocket {
+        WeakSocket { sh: Arc::downgrade(&self.sh) }
+    }
+
+    fn add_listener(&self, ev: Event, once: bool, h: Handler) -> ListenerId {
+        self.sh.listeners.lock().add(ev, once, h)
+    }
+
     listener_methods! {
         /// Adds a `'message'` listener: the datagram's bytes (borrowed, valid during the call)
         /// and `rinfo`.
-        on_message, once_message, Event::Message, Message, (&[u8], &RemoteInfo);
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// let s = node_dgram::create_socket("udp4").unwrap();
+        /// s.on_message(|msg, rinfo| println!("{} bytes from {}", msg.len(), rinfo.address));
+        /// // Replying needs the socket: `on_message_with` hands it over.
+        /// s.on_message_with(|socket, msg, rinfo| {
+        ///     socket.send_to_addr(msg.to_vec(), rinfo).ok();
+        /// });
+        /// # s.close().unwrap();
+        /// # }
+        /// ```
+        "message", on_message, once_message, on_message_with, once_message_with, Event::Message, Message, (m: &[u8], r: &RemoteInfo);
         /// Adds a `'listening'` listener: the socket is bound and receiving.
-        on_listening, once_listening, Event::Listening, Unit, ();
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// let s = node_dgram::create_socket("udp4").unwrap();
+        /// s.on_listening_with(|s| println!("listening on {}", s.address().unwrap()));
+        /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+        /// # s.close().unwrap();
+        /// # }
+        /// ```
+        "listening", on_listening, once_listening, on_listening_with, once_listening_with, Event::Listening, Unit, ();
         /// Adds a `'connect'` listener: `connect()` succeeded.
-        on_connect, once_connect, Event::Connect, Unit, ();
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// let s = node_dgram::create_socket("udp4").unwrap();
+        /// s.on_connect_with(|s| println!("connected to {}", s.remote_address().unwrap()));
+        /// # s.close().unwrap();
+        /// # }
+        /// ```
+        "connect", on_connect, once_connect, on_connect_with, once_connect_with, Event::Connect, Unit, ();
         /// Adds an `'error'` listener.
-        on_error, once_error, Event::Error, Error, (&Error);
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// let s = node_dgram::create_socket("udp4").unwrap();
+        /// s.on_error_with(|s, err| {
+        ///     eprintln!("socket error: {err}");
+        ///     s.close().ok();
+        /// });
+        /// # s.close().ok();
+        /// # }
+        /// ```
+        "error", on_error, once_error, on_error_with, once_error_with, Event::Error, Error, (e: &Error);
         /// Adds a `'close'` listener: the socket is closed; no event follows.
-        on_close, once_close, Event::Close, Unit, ();
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// let s = node_dgram::create_socket("udp4").unwrap();
+        /// s.on_close(|| println!("closed"));
+        /// s.close().unwrap().await.unwrap();
+        /// # }
+        /// ```
+        "close", on_close, once_close, on_close_with, once_close_with, Event::Close, Unit, ();
     }
 
     /// Removes a listener (`emitter.off`). Returns whether it was still there.
+    ///
+    /// [Node: `emitter.off`](https://nodejs.org/api/events.html#emitteroffeventname-listener)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// let id = s.on_close(|| {});
+    /// assert!(s.off(id));
+    /// assert!(!s.off(id));
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn off(&self, id: ListenerId) -> bool {
-        self.sh.listeners.lock().remove(id)
+        let r = self.sh.listeners.lock().remove(id);
+        // Without listeners, a socket nobody holds may now be closed (the ownership rule).
+        self.after();
+        r
     }
 
-    /// Removes every listener of `event`, or of all events (`removeAllListeners`).
+    /// Removes every listener of `event`, or of all events (`removeAllListeners`). The
+    /// callbacks of pending operations ([`Op::callback`]) are not listeners here and stay.
+    ///
+    /// [Node: `emitter.removeAllListeners`](https://nodejs.org/api/events.html#emitterremovealllistenerseventname)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::Event;
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.on_close(|| {});
+    /// s.remove_all_listeners(Some(Event::Close));
+    /// assert_eq!(s.listener_count(Event::Close), 0);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn remove_all_listeners(&self, event: Option<Event>) {
-        self.sh.listeners.lock().remove_all(event);
+        self.sh.listeners.lock().remove_all(event, false);
+        self.after();
     }
 
     /// How many listeners `event` has.
@@ -503,9 +818,14 @@ impl Socket {
 
     /// Starts an operation: registers its completer under a new id, which `f` hands to the
     /// engine. If `f` fails at once, nothing stays registered.
+    ///
+    /// With `event`, the operation also takes its place among that event's listeners (Node
+    /// adds the callback of `bind`, `connect` and `close` as a listener at the call), where it
+    /// completes when the event is emitted.
     fn start<T>(
         &self,
         g: &mut Guarded,
+        event: Option<Event>,
         f: impl FnOnce(&mut Core<TokioFd>, OpId) -> Result<(), Error>,
     ) -> Result<Op<T>, Error>
     where
@@ -516,7 +836,13 @@ impl Socket {
         g.next_op += 1;
         g.ops.insert(id, c.into());
         match f(&mut g.core, id) {
-            Ok(()) => Ok(op),
+            Ok(()) => {
+                if let Some(ev) = event {
+                    // Under the socket's lock: no output of `f` is delivered before this.
+                    self.sh.listeners.lock().add(ev, true, Handler::Op(id));
+                }
+                Ok(op)
+            }
             Err(e) => {
                 g.ops.remove(&id);
                 Err(e)
@@ -541,7 +867,7 @@ impl Socket {
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
         self.check_signal();
         let o = args.into_bind_options()?;
-        let op = self.start(&mut self.sh.g.lock(), |core, id| core.bind(o, Some(id)))?;
+        let op = self.start(&mut self.sh.g.lock(), Some(Event::Listening), |core, id| core.bind(o, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -556,7 +882,8 @@ impl Socket {
     pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
         self.check_signal();
         let port = port.into_port(false)?;
-        let op = self.start(&mut self.sh.g.lock(), |core, id| core.connect(port, address, Some(id)))?;
+        let op =
+            self.start(&mut self.sh.g.lock(), Some(Event::Connect), |core, id| core.connect(port, address, Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -574,7 +901,7 @@ impl Socket {
     /// dropped, errors go to `error`.
     pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
         self.check_signal();
-        let op = self.start(&mut self.sh.g.lock(), |core, id| core.send_connected(msg.into(), Some(id)))?;
+        let op = self.start(&mut self.sh.g.lock(), None, |core, id| core.send_connected(msg.into(), Some(id)))?;
         self.after();
         Ok(op)
     }
@@ -597,10 +924,81 @@ impl Socket {
             return Err(Error::is_connected());
         }
         let port = port.into_port(false)?;
-        let op = self.start(&mut g, |core, id| core.send_to(msg.into(), port, address, Some(id)))?;
+        let op = self.start(&mut g, None, |core, id| core.send_to(msg.into(), port, address, Some(id)))?;
         drop(g);
         self.after();
         Ok(op)
+    }
+
+    /// `socket.send(msg, port, address)` with the destination as one value, the `std::net` way:
+    /// a [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`, the [`RemoteInfo`] of a
+    /// datagram (to reply), an [`AddressInfo`], `("host", port)` or `"127.0.0.1:41234"` (any
+    /// [`Destination`](crate::Destination)). Otherwise as [`send_to`](Socket::send_to).
+    ///
+    /// [Node: `socket.send`](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// let server = node_dgram::create_socket("udp4").unwrap();
+    /// server.bind((Ipv4Addr::LOCALHOST, 0)).unwrap().await.unwrap();
+    /// let to: SocketAddr = server.address().unwrap().into();
+    /// let client = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(client.send_to_addr("hi", to).unwrap().await.unwrap(), 2);
+    /// # server.close().unwrap(); client.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`send_to`](Socket::send_to): `ERR_SOCKET_BAD_PORT` (port 0 included, or text
+    /// without a port), `ERR_SOCKET_DGRAM_IS_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING` at
+    /// once; `send EMSGSIZE ...`, lookup errors and `ERR_IP_BLOCKED` through the [`Op`].
+    pub fn send_to_addr(
+        &self,
+        msg: impl Into<Message>,
+        to: impl crate::types::Destination,
+    ) -> Result<Op<usize>, Error> {
+        self.check_signal();
+        if self.sh.g.lock().core.is_connected() {
+            return Err(Error::is_connected());
+        }
+        let (host, port) = to.into_destination()?;
+        self.send_to(msg, port, &host)
+    }
+
+    /// `socket.connect(port, address)` with the peer as one value: a
+    /// [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`, a [`RemoteInfo`],
+    /// `("host", port)` or `"127.0.0.1:41234"` (any [`Destination`](crate::Destination)).
+    /// Otherwise as [`connect`](Socket::connect).
+    ///
+    /// [Node: `socket.connect`](https://nodejs.org/api/dgram.html#socketconnectport-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::net::Ipv4Addr;
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.connect_addr((Ipv4Addr::LOCALHOST, 9)).unwrap().await.unwrap();
+    /// assert_eq!(s.remote_address().unwrap().port, 9);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Socket::connect): `ERR_SOCKET_BAD_PORT`, `ERR_SOCKET_DGRAM_IS_CONNECTED`,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` at once; lookup and `connect` errors through the [`Op`].
+    pub fn connect_addr(&self, to: impl crate::types::Destination) -> Result<Op<()>, Error> {
+        self.check_signal();
+        if self.sh.g.lock().core.is_connected() {
+            return Err(Error::is_connected());
+        }
+        let (host, port) = to.into_destination()?;
+        self.connect(port, &host)
     }
 
     /// `socket.close([callback])`: closes the descriptor now (the port is free when this
@@ -616,7 +1014,7 @@ impl Socket {
         let _d = self.sh.delivery.lock();
         let mut g = self.sh.g.lock();
         // Dropping the handle stops polling the descriptor, then closes it.
-        let op = self.start(&mut g, |core, id| {
+        let op = self.start(&mut g, Some(Event::Close), |core, id| {
             drop(core.close()?);
             core.push_done(id);
             Ok(())
@@ -792,10 +1190,17 @@ impl Socket {
         self.sh.g.lock().core.set_multicast_interface(interface)
     }
 
-    /// The async form of the `message` event: a receiver of owned datagrams (each copied once,
-    /// its own bytes only). It holds at most `capacity` datagrams not yet taken; beyond that,
-    /// new ones are dropped, as the kernel drops them when a socket's buffer is full. It ends
-    /// (`None`) once the socket is closed.
+    /// The async form of the `message` event: a [`Stream`](futures_core::Stream) of owned
+    /// datagrams (each copied once, its own bytes only), the counterpart of Node's
+    /// `for await (const [msg, rinfo] of on(socket, 'message'))`. It holds at most `capacity`
+    /// datagrams not yet taken; beyond that, new ones are dropped, as the kernel drops them when
+    /// a socket's buffer is full. It ends once the socket is closed. While it exists it is a
+    /// `message` listener (it keeps a socket nobody else holds receiving); dropping it removes
+    /// that listener.
+    ///
+    /// [Node: `events.on`](https://nodejs.org/api/events.html#eventsonemitter-eventname-options)
+    ///
+    /// # Examples
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -804,7 +1209,7 @@ impl Socket {
     /// let mut messages = server.messages(1024);
     /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
     /// let client = create_socket("udp4").unwrap();
-    /// client.send_to("hello", server.address().unwrap().port, "127.0.0.1").unwrap().await.unwrap();
+    /// client.send_to_addr("hello", server.address().unwrap()).unwrap().await.unwrap();
     /// let (msg, rinfo) = messages.recv().await.unwrap();
     /// assert_eq!(&msg[..], b"hello");
     /// assert_eq!(rinfo.size, 5);
@@ -813,6 +1218,10 @@ impl Socket {
     /// client.close().unwrap();
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: on a closed socket the stream is empty and ended.
     pub fn messages(&self, capacity: usize) -> Messages {
         let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
         let id = self.on_message(move |msg, rinfo| {
@@ -822,24 +1231,73 @@ impl Socket {
             // Closed already: nothing will ever arrive.
             self.off(id);
         }
-        Messages { rx }
+        Messages { rx, socket: self.downgrade(), id }
     }
 }
 
-/// Datagrams received by a socket, as owned values; see [`Socket::messages`].
+/// Datagrams received by a socket, as owned values; see [`Socket::messages`]. A
+/// [`Stream`](futures_core::Stream) of `(Bytes, RemoteInfo)`.
+///
+/// Its items are not `Result`s: a socket's errors are events of the socket (`error`, or the
+/// [`Op`] of the operation that failed), not failures of receiving, and Node's message
+/// iterator yields only messages too. The stream ends (`None`) when the socket is closed.
 #[derive(Debug)]
 pub struct Messages {
     rx: tokio::sync::mpsc::Receiver<(bytes::Bytes, RemoteInfo)>,
+    socket: WeakSocket,
+    id: ListenerId,
 }
 
 impl Messages {
     /// The next datagram and its sender, or `None` once the socket is closed and everything
     /// received before has been taken.
+    ///
+    /// # Examples
+    ///
+    /// See [`Socket::messages`].
+    ///
+    /// # Errors
+    ///
+    /// None (see [`Messages`] for why the items are not `Result`s).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a datagram is taken only when this returns it.
     pub async fn recv(&mut self) -> Option<(bytes::Bytes, RemoteInfo)> {
         self.rx.recv().await
     }
     /// The next datagram if one is waiting, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// let mut m = s.messages(16);
+    /// assert!(m.try_recv().is_none());
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn try_recv(&mut self) -> Option<(bytes::Bytes, RemoteInfo)> {
         self.rx.try_recv().ok()
+    }
+}
+
+impl futures_core::Stream for Messages {
+    type Item = (bytes::Bytes, RemoteInfo);
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Messages {
+    fn drop(&mut self) {
+        if let Some(s) = self.socket.upgrade() {
+            s.off(self.id);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Plain values of the API: socket types and options, addresses, messages and arguments.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -123,6 +123,10 @@ pub struct SocketOptions {
     pub(crate) gro: bool,
     pub(crate) lookup_all: bool,
     pub(crate) keep_failed_bind_socket: bool,
+    /// Node's order for `close()` while sends wait behind the implicit bind: `listening`, then
+    /// `close` (see the engine's `bind_before_close`). Set by the tokio adapter; off for other
+    /// adapters (the Node addon keeps Node's queue in JavaScript).
+    pub(crate) listening_before_close: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -162,6 +166,7 @@ impl SocketOptions {
             gro: false,
             lookup_all: false,
             keep_failed_bind_socket: false,
+            listening_before_close: false,
         }
     }
     /// The socket type.
@@ -195,10 +200,16 @@ impl SocketOptions {
         self.send_buffer_size = Some(size);
         self
     }
-    /// `lookup`: the resolver used for every host name the socket meets (bind, connect, send).
-    /// IP literals never reach it. Default: the system's `getaddrinfo`, off the event loop.
+    /// `lookup`: the resolver the socket asks for every address it meets, as Node calls its
+    /// `lookup` option: a `bind()` with no address asks it for `0.0.0.0` / `::` (the implicit
+    /// bind of a first `send()` or `connect()` too), a `connect()` with no address for
+    /// `127.0.0.1` / `::1`, and IP literals are asked as they are. A program can so observe or
+    /// redirect every bind and send, and a resolver that fails makes the bind fail (`error`).
+    /// (This turns on [`lookup_all`](SocketOptions::lookup_all).) Default: the system's
+    /// `getaddrinfo`, off the event loop, which IP literals skip.
     pub fn lookup(mut self, resolver: impl Resolver) -> Self {
         self.lookup = Some(Arc::new(resolver));
+        self.lookup_all = true;
         self
     }
     /// `signal`: cancelling the token closes the socket, as `close()` would.
@@ -342,6 +353,36 @@ fn zoned(address: &IpAddr, scope_id: u32) -> String {
         return format!("{address}%{scope_id}");
     }
     address.to_string()
+}
+
+impl From<&AddressInfo> for SocketAddr {
+    /// The address with its port (and scope), for `std::net` and tokio APIs.
+    fn from(a: &AddressInfo) -> SocketAddr {
+        scoped(a.address, a.port, a.scope_id)
+    }
+}
+impl From<AddressInfo> for SocketAddr {
+    fn from(a: AddressInfo) -> SocketAddr {
+        SocketAddr::from(&a)
+    }
+}
+impl From<&RemoteInfo> for SocketAddr {
+    /// The sender's address with its port (and scope): where a reply goes.
+    fn from(r: &RemoteInfo) -> SocketAddr {
+        scoped(r.address, r.port, r.scope_id)
+    }
+}
+impl From<RemoteInfo> for SocketAddr {
+    fn from(r: RemoteInfo) -> SocketAddr {
+        SocketAddr::from(&r)
+    }
+}
+
+fn scoped(ip: IpAddr, port: u16, scope_id: u32) -> SocketAddr {
+    match ip {
+        IpAddr::V4(v4) => SocketAddr::V4(SocketAddrV4::new(v4, port)),
+        IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, port, 0, scope_id)),
+    }
 }
 
 impl fmt::Display for AddressInfo {
@@ -623,8 +664,12 @@ impl BindOptions {
     ///
     /// A descriptor that is not a UDP socket is refused with `ERR_INVALID_FD_TYPE`
     /// (`Unsupported fd type: TCP`), one already used by another open socket with
-    /// `open EEXIST`; in both cases it is closed. From a raw number you were handed (e.g. fd 3
-    /// from a parent), build the `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    /// `open EEXIST`. In both cases it is left open, as Node leaves it (Node's caller keeps the
+    /// number and closes it): the `OwnedFd` given is forgotten, not closed, so keep its number
+    /// (`as_raw_fd()`) before handing it over if you may need to close it after a refusal. A
+    /// descriptor of another open socket must never be closed by the refusal: it is that
+    /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
+    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -677,7 +722,192 @@ macro_rules! bind_port {
         }
     )*};
 }
-bind_port!(u16, u32, u64, usize, i32, i64, f64, &str, String);
+bind_port!(u16, u32, u64, usize, i32, i64, f64);
+
+macro_rules! bind_port_tuple {
+    ($($t:ty),*) => {$(
+        impl<A: AsRef<str>> BindArgs for ($t, A) {
+            fn into_bind_options(self) -> Result<BindOptions, Error> {
+                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+            }
+        }
+    )*};
+}
+bind_port_tuple!(&str, String);
+
+/// A port (`"41234"`, as Node accepts it), or an address with its port (`"127.0.0.1:0"`,
+/// `"[::1]:0"`); anything else is a bad port, as in Node.
+impl BindArgs for &str {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        match self.parse::<SocketAddr>() {
+            Ok(a) => a.into_bind_options(),
+            Err(_) => Ok(BindOptions::new().port(self.into_port(true)?)),
+        }
+    }
+}
+impl BindArgs for String {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        self.as_str().into_bind_options()
+    }
+}
+impl BindArgs for &String {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        self.as_str().into_bind_options()
+    }
+}
+impl BindArgs for SocketAddr {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        Ok(BindOptions::new().port(self.port()).address(socket_addr_host(&self)))
+    }
+}
+impl BindArgs for SocketAddrV4 {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::V4(self).into_bind_options()
+    }
+}
+impl BindArgs for SocketAddrV6 {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::V6(self).into_bind_options()
+    }
+}
+impl<I: Into<IpAddr>> BindArgs for (I, u16)
+where
+    I: IpLike,
+{
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::new(self.0.into(), self.1).into_bind_options()
+    }
+}
+impl BindArgs for &AddressInfo {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::from(self).into_bind_options()
+    }
+}
+
+/// `IpAddr`, `Ipv4Addr` and `Ipv6Addr`: the address half of `(ip, port)` pairs.
+pub trait IpLike: Into<IpAddr> + sealed::Sealed {}
+impl IpLike for IpAddr {}
+impl IpLike for Ipv4Addr {}
+impl IpLike for Ipv6Addr {}
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for std::net::IpAddr {}
+    impl Sealed for std::net::Ipv4Addr {}
+    impl Sealed for std::net::Ipv6Addr {}
+}
+
+/// The host text of a socket address as node-dgram reads it back: `fe80::1%2` for a scoped
+/// IPv6 address.
+fn socket_addr_host(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        a => a.ip().to_string(),
+    }
+}
+
+/// Where [`Socket::send_to_addr`](crate::Socket::send_to_addr) sends and
+/// [`Socket::connect_addr`](crate::Socket::connect_addr) connects: the `std::net` forms
+/// ([`SocketAddr`], `(IpAddr, u16)`, ...), a sender ([`RemoteInfo`], to reply) or a socket's
+/// address ([`AddressInfo`]), a host with its port (`("localhost", 41234)`), or text
+/// (`"127.0.0.1:41234"`, `"[::1]:41234"`, `"localhost:41234"`).
+///
+/// ```
+/// use node_dgram::Destination;
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// assert_eq!("127.0.0.1:41234".into_destination().unwrap(), ("127.0.0.1".to_string(), 41234));
+/// assert_eq!((Ipv4Addr::LOCALHOST, 7).into_destination().unwrap(), ("127.0.0.1".to_string(), 7));
+/// let a: SocketAddr = "[::1]:9".parse().unwrap();
+/// assert_eq!(a.into_destination().unwrap(), ("::1".to_string(), 9));
+/// assert_eq!(("localhost", 0).into_destination().unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+/// ```
+pub trait Destination {
+    /// The host (an IP literal or a name for the resolver) and the port, checked as Node
+    /// checks a send's port (`ERR_SOCKET_BAD_PORT`, 0 included).
+    fn into_destination(self) -> Result<(String, u16), Error>;
+}
+
+fn dest_port(p: u16) -> Result<u16, Error> {
+    p.into_port(false)
+}
+
+impl Destination for SocketAddr {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        Ok((socket_addr_host(&self), dest_port(self.port())?))
+    }
+}
+impl Destination for SocketAddrV4 {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::V4(self).into_destination()
+    }
+}
+impl Destination for SocketAddrV6 {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::V6(self).into_destination()
+    }
+}
+impl<I: IpLike> Destination for (I, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::new(self.0.into(), self.1).into_destination()
+    }
+}
+impl Destination for (&str, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        Ok((self.0.to_string(), dest_port(self.1)?))
+    }
+}
+impl Destination for (String, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        let port = dest_port(self.1)?;
+        Ok((self.0, port))
+    }
+}
+impl Destination for (&String, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (self.0.as_str(), self.1).into_destination()
+    }
+}
+impl Destination for &RemoteInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::from(self).into_destination()
+    }
+}
+impl Destination for RemoteInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (&self).into_destination()
+    }
+}
+impl Destination for &AddressInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::from(self).into_destination()
+    }
+}
+impl Destination for AddressInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (&self).into_destination()
+    }
+}
+/// `"127.0.0.1:41234"`, `"[::1]:41234"`, or `"host:41234"`; without a port, the port is bad.
+impl Destination for &str {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        if let Ok(a) = self.parse::<SocketAddr>() {
+            return a.into_destination();
+        }
+        match self.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => Ok((host.to_string(), port.into_port(false)?)),
+            _ => Err(Error::bad_port(&describe(&Value::Str(self)), false)),
+        }
+    }
+}
+impl Destination for &String {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        self.as_str().into_destination()
+    }
+}
+impl Destination for String {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        self.as_str().into_destination()
+    }
+}
 
 /// Parses an IP literal as node-dgram reads addresses: IPv4 dotted quad or IPv6, the latter
 /// with an optional `%zone` (an interface name or index; an unknown name or an empty zone is
