@@ -141,19 +141,21 @@ pub async fn scope<F: Future>(fut: F) -> F::Output {
     .await
 }
 
-/// The runtime sockets run on when created outside any tokio runtime.
+/// The runtime sockets run on when created outside any tokio runtime: a single-threaded one,
+/// driven by a thread of its own (so the library needs no `rt-multi-thread`).
 pub(crate) fn fallback_handle() -> std::io::Result<tokio::runtime::Handle> {
-    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    static RT: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
     let rt = RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("node-dgram")
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("node-dgram".into())
+            .spawn(move || rt.block_on(std::future::pending::<()>()))
+            .map_err(|e| e.to_string())?;
+        Ok(handle)
     });
     match rt {
-        Ok(rt) => Ok(rt.handle().clone()),
+        Ok(h) => Ok(h.clone()),
         Err(e) => Err(std::io::Error::other(e.clone())),
     }
 }

@@ -227,13 +227,18 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
         let weak: Weak<Shared> = Arc::downgrade(&sh);
         let closed = sh.closed_token.clone();
         rt.spawn(async move {
-            tokio::select! {
-                _ = token.cancelled() => {
-                    if let Some(sh) = weak.upgrade() {
-                        Socket::of(&sh).check_signal();
-                    }
+            let cancelled = token.cancelled();
+            let ended = closed.cancelled();
+            tokio::pin!(cancelled, ended);
+            let fired = poll_fn(|cx| {
+                if cancelled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(true);
                 }
-                _ = closed.cancelled() => {}
+                ended.as_mut().poll(cx).map(|_| false)
+            })
+            .await;
+            if let (true, Some(sh)) = (fired, weak.upgrade()) {
+                Socket::of(&sh).check_signal();
             }
         });
         // The loop runs this when it would end: a cancelled signal closes the socket first.
