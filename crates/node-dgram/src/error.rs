@@ -8,6 +8,7 @@ use std::fmt;
 /// Rust has no class hierarchy; this keeps the distinction for the Node addon and for users who
 /// want to report errors as Node does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// `Error`: system errors (`bind EADDRINUSE ...`) and most `ERR_SOCKET_*` codes.
     Error,
@@ -121,7 +122,7 @@ impl Error {
     }
 
     /// `ERR_SOCKET_BAD_TYPE`.
-    pub fn bad_socket_type() -> Error {
+    pub(crate) fn bad_socket_type() -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_SOCKET_BAD_TYPE",
@@ -129,25 +130,25 @@ impl Error {
         )
     }
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING`.
-    pub fn not_running() -> Error {
+    pub(crate) fn not_running() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running")
     }
     /// `ERR_SOCKET_ALREADY_BOUND`.
-    pub fn already_bound() -> Error {
+    pub(crate) fn already_bound() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_ALREADY_BOUND", "Socket is already bound")
     }
     /// `ERR_SOCKET_DGRAM_IS_CONNECTED`.
-    pub fn is_connected() -> Error {
+    pub(crate) fn is_connected() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected")
     }
     /// `ERR_SOCKET_DGRAM_NOT_CONNECTED`.
-    pub fn not_connected() -> Error {
+    pub(crate) fn not_connected() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected")
     }
     /// `ERR_SOCKET_BAD_PORT` for a value Node describes as `received` (see [`describe`]).
     ///
     /// `allow_zero` selects Node's wording (`>= 0` for bind, `> 0` for connect and send).
-    pub fn bad_port(received: &str, allow_zero: bool) -> Error {
+    pub(crate) fn bad_port(received: &str, allow_zero: bool) -> Error {
         let op = if allow_zero { ">=" } else { ">" };
         Error::plain(
             ErrorClass::RangeError,
@@ -156,23 +157,19 @@ impl Error {
         )
     }
     /// `ERR_IP_BLOCKED`: `IP(127.0.0.1) is blocked by net.BlockList`.
-    pub fn ip_blocked(ip: &str) -> Error {
+    pub(crate) fn ip_blocked(ip: &str) -> Error {
         Error::plain(ErrorClass::Error, "ERR_IP_BLOCKED", format!("IP({ip}) is blocked by net.BlockList"))
     }
     /// `ERR_INVALID_FD_TYPE`: `Unsupported fd type: TCP`.
-    pub fn invalid_fd_type(kind: &str) -> Error {
+    pub(crate) fn invalid_fd_type(kind: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_INVALID_FD_TYPE", format!("Unsupported fd type: {kind}"))
     }
     /// `ERR_MISSING_ARGS` with Node's message.
-    pub fn missing_args(name: &str) -> Error {
+    pub(crate) fn missing_args(name: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_MISSING_ARGS", format!("The \"{name}\" argument must be specified"))
     }
-    /// `ERR_SOCKET_BAD_BUFFER_SIZE`.
-    pub fn bad_buffer_size() -> Error {
-        Error::plain(ErrorClass::TypeError, "ERR_SOCKET_BAD_BUFFER_SIZE", "Buffer size must be a positive integer")
-    }
     /// `ERR_INVALID_ARG_TYPE` with Node's message.
-    pub fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
+    pub(crate) fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_INVALID_ARG_TYPE",
@@ -180,7 +177,7 @@ impl Error {
         )
     }
     /// `ERR_INVALID_ARG_VALUE` with Node's message.
-    pub fn invalid_arg_value(name: &str, received: &str, reason: &str) -> Error {
+    pub(crate) fn invalid_arg_value(name: &str, received: &str, reason: &str) -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_INVALID_ARG_VALUE",
@@ -188,7 +185,7 @@ impl Error {
         )
     }
     /// `ERR_BUFFER_OUT_OF_BOUNDS` for `offset` or `length` past the end of a message.
-    pub fn buffer_out_of_bounds(name: &str) -> Error {
+    pub(crate) fn buffer_out_of_bounds(name: &str) -> Error {
         Error::plain(
             ErrorClass::RangeError,
             "ERR_BUFFER_OUT_OF_BOUNDS",
@@ -196,7 +193,7 @@ impl Error {
         )
     }
     /// `ERR_OUT_OF_RANGE` with Node's message.
-    pub fn out_of_range(name: &str, range: &str, received: &str) -> Error {
+    pub(crate) fn out_of_range(name: &str, range: &str, received: &str) -> Error {
         Error::plain(
             ErrorClass::RangeError,
             "ERR_OUT_OF_RANGE",
@@ -263,7 +260,7 @@ impl Error {
     }
 
     /// `ERR_SOCKET_BUFFER_SIZE`: a `SystemError` wrapping the libuv call's failure.
-    pub fn buffer_size(errno: i32, which: &str) -> Error {
+    pub(crate) fn buffer_size(errno: i32, which: &str) -> Error {
         let code = crate::sys::errno_name(errno);
         let syscall = format!("uv_{which}_buffer_size");
         Error(Box::new(Inner {
@@ -284,7 +281,7 @@ impl Error {
 
     /// `ERR_INVALID_ADDRESS`: a string that is not an IP address where Node wants one
     /// (`net.BlockList`, `net.SocketAddress`).
-    pub fn invalid_address() -> Error {
+    pub(crate) fn invalid_address() -> Error {
         Error::plain(ErrorClass::Error, "ERR_INVALID_ADDRESS", "Invalid socket address")
     }
 }
@@ -308,11 +305,9 @@ impl From<Error> for std::io::Error {
 
 /// How Node's `determineSpecificType` describes a value in messages ("type number (1.5)").
 ///
-/// Used by the argument conversions of this crate and by the Node addon.
-pub fn describe(v: &Value<'_>) -> String {
+/// Used by the argument conversions of this crate.
+pub(crate) fn describe(v: &Value<'_>) -> String {
     match v {
-        Value::Undefined => "undefined".into(),
-        Value::Null => "null".into(),
         Value::Number(n) => format!("type number ({})", js_number(*n)),
         Value::Str(s) => {
             let shown: String = if s.chars().count() > 28 {
@@ -322,23 +317,16 @@ pub fn describe(v: &Value<'_>) -> String {
             };
             format!("type string ('{shown}')")
         }
-        Value::Bool(b) => format!("type boolean ({b})"),
     }
 }
 
 /// A JavaScript-like value, as used to describe bad arguments in Node's wording.
 #[derive(Debug, Clone, Copy)]
-pub enum Value<'a> {
-    /// `undefined` (an argument left out).
-    Undefined,
-    /// `null`.
-    Null,
+pub(crate) enum Value<'a> {
     /// A number.
     Number(f64),
     /// A string.
     Str(&'a str),
-    /// A boolean.
-    Bool(bool),
 }
 
 /// Formats a number as JavaScript prints it (`1`, `1.5`, `-1`, `NaN`, `Infinity`).

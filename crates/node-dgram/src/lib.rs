@@ -95,34 +95,52 @@ mod sys;
 mod types;
 
 pub use blocklist::BlockList;
-pub use error::{describe, Error, ErrorClass, Value};
+pub use error::{Error, ErrorClass};
 pub use listeners::{Event, ListenerId};
 pub use lookup::{LookupFuture, Resolver, SystemResolver};
 pub use op::Op;
 pub use runtime::{run, scope};
 
-/// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered sendmsg):
-/// what node-dgram's receive and send paths use, for code that owns a blocking socket, such as
-/// the benchmarks' raw baseline.
-pub mod batch {
-    pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
-}
-/// The socket engine, for event-loop adapters other than the tokio one (the Node addon drives
-/// it from libuv; a JavaScript runtime written in Rust can drive it from its own loop).
+/// The adapter interface: the socket engine and the raw receive/send paths, for event-loop
+/// adapters other than the tokio one (the Node addon drives it from libuv; a JavaScript runtime
+/// written in Rust can drive it from its own loop). Not needed to use sockets: everything
+/// here may change with the engine's design, unlike the rest of the crate.
 ///
 /// The adapter owns a [`Core`](embed::Core) per socket. It calls the user operations on it,
 /// then [`Core::advance`](embed::Core::advance), and delivers the [`Output`](embed::Output)s
 /// from [`Core::take_output`](embed::Core::take_output) in order: it emits events, ends the
-/// operations it started (by the [`OpId`](embed::OpId) it gave each), and answers lookups with [`Core::resolved`](embed::Core::resolved). When the
-/// descriptor is readable it calls [`batch::recv_batch`] and then
-/// [`Core::received`](embed::Core::received); when [`Core::wants_write`](embed::Core::wants_write)
-/// and the descriptor is writable, [`Core::flush`](embed::Core::flush). Its [`IoHandle`](embed::IoHandle)
-/// type holds the open socket while the loop watches it.
+/// operations it started (by the [`OpId`](embed::OpId) it gave each), and answers lookups with
+/// [`Core::resolved`](embed::Core::resolved). When the descriptor is readable it reads it with
+/// a [`Receiver`](embed::Receiver); when [`Core::wants_write`](embed::Core::wants_write) and
+/// the descriptor is writable, [`Core::flush`](embed::Core::flush). Its
+/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; sockets
+/// are [`socket2`](embed::socket2) sockets, re-exported here on purpose.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
+    pub use socket2;
+
+    /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: TCP`), for an adapter that checks the
+    /// descriptors it adopts itself.
+    pub fn invalid_fd_type(kind: &str) -> crate::Error {
+        crate::Error::invalid_fd_type(kind)
+    }
+
+    /// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered
+    /// sendmsg): what node-dgram's receive and send paths use, for code that owns a blocking
+    /// socket, such as the benchmarks' raw baseline.
+    pub mod batch {
+        pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
+    }
 }
+
+/// Old path of [`embed::batch`], kept for the benchmarks until they move.
+#[doc(hidden)]
+pub mod batch {
+    pub use crate::embed::batch::*;
+}
+pub use bytes::Bytes;
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};
 pub use socket::{create_socket, create_socket_with_listener, Messages, Socket, WeakSocket};
 pub use tokio_util::sync::CancellationToken;

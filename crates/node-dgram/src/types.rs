@@ -427,6 +427,7 @@ impl RemoteInfo {
 /// assert_eq!(part.to_vec(), b"ell");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// One buffer.
     One(Bytes),

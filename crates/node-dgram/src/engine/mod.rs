@@ -63,6 +63,7 @@ pub struct Core<H> {
 
 /// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
 /// a membership call), or handed to the adapter's handle.
+#[non_exhaustive]
 pub enum Sock<H> {
     /// Bound, not watched yet.
     Raw(RawSocket),

@@ -4,6 +4,7 @@
 use crate::error::Error;
 
 /// Something the adapter must do or deliver, in order.
+#[non_exhaustive]
 pub enum Output {
     /// Emit `listening`.
     Listening,
@@ -34,6 +35,7 @@ pub enum Output {
 }
 
 /// What one receive attempt found.
+#[non_exhaustive]
 pub enum Recv {
     /// The arena holds this many datagrams.
     Batch(usize),

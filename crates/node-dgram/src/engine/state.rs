@@ -13,6 +13,7 @@ use crate::types::{AddressInfo, BindOptions, Family};
 
 /// Node's bind states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BindState {
     /// Not bound.
     Unbound,
@@ -24,6 +25,7 @@ pub enum BindState {
 
 /// Node's connect states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConnectState {
     /// Not connected.
     Disconnected,
