@@ -74,49 +74,158 @@ impl Error {
     /// failed `lookup`'s own JavaScript error through the core this way, as Node passes it to
     /// the callback unchanged). `code` and `message` describe it for Rust code.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let e = node_dgram::Error::external(7, "ENOTFOUND", "getaddrinfo ENOTFOUND example");
     /// assert_eq!(e.token(), Some(7));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn external(token: u64, code: &str, message: &str) -> Error {
         let mut e = Error::plain(ErrorClass::Error, code, message);
         e.0.token = Some(token);
         e
     }
     /// The adapter's token, for an error made with [`Error::external`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").token(), None);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn token(&self) -> Option<u64> {
         self.0.token
     }
 
     /// Node's code: `ERR_...` or an errno name such as `EADDRINUSE`.
+    ///
+    /// [Node: `error.code`](https://nodejs.org/api/errors.html#errorcode)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").code(), "ENOTFOUND");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn code(&self) -> &str {
         &self.0.code
     }
     /// Node's message text.
+    ///
+    /// [Node: `error.message`](https://nodejs.org/api/errors.html#errormessage)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").message(), "getaddrinfo ENOTFOUND h");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn message(&self) -> &str {
         &self.0.message
     }
     /// The error's JavaScript class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Error, ErrorClass};
+    /// assert_eq!(Error::lookup("ENOTFOUND", "h").class(), ErrorClass::Error);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn class(&self) -> ErrorClass {
         self.0.class
     }
     /// The negative errno Node reports (libuv numbering), for system errors.
+    ///
+    /// [Node: `error.errno`](https://nodejs.org/api/errors.html#errorerrno)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!(e.errno(), Some(-98));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn errno(&self) -> Option<i32> {
         self.0.errno
     }
     /// The failing system call (`bind`, `send`, `getaddrinfo`, ...), for system errors.
+    ///
+    /// [Node: `error.syscall`](https://nodejs.org/api/errors.html#errorsyscall)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").syscall(), Some("getaddrinfo"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn syscall(&self) -> Option<&str> {
         self.0.syscall.as_deref()
     }
     /// The address involved, when Node reports one.
+    ///
+    /// [Node: `error.address`](https://nodejs.org/api/errors.html#erroraddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!((e.address(), e.port()), (Some("0.0.0.0"), Some(41234)));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
     /// The port involved, when Node reports one (only when it is above 0).
+    ///
+    /// [Node: `error.port`](https://nodejs.org/api/errors.html#errorport)
+    ///
+    /// # Examples
+    ///
+    /// See [`address`](Error::address).
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port(&self) -> Option<u16> {
         self.0.port
     }
     /// The host name a failed lookup was for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").hostname(), Some("h"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn hostname(&self) -> Option<&str> {
         self.0.hostname.as_deref()
     }
@@ -203,6 +312,19 @@ impl Error {
 
     /// A system error as Node's `ExceptionWithHostPort` builds it: message
     /// `syscall CODE address:port` (the port only when above 0, the address only when given).
+    ///
+    /// [Node: `SystemError`](https://nodejs.org/api/errors.html#class-systemerror)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!(e.message(), "bind EADDRINUSE 0.0.0.0:41234");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn system(errno: i32, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
         let code = crate::sys::errno_name(errno);
         let port = port.filter(|p| *p > 0);
@@ -226,6 +348,18 @@ impl Error {
     }
 
     /// A system error from an `io::Error` (its raw OS error; `EIO` when it has none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let io = std::io::Error::from_raw_os_error(111);
+    /// let e = node_dgram::Error::from_io(&io, "recvmsg", None, None);
+    /// assert_eq!(e.message(), "recvmsg ECONNREFUSED");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn from_io(e: &std::io::Error, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
         Error::system(e.raw_os_error().unwrap_or(libc::EIO), syscall, address, port)
     }
@@ -233,6 +367,19 @@ impl Error {
     /// A failed name lookup, as Node's `dns.lookup` reports it: `getaddrinfo ENOTFOUND host`.
     ///
     /// `code` is Node's name for the resolver's error (`ENOTFOUND`, `EAI_AGAIN`, `EAI_FAIL`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Error;
+    /// // What a custom resolver returns for a name it does not know.
+    /// let e = Error::lookup("ENOTFOUND", "nowhere.test");
+    /// assert_eq!(e.message(), "getaddrinfo ENOTFOUND nowhere.test");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn lookup(code: &str, hostname: &str) -> Error {
         let errno = match code {
             "ENOTFOUND" => Some(-3008),

@@ -114,7 +114,7 @@ pub use runtime::{run, scope};
 /// a [`Receiver`](embed::Receiver); when [`Core::wants_write`](embed::Core::wants_write) and
 /// the descriptor is writable, [`Core::flush`](embed::Core::flush). Its
 /// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; sockets
-/// are [`socket2`](embed::socket2) sockets, re-exported here on purpose.
+/// are [`socket2`] sockets, re-exported here on purpose.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};

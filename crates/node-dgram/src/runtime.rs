@@ -92,6 +92,8 @@ impl Loop {
 /// referenced socket and no pending operation remains, like a Node process: a bound socket
 /// keeps it alive until closed or [`unref`](crate::Socket::unref)'d.
 ///
+/// # Examples
+///
 /// ```no_run
 /// node_dgram::run(|| {
 ///     let s = node_dgram::create_socket("udp4").unwrap();
@@ -104,6 +106,12 @@ impl Loop {
 /// })
 /// .unwrap();
 /// ```
+///
+/// [Node: the event loop](https://nodejs.org/en/learn/asynchronous-work/event-loop-timers-and-nexttick#what-is-the-event-loop)
+///
+/// # Errors
+///
+/// The `std::io::Error` of building the runtime.
 pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let lp = Loop::new();
@@ -118,6 +126,8 @@ pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
 /// then waits until every socket created inside it (or in its callbacks) is closed or unref'd
 /// and every operation has finished.
 ///
+/// # Examples
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let n = node_dgram::scope(async {
@@ -131,6 +141,15 @@ pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
 /// assert!(n > 0);
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// None.
+///
+/// # Cancel safety
+///
+/// Not cancel safe in the sense of a wait: dropping the future stops waiting, but the sockets made
+/// inside it go on (they belong to the runtime), as Node's would.
 pub async fn scope<F: Future>(fut: F) -> F::Output {
     let lp = Loop::new();
     lp.enter(async {

@@ -133,6 +133,14 @@ pub struct WeakSocket {
 
 impl WeakSocket {
     /// A handle to the socket, or `None` once it is gone (closed and dropped).
+    ///
+    /// # Examples
+    ///
+    /// See [`WeakSocket`].
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn upgrade(&self) -> Option<Socket> {
         self.sh.upgrade().map(|sh| Socket::of(&sh))
     }
@@ -177,6 +185,8 @@ impl std::fmt::Debug for Socket {
 /// background one when there is none) and belongs to the current [`run`](crate::run) /
 /// [`scope`](crate::scope) loop.
 ///
+/// # Examples
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use node_dgram::{create_socket, SocketOptions, SocketType};
@@ -187,6 +197,13 @@ impl std::fmt::Debug for Socket {
 /// b.close().unwrap();
 /// # }
 /// ```
+///
+/// [Node: `dgram.createSocket`](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+///
+/// # Errors
+///
+/// `ERR_SOCKET_BAD_TYPE` for a type other than `udp4`/`udp6`; an `uv_loop_init` system error
+/// when no tokio runtime is running and the background one cannot start.
 pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let mut opts = opts.into_socket_options()?;
     opts.validate()?;
@@ -612,6 +629,16 @@ macro_rules! listener_methods {
         /// # Errors
         ///
         /// None: adding a listener cannot fail (on a closed socket it is never called).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+        /// # let s = node_dgram::create_socket("udp4").unwrap();
+        /// // See the examples of each event below.
+        /// # s.close().unwrap();
+        /// # }
+        /// ```
         pub fn $on(&self, mut f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
             self.add_listener($ev, false, Handler::$variant(Arc::new(Mutex::new(move |_: &Socket, $($a: $arg),*| f($($a),*)))))
         }
@@ -620,6 +647,8 @@ macro_rules! listener_methods {
         /// # Errors
         ///
         /// None.
+        ///
+        /// #[doc = concat!("# Examples\n\n```\n# #[tokio::main(flavor = \"current_thread\")] async fn main() {\nlet s = node_dgram::create_socket(\"udp4\").unwrap();\ns.", stringify!($once), "(|", stringify!($($a),*), "| {});\n# s.close().unwrap();\n# }\n```")]
         pub fn $once(&self, mut f: impl FnMut($($arg),*) + Send + 'static) -> ListenerId {
             self.add_listener($ev, true, Handler::$variant(Arc::new(Mutex::new(move |_: &Socket, $($a: $arg),*| f($($a),*)))))
         }
@@ -628,6 +657,8 @@ macro_rules! listener_methods {
         /// # Errors
         ///
         /// None.
+        ///
+        /// #[doc = concat!("# Examples\n\n```\n# #[tokio::main(flavor = \"current_thread\")] async fn main() {\nlet s = node_dgram::create_socket(\"udp4\").unwrap();\ns.", stringify!($on_with), "(|socket, ", stringify!($($a),*), "| { let _ = socket.address(); });\n# s.close().unwrap();\n# }\n```")]
         pub fn $on_with(&self, f: impl FnMut(&Socket, $($arg),*) + Send + 'static) -> ListenerId {
             self.add_listener($ev, false, Handler::$variant(Arc::new(Mutex::new(f))))
         }
@@ -636,6 +667,8 @@ macro_rules! listener_methods {
         /// # Errors
         ///
         /// None.
+        ///
+        /// #[doc = concat!("# Examples\n\n```\n# #[tokio::main(flavor = \"current_thread\")] async fn main() {\nlet s = node_dgram::create_socket(\"udp4\").unwrap();\ns.", stringify!($once_with), "(|socket, ", stringify!($($a),*), "| { let _ = socket.address(); });\n# s.close().unwrap();\n# }\n```")]
         pub fn $once_with(&self, f: impl FnMut(&Socket, $($arg),*) + Send + 'static) -> ListenerId {
             self.add_listener($ev, true, Handler::$variant(Arc::new(Mutex::new(f))))
         }
@@ -799,11 +832,46 @@ impl Socket {
     }
 
     /// How many listeners `event` has.
+    ///
+    /// [Node: `emitter.listenerCount`](https://nodejs.org/api/events.html#emitterlistenercounteventname-listener)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::Event;
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.on_message(|_, _| {});
+    /// assert_eq!(s.listener_count(Event::Message), 1);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn listener_count(&self, event: Event) -> usize {
         self.sh.listeners.lock().count(event)
     }
 
     /// The socket's type.
+    ///
+    /// [Node: `type` of `dgram.createSocket`](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::SocketType;
+    /// let s = node_dgram::create_socket("udp6").unwrap();
+    /// assert_eq!(s.socket_type(), SocketType::Udp6);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn socket_type(&self) -> SocketType {
         match self.sh.family {
             Family::IPv4 => SocketType::Udp4,
@@ -869,6 +937,34 @@ impl Socket {
     ///
     /// Synchronous errors: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed,
     /// `ERR_SOCKET_ALREADY_BOUND` when bound or binding, `ERR_SOCKET_BAD_PORT` for a bad port.
+    ///
+    /// [Node: `socket.bind`](https://nodejs.org/api/dgram.html#socketbindport-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::BindOptions;
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// // Node: socket.bind(0, '127.0.0.1', cb); also `bind("127.0.0.1:0")`, a `SocketAddr`, ...
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert_ne!(s.address().unwrap().port, 0);
+    /// assert_eq!(s.bind(0).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    /// let t = node_dgram::create_socket("udp4").unwrap();
+    /// let taken = s.address().unwrap().port;
+    /// let e = t.bind(BindOptions::new().port(taken).address("127.0.0.1").exclusive(true)).unwrap().await.unwrap_err();
+    /// assert_eq!(e.code(), "EADDRINUSE");
+    /// # s.close().unwrap(); t.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed, `ERR_SOCKET_ALREADY_BOUND` when bound or
+    /// binding, `ERR_SOCKET_BAD_PORT` for a bad port, `ERR_INVALID_FD_TYPE` / `open EEXIST` for a
+    /// refused [`BindOptions::fd`](crate::BindOptions::fd). Through the [`Op`] (and always `error`,
+    /// as in Node): `bind EADDRINUSE 0.0.0.0:41234`, `bind EADDRNOTAVAIL ...`, `bind EACCES ...`,
+    /// `bind EINVAL ...`, and lookup errors (`getaddrinfo ENOTFOUND host`).
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
         self.check_signal();
         let o = args.into_bind_options()?;
@@ -881,9 +977,26 @@ impl Socket {
     /// `::1`. Binds implicitly when unbound. Sends made while connecting go out after the
     /// `connect` event.
     ///
-    /// Errors: `ERR_SOCKET_BAD_PORT` (port 0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED`,
-    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`; a failed lookup or `connect(2)` goes to the returned
-    /// [`Op`], or to `error` when it is dropped.
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_BAD_PORT` (port 0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED`,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`. A failed lookup (`getaddrinfo ENOTFOUND host`),
+    /// `connect EINVAL ...` or `ERR_IP_BLOCKED` goes to the returned [`Op`], or to `error` when
+    /// it is dropped.
+    ///
+    /// [Node: `socket.connect`](https://nodejs.org/api/dgram.html#socketconnectport-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// assert_eq!(s.remote_address().unwrap().port, 9);
+    /// assert_eq!(s.connect(9, "").unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
     pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
         self.check_signal();
         let port = port.into_port(false)?;
@@ -894,6 +1007,25 @@ impl Socket {
     }
 
     /// `socket.disconnect()`: synchronous; `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected.
+    ///
+    /// [Node: `socket.disconnect`](https://nodejs.org/api/dgram.html#socketdisconnect)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// s.disconnect().unwrap();
+    /// assert_eq!(s.disconnect().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected, `ERR_SOCKET_DGRAM_NOT_RUNNING` when
+    /// closed, a `disconnect` system error if the kernel refuses.
     pub fn disconnect(&self) -> Result<(), Error> {
         self.check_signal();
         self.sh.g.lock().core.disconnect()
@@ -904,6 +1036,28 @@ impl Socket {
     ///
     /// The [`Op`] yields the bytes sent, or the error (`send EMSGSIZE`, ...); when it is
     /// dropped, errors go to `error`.
+    ///
+    /// [Node: `socket.send`](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let server = node_dgram::create_socket("udp4").unwrap();
+    /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// let client = node_dgram::create_socket("udp4").unwrap();
+    /// client.connect_addr(server.address().unwrap()).unwrap().await.unwrap();
+    /// assert_eq!(client.send("Some bytes").unwrap().await.unwrap(), 10);
+    /// # server.close().unwrap(); client.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_BAD_PORT` on a socket that is not connected (Node's error for a send
+    /// without port), `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed. Through the [`Op`] (or `error` when
+    /// it was dropped): `send EMSGSIZE ...`, `send ECONNREFUSED ...`, `send ECANCELED` when closed
+    /// first, `ERR_IP_BLOCKED`.
     pub fn send(&self, msg: impl Into<Message>) -> Result<Op<usize>, Error> {
         self.check_signal();
         let op = self.start(&mut self.sh.g.lock(), None, |core, id| core.send_connected(msg.into(), Some(id)))?;
@@ -916,11 +1070,31 @@ impl Socket {
     /// socket binds implicitly; sends made before the bind (or their lookup) completes are
     /// queued and go out in order.
     ///
-    /// Errors: `ERR_SOCKET_BAD_PORT` (0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED` on a
-    /// connected socket, `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed; asynchronous ones
-    /// (`send EMSGSIZE 127.0.0.1:12345`, lookup errors) through the [`Op`] or `error`.
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_BAD_PORT` (0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED` on a
+    /// connected socket, `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed. Asynchronous ones
+    /// (`send EMSGSIZE 127.0.0.1:12345`, lookup errors, `ERR_IP_BLOCKED`, `send ECANCELED` at
+    /// close) through the [`Op`], or `error` when it was dropped.
     ///
     /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
+    ///
+    /// [Node: `socket.send`](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let server = node_dgram::create_socket("udp4").unwrap();
+    /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// let port = server.address().unwrap().port;
+    /// let client = node_dgram::create_socket("udp4").unwrap();
+    /// // Node: client.send('Some bytes', port, '127.0.0.1', cb)
+    /// assert_eq!(client.send_to("Some bytes", port, "127.0.0.1").unwrap().await.unwrap(), 10);
+    /// assert_eq!(client.send_to("x", 0, "127.0.0.1").unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+    /// # server.close().unwrap(); client.close().unwrap();
+    /// # }
+    /// ```
     pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
         self.check_signal();
         let mut g = self.sh.g.lock();
@@ -1010,6 +1184,24 @@ impl Socket {
     /// returns), ends pending operations (queued sends with `ECANCELED`), and emits `close`
     /// last. No `message` is delivered after this returns. A second call gives
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING`. The [`Op`] completes after the `close` listeners ran.
+    ///
+    /// [Node: `socket.close`](https://nodejs.org/api/dgram.html#socketclosecallback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// s.on_close(|| println!("closed"));
+    /// s.close().unwrap().await.unwrap();
+    /// assert_eq!(s.close().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` when already closed. The [`Op`] itself never fails.
     pub fn close(&self) -> Result<Op<()>, Error> {
         self.check_signal();
         self.close_now()
@@ -1036,6 +1228,27 @@ impl Socket {
     }
 
     /// `socket[Symbol.asyncDispose]()`: closes (if still open) and waits for `close`.
+    ///
+    /// [Node: `socket[Symbol.asyncDispose]`](https://nodejs.org/api/dgram.html#socketsymbolasyncdispose)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.async_dispose().await.unwrap();
+    /// s.async_dispose().await.unwrap(); // closed already: nothing to do
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None in practice: a socket already closed gives `Ok(())`, as Node's resolves.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: the close happens at the first poll and is not undone; dropping the future only
+    /// stops waiting for the `close` event.
     pub async fn async_dispose(&self) -> Result<(), Error> {
         match self.close() {
             Ok(op) => op.await,
@@ -1045,24 +1258,100 @@ impl Socket {
 
     /// `socket.address()`: `EBADF` (`getsockname EBADF`) until bound,
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
+    ///
+    /// [Node: `socket.address`](https://nodejs.org/api/dgram.html#socketaddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(s.address().unwrap_err().code(), "EBADF");
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// let a = s.address().unwrap();
+    /// assert_eq!(a.address.to_string(), "127.0.0.1");
+    /// let _std: std::net::SocketAddr = a.into();
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` (`getsockname EBADF`) until bound, `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn address(&self) -> Result<AddressInfo, Error> {
         self.check_signal();
         self.sh.g.lock().core.address()
     }
 
     /// `socket.remoteAddress()`: `ERR_SOCKET_DGRAM_NOT_CONNECTED` unless connected.
+    ///
+    /// [Node: `socket.remoteAddress`](https://nodejs.org/api/dgram.html#socketremoteaddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(s.remote_address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
+    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// assert_eq!(s.remote_address().unwrap().port, 9);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_DGRAM_NOT_CONNECTED` unless connected, `ERR_SOCKET_DGRAM_NOT_RUNNING` once
+    /// closed.
     pub fn remote_address(&self) -> Result<AddressInfo, Error> {
         self.check_signal();
         self.sh.g.lock().core.remote_address()
     }
 
     /// `socket.ref()`: a bound socket keeps its loop ([`run`](crate::run)) alive again.
+    ///
+    /// [Node: `socket.ref`](https://nodejs.org/api/dgram.html#socketref)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// node_dgram::run(|| {
+    ///     let s = node_dgram::create_socket("udp4").unwrap();
+    ///     s.unref().ref_(); // referenced again: `run` waits for it
+    ///     s.on_listening_with(|s| {
+    ///         s.close().ok();
+    ///     });
+    ///     s.bind((0, "127.0.0.1")).unwrap();
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn ref_(&self) -> &Socket {
         self.check_signal();
         self.set_ref(true)
     }
 
     /// `socket.unref()`: the loop may end while this socket stays open.
+    ///
+    /// [Node: `socket.unref`](https://nodejs.org/api/dgram.html#socketunref)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// node_dgram::run(|| {
+    ///     let s = node_dgram::create_socket("udp4").unwrap();
+    ///     s.bind((0, "127.0.0.1")).unwrap();
+    ///     s.unref(); // `run` returns without waiting for this socket
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn unref(&self) -> &Socket {
         self.check_signal();
         self.set_ref(false)
@@ -1077,36 +1366,136 @@ impl Socket {
 
     /// `socket.getSendQueueSize()`: bytes of sends not yet handed to the kernel (queued behind
     /// a bind, a lookup, a connection, or a full send buffer).
+    ///
+    /// [Node: `socket.getSendQueueSize`](https://nodejs.org/api/dgram.html#socketgetsendqueuesize)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.send_to("1234", 9, "127.0.0.1").unwrap(); // queued behind the implicit bind
+    /// assert_eq!(s.get_send_queue_size(), 4);
+    /// assert_eq!(s.get_send_queue_count(), 1);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn get_send_queue_size(&self) -> usize {
         self.check_signal();
         self.sh.g.lock().core.send_queue_size()
     }
 
     /// `socket.getSendQueueCount()`: how many sends are not yet handed to the kernel.
+    ///
+    /// [Node: `socket.getSendQueueCount`](https://nodejs.org/api/dgram.html#socketgetsendqueuecount)
+    ///
+    /// # Examples
+    ///
+    /// See [`get_send_queue_size`](Socket::get_send_queue_size).
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn get_send_queue_count(&self) -> usize {
         self.check_signal();
         self.sh.g.lock().core.send_queue_count()
     }
 
     /// `socket.setBroadcast(flag)`.
+    ///
+    /// [Node: `socket.setBroadcast`](https://nodejs.org/api/dgram.html#socketsetbroadcastflag)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(s.set_broadcast(true).unwrap_err().code(), "EBADF");
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// s.set_broadcast(true).unwrap();
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` (`setBroadcast EBADF`) while unbound, `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn set_broadcast(&self, on: bool) -> Result<(), Error> {
         self.check_signal();
         self.sh.g.lock().core.with_socket("setBroadcast", |s| s.set_broadcast(on))
     }
 
     /// `socket.setTTL(ttl)`: 1 to 255; returns the value set. `setTTL EINVAL` outside.
+    ///
+    /// [Node: `socket.setTTL`](https://nodejs.org/api/dgram.html#socketsetttlttl)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert_eq!(s.set_ttl(64).unwrap(), 64);
+    /// assert_eq!(s.set_ttl(0).unwrap_err().code(), "EINVAL");
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `setTTL EINVAL` outside 1..=255, `EBADF` while unbound, `ERR_SOCKET_DGRAM_NOT_RUNNING` once
+    /// closed.
     pub fn set_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
         self.sh.g.lock().core.set_hops(false, ttl)
     }
 
     /// `socket.setMulticastTTL(ttl)`: 0 to 255; returns the value set.
+    ///
+    /// [Node: `socket.setMulticastTTL`](https://nodejs.org/api/dgram.html#socketsetmulticastttlttl)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert_eq!(s.set_multicast_ttl(0).unwrap(), 0);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `setMulticastTTL EINVAL` outside 0..=255, `EBADF` while unbound,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn set_multicast_ttl(&self, ttl: i64) -> Result<i64, Error> {
         self.check_signal();
         self.sh.g.lock().core.set_hops(true, ttl)
     }
 
     /// `socket.setMulticastLoopback(flag)`: returns the flag.
+    ///
+    /// [Node: `socket.setMulticastLoopback`](https://nodejs.org/api/dgram.html#socketsetmulticastloopbackflag)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert!(!s.set_multicast_loopback(false).unwrap());
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `EBADF` while unbound, `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.check_signal();
         self.sh.g.lock().core.set_multicast_loopback(on)
@@ -1119,18 +1508,69 @@ impl Socket {
 
     /// `socket.getRecvBufferSize()`: `SO_RCVBUF` (Linux reports twice the value set).
     /// `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    ///
+    /// [Node: `socket.getRecvBufferSize`](https://nodejs.org/api/dgram.html#socketgetrecvbuffersize)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(s.get_recv_buffer_size().unwrap_err().code(), "ERR_SOCKET_BUFFER_SIZE");
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// s.set_recv_buffer_size(65536).unwrap();
+    /// assert!(s.get_recv_buffer_size().unwrap() >= 65536);
+    /// s.set_send_buffer_size(65536).unwrap();
+    /// assert!(s.get_send_buffer_size().unwrap() >= 65536);
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_BUFFER_SIZE` while unbound or closed (Node's `SystemError` wrapping `EBADF`).
     pub fn get_recv_buffer_size(&self) -> Result<usize, Error> {
         self.buffer_size(true, None)
     }
     /// `socket.getSendBufferSize()`: `SO_SNDBUF`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    ///
+    /// [Node: `socket.getSendBufferSize`](https://nodejs.org/api/dgram.html#socketgetsendbuffersize)
+    ///
+    /// # Examples
+    ///
+    /// See [`get_recv_buffer_size`](Socket::get_recv_buffer_size).
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_BUFFER_SIZE` while unbound or closed.
     pub fn get_send_buffer_size(&self) -> Result<usize, Error> {
         self.buffer_size(false, None)
     }
     /// `socket.setRecvBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    ///
+    /// [Node: `socket.setRecvBufferSize`](https://nodejs.org/api/dgram.html#socketsetrecvbuffersizesize)
+    ///
+    /// # Examples
+    ///
+    /// See [`get_recv_buffer_size`](Socket::get_recv_buffer_size).
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_BUFFER_SIZE` while unbound or closed, or when the system refuses the size.
     pub fn set_recv_buffer_size(&self, size: u32) -> Result<(), Error> {
         self.buffer_size(true, Some(size as usize)).map(|_| ())
     }
     /// `socket.setSendBufferSize(size)`. `ERR_SOCKET_BUFFER_SIZE` while unbound.
+    ///
+    /// [Node: `socket.setSendBufferSize`](https://nodejs.org/api/dgram.html#socketsetsendbuffersizesize)
+    ///
+    /// # Examples
+    ///
+    /// See [`get_recv_buffer_size`](Socket::get_recv_buffer_size).
+    ///
+    /// # Errors
+    ///
+    /// `ERR_SOCKET_BUFFER_SIZE` while unbound or closed, or when the system refuses the size.
     pub fn set_send_buffer_size(&self, size: u32) -> Result<(), Error> {
         self.buffer_size(false, Some(size as usize)).map(|_| ())
     }
@@ -1153,12 +1593,50 @@ impl Socket {
     /// or scope (IPv6, `::%eth1`), or one the system picks. An unbound socket is bound to a
     /// random port on all interfaces first. Errors as Node's: `ERR_MISSING_ARGS` for an empty
     /// group, `addMembership EINVAL` for an unparsable or non-multicast one.
+    ///
+    /// [Node: `socket.addMembership`](https://nodejs.org/api/dgram.html#socketaddmembershipmulticastaddress-multicastinterface)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(s.add_membership("", None).unwrap_err().code(), "ERR_MISSING_ARGS");
+    /// assert_eq!(s.add_membership("10.0.0.1", None).unwrap_err().code(), "EINVAL");
+    /// // s.add_membership("239.1.2.3", Some("10.0.0.2")) joins a group on that interface.
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_MISSING_ARGS` for an empty group, `addMembership EINVAL` for an unparsable or
+    /// non-multicast group, other `addMembership` system errors (`ENODEV`, `EADDRNOTAVAIL`),
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn add_membership(&self, group: &str, interface: Option<&str>) -> Result<(), Error> {
         self.membership(Membership::Add, group, None, interface)
     }
 
     /// `socket.dropMembership(multicastAddress[, multicastInterface])`: leaves a group;
     /// `dropMembership EADDRNOTAVAIL` when it was never joined.
+    ///
+    /// [Node: `socket.dropMembership`](https://nodejs.org/api/dgram.html#socketdropmembershipmulticastaddress-multicastinterface)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert_eq!(s.drop_membership("239.1.2.3", None).unwrap_err().code(), "EADDRNOTAVAIL");
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `dropMembership EADDRNOTAVAIL` when not a member, `ERR_MISSING_ARGS`, `dropMembership EINVAL`,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn drop_membership(&self, group: &str, interface: Option<&str>) -> Result<(), Error> {
         self.membership(Membership::Drop, group, None, interface)
     }
@@ -1166,6 +1644,24 @@ impl Socket {
     /// `socket.addSourceSpecificMembership(sourceAddress, groupAddress[, multicastInterface])`:
     /// joins a source-specific channel (IPv4 `IP_ADD_SOURCE_MEMBERSHIP`, IPv6
     /// `MCAST_JOIN_SOURCE_GROUP`); only datagrams from `source` are admitted.
+    ///
+    /// [Node: `socket.addSourceSpecificMembership`](https://nodejs.org/api/dgram.html#socketaddsourcespecificmembershipsourceaddress-groupaddress-multicastinterface)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// let e = s.add_source_specific_membership("10.0.0.1", "10.0.0.2", None).unwrap_err();
+    /// assert_eq!(e.code(), "EINVAL"); // the group must be a multicast address
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_MISSING_ARGS`, `addSourceSpecificMembership EINVAL` for a bad source or group, other
+    /// system errors, `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn add_source_specific_membership(
         &self,
         source: &str,
@@ -1176,6 +1672,24 @@ impl Socket {
     }
 
     /// `socket.dropSourceSpecificMembership(sourceAddress, groupAddress[, multicastInterface])`.
+    ///
+    /// [Node: `socket.dropSourceSpecificMembership`](https://nodejs.org/api/dgram.html#socketdropsourcespecificmembershipsourceaddress-groupaddress-multicastinterface)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// assert!(s.drop_source_specific_membership("10.0.0.1", "232.1.1.1", None).is_err());
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `dropSourceSpecificMembership EADDRNOTAVAIL` when not a member, `ERR_MISSING_ARGS`, `EINVAL`
+    /// for bad addresses, `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
     pub fn drop_source_specific_membership(
         &self,
         source: &str,
@@ -1188,8 +1702,27 @@ impl Socket {
     /// `socket.setMulticastInterface(multicastInterface)`: the outgoing interface of multicast
     /// datagrams: an interface address for udp4 (`setMulticastInterface EADDRNOTAVAIL` when no
     /// interface has it), `::%eth1` or `::%2` for udp6; the family's any address gives the
-    /// choice back to the system. `setMulticastInterface EINVAL` for an unparsable address,
-    /// `EBADF` while unbound.
+    /// choice back to the system.
+    ///
+    /// # Errors
+    ///
+    /// `setMulticastInterface EINVAL` for an unparsable address, `setMulticastInterface
+    /// EADDRNOTAVAIL` when no interface has it, `EBADF` while unbound,
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
+    ///
+    /// [Node: `socket.setMulticastInterface`](https://nodejs.org/api/dgram.html#socketsetmulticastinterfacemulticastinterface)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// s.set_multicast_interface("0.0.0.0").unwrap(); // the system's choice
+    /// assert_eq!(s.set_multicast_interface("nonsense").unwrap_err().code(), "EINVAL");
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
     pub fn set_multicast_interface(&self, interface: &str) -> Result<(), Error> {
         self.check_signal();
         self.sh.g.lock().core.set_multicast_interface(interface)

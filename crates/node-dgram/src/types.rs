@@ -21,6 +21,19 @@ pub enum Family {
 
 impl Family {
     /// Node's string: `"IPv4"` or `"IPv6"`.
+    ///
+    /// [Node: `address().family`](https://nodejs.org/api/dgram.html#socketaddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv6.as_str(), "IPv6");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn as_str(self) -> &'static str {
         match self {
             Family::IPv4 => "IPv4",
@@ -28,6 +41,17 @@ impl Family {
         }
     }
     /// The family of an address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::of(&"::1".parse().unwrap()), Family::IPv6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn of(ip: &IpAddr) -> Family {
         if ip.is_ipv4() {
             Family::IPv4
@@ -36,6 +60,17 @@ impl Family {
         }
     }
     /// 4 or 6, as `dns.lookup`'s `family` option.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv4.number(), 4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn number(self) -> u8 {
         match self {
             Family::IPv4 => 4,
@@ -43,6 +78,17 @@ impl Family {
         }
     }
     /// The family's "any" address (`0.0.0.0` or `::`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv6.any().to_string(), "::");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn any(self) -> IpAddr {
         match self {
             Family::IPv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -50,6 +96,17 @@ impl Family {
         }
     }
     /// The family's loopback address (`127.0.0.1` or `::1`), the default destination.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv4.loopback().to_string(), "127.0.0.1");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn loopback(self) -> IpAddr {
         match self {
             Family::IPv4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -81,6 +138,17 @@ pub enum SocketType {
 
 impl SocketType {
     /// The address family of this socket type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Family, SocketType};
+    /// assert_eq!(SocketType::Udp6.family(), Family::IPv6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn family(self) -> Family {
         match self {
             SocketType::Udp4 => Family::IPv4,
@@ -150,6 +218,20 @@ impl fmt::Debug for SocketOptions {
 
 impl SocketOptions {
     /// Options for a socket of `ty`, everything else at Node's defaults.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4);
+    /// assert_eq!(o.socket_type(), SocketType::Udp4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new(ty: SocketType) -> SocketOptions {
         SocketOptions {
             ty,
@@ -170,20 +252,73 @@ impl SocketOptions {
         }
     }
     /// The socket type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// assert_eq!(SocketOptions::new(SocketType::Udp6).socket_type(), SocketType::Udp6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn socket_type(&self) -> SocketType {
         self.ty
     }
     /// `reuseAddr`: `SO_REUSEADDR` at bind.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).reuse_addr(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a refused option fails the bind (`bind EINVAL ...`).
     pub fn reuse_addr(mut self, on: bool) -> Self {
         self.reuse_addr = on;
         self
     }
     /// `reusePort`: `SO_REUSEPORT` at bind (Linux spreads datagrams over the sockets).
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).reuse_port(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a system without `SO_REUSEPORT` fails the bind.
     pub fn reuse_port(mut self, on: bool) -> Self {
         self.reuse_port = on;
         self
     }
     /// `ipv6Only`: `IPV6_V6ONLY` on a udp6 socket.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp6).ipv6_only(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; an IPv4 bind of such a socket fails with `bind EINVAL`.
     pub fn ipv6_only(mut self, on: bool) -> Self {
         self.ipv6_only = on;
         self
@@ -191,11 +326,39 @@ impl SocketOptions {
     /// `recvBufferSize`: `SO_RCVBUF`, set once the socket is bound.
     ///
     /// Node validates the value: it must be an integer from 0 to 2^31 - 1.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).recv_buffer_size(1 << 20);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a size the system refuses fails the bind with `ERR_SOCKET_BUFFER_SIZE`.
     pub fn recv_buffer_size(mut self, size: u32) -> Self {
         self.recv_buffer_size = Some(size);
         self
     }
     /// `sendBufferSize`: `SO_SNDBUF`, set once the socket is bound.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).send_buffer_size(1 << 20);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a size the system refuses fails the bind with `ERR_SOCKET_BUFFER_SIZE`.
     pub fn send_buffer_size(mut self, size: u32) -> Self {
         self.send_buffer_size = Some(size);
         self
@@ -207,12 +370,49 @@ impl SocketOptions {
     /// redirect every bind and send, and a resolver that fails makes the bind fail (`error`).
     /// (This turns on [`lookup_all`](SocketOptions::lookup_all).) Default: the system's
     /// `getaddrinfo`, off the event loop, which IP literals skip.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Error, Family, SocketOptions, SocketType};
+    /// use std::net::IpAddr;
+    /// // Every address goes through it, literals and the implicit bind's `0.0.0.0` included.
+    /// let o = SocketOptions::new(SocketType::Udp4).lookup(|host: String, _family: Family| async move {
+    ///     match host.as_str() {
+    ///         "db.internal" => Ok(IpAddr::from([127, 0, 0, 1])),
+    ///         _ => host.parse::<IpAddr>().map_err(|_| Error::lookup("ENOTFOUND", &host)),
+    ///     }
+    /// });
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; the resolver's errors end the operation that asked (and, for a bind, go to `error`).
     pub fn lookup(mut self, resolver: impl Resolver) -> Self {
         self.lookup = Some(Arc::new(resolver));
         self.lookup_all = true;
         self
     }
     /// `signal`: cancelling the token closes the socket, as `close()` would.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let token = node_dgram::CancellationToken::new();
+    /// let o = SocketOptions::new(SocketType::Udp4).signal(token.clone());
+    /// # let _ = o;
+    /// // token.cancel() closes the socket.
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn signal(mut self, token: tokio_util::sync::CancellationToken) -> Self {
         self.signal = Some(token);
         self
@@ -220,12 +420,44 @@ impl SocketOptions {
 
     /// `receiveBlockList`: datagrams from listed senders are dropped before any listener sees
     /// them. The list is shared: rules added later apply.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let list = node_dgram::BlockList::new();
+    /// list.add_address("192.0.2.1").unwrap();
+    /// let o = SocketOptions::new(SocketType::Udp4).receive_block_list(list);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn receive_block_list(mut self, list: crate::BlockList) -> Self {
         self.receive_block_list = Some(list);
         self
     }
     /// `sendBlockList`: `send` and `connect` to a listed address fail with `ERR_IP_BLOCKED`
     /// (`IP(10.0.0.1) is blocked by net.BlockList`), through the operation or `error`.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let list = node_dgram::BlockList::new();
+    /// list.add_subnet("10.0.0.0", 8).unwrap();
+    /// let o = SocketOptions::new(SocketType::Udp4).send_block_list(list);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; blocked sends and connects fail with `ERR_IP_BLOCKED`.
     pub fn send_block_list(mut self, list: crate::BlockList) -> Self {
         self.send_block_list = Some(list);
         self
@@ -235,6 +467,18 @@ impl SocketOptions {
     /// one destination are queued together, they leave in one system call with the kernel
     /// cutting the datagrams (`UDP_SEGMENT`). The receiver sees the same datagrams; only the
     /// cost changes. Off by default because Node has no such option.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).gso(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: where the kernel refuses segmentation, sends fall back to one datagram each.
     pub fn gso(mut self, on: bool) -> Self {
         self.gso = on;
         self
@@ -242,6 +486,18 @@ impl SocketOptions {
     /// UDP GRO (an extra of node-dgram, off by default): the kernel may hand over several
     /// same-sized datagrams of one flow as one buffer (`UDP_GRO`); node-dgram splits it back
     /// before any listener runs, so the `message` events are exactly those without GRO.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).gro(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a kernel without `UDP_GRO` fails the bind.
     pub fn gro(mut self, on: bool) -> Self {
         self.gro = on;
         self
@@ -252,6 +508,18 @@ impl SocketOptions {
     /// option or a replaced `dns.lookup` sees what it would see with the built-in module.
     /// With it, a send also goes out once its own lookup answers, as Node's does, rather than
     /// after the sends made before it (whose lookups may take longer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).lookup_all(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn lookup_all(mut self, on: bool) -> Self {
         self.lookup_all = on;
         self
@@ -264,11 +532,17 @@ impl SocketOptions {
     /// (an address of the other family) leaves none. Off by default, where a failed bind
     /// leaves the socket as it was before the call; the Node addon turns it on.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::{SocketOptions, SocketType};
     /// let o = SocketOptions::new(SocketType::Udp4).keep_failed_bind_socket(true);
     /// # let _ = o;
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn keep_failed_bind_socket(mut self, on: bool) -> Self {
         self.keep_failed_bind_socket = on;
         self
@@ -329,6 +603,18 @@ pub struct AddressInfo {
 
 impl AddressInfo {
     /// The address as Node prints it: with `%iface` for an IPv6 link-local address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::AddressInfo;
+    /// let a = AddressInfo::from("[::1]:9".parse::<std::net::SocketAddr>().unwrap());
+    /// assert_eq!(a.address_string(), "::1");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
     }
@@ -409,6 +695,20 @@ pub struct RemoteInfo {
 
 impl RemoteInfo {
     /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.on_message(|_msg, rinfo| println!("from {}", rinfo.address_string()));
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
     }
@@ -437,6 +737,17 @@ pub enum Message {
 
 impl Message {
     /// The datagram's size in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert_eq!(Message::from(vec!["ab", "c"]).len(), 3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn len(&self) -> usize {
         match self {
             Message::One(b) => b.len(),
@@ -444,10 +755,32 @@ impl Message {
         }
     }
     /// Whether the datagram is empty (empty datagrams are valid and are sent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert!(Message::from("").is_empty());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// The bytes, concatenated (a copy; sending never does this).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert_eq!(Message::from(vec!["ab", "c"]).to_vec(), b"abc");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn to_vec(&self) -> Vec<u8> {
         match self {
             Message::One(b) => b.to_vec(),
@@ -457,6 +790,24 @@ impl Message {
     /// `offset` and `length` of `send(msg, offset, length, ...)`: the part of a single buffer
     /// to send. Node's errors: `ERR_BUFFER_OUT_OF_BOUNDS` when either reaches past the end, and
     /// `ERR_INVALID_ARG_TYPE` for a list of buffers (Node allows offsets on one buffer only).
+    ///
+    /// [Node: `socket.send` offset and length](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// // Node: socket.send(buf, 1, 3, port, address)
+    /// let part = Message::from("hello").range(1, 3).unwrap();
+    /// assert_eq!(part.to_vec(), b"ell");
+    /// assert_eq!(Message::from("hello").range(6, 1).unwrap_err().code(), "ERR_BUFFER_OUT_OF_BOUNDS");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_BUFFER_OUT_OF_BOUNDS` (`"offset" is outside of buffer bounds`, or `"length"`) as
+    /// Node's `send(msg, offset, length)` checks them; a message of several buffers cannot be
+    /// sliced (`ERR_INVALID_ARG_TYPE`, as Node refuses an array with an offset).
     pub fn range(self, offset: usize, length: usize) -> Result<Message, Error> {
         match self {
             Message::One(b) => {
@@ -640,21 +991,67 @@ pub struct BindOptions {
 
 impl BindOptions {
     /// Port 0 (any free port), all interfaces, not exclusive.
+    ///
+    /// [Node: `socket.bind(options)`](https://nodejs.org/api/dgram.html#socketbindoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new();
+    /// assert_eq!(o.port_number(), 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new() -> BindOptions {
         BindOptions::default()
     }
     /// The port (0: a free one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().port(41234);
+    /// assert_eq!(o.port_number(), 41234);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
     }
     /// The address or host name (empty: all interfaces).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().address("::1");
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a bad address fails the bind (`bind EINVAL`, lookup errors).
     pub fn address(mut self, address: impl Into<String>) -> Self {
         self.address = Some(address.into());
         self
     }
     /// `exclusive`: meaningful for servers spread over several event loops; a socket created
     /// with `reusePort` always binds exclusively.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().exclusive(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn exclusive(mut self, on: bool) -> Self {
         self.exclusive = on;
         self
@@ -672,6 +1069,8 @@ impl BindOptions {
     /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
     /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let raw = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -682,11 +1081,26 @@ impl BindOptions {
     /// s.close().unwrap();
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; the bind refuses a descriptor that is not a UDP socket (`ERR_INVALID_FD_TYPE`) or
+    /// that another open socket owns (`open EEXIST`).
     pub fn fd(mut self, fd: impl Into<std::os::fd::OwnedFd>) -> Self {
         self.fd = Some(fd.into());
         self
     }
     /// The port set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::BindOptions::new().port(7).port_number(), 7);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port_number(&self) -> u16 {
         self.port
     }
@@ -915,12 +1329,18 @@ impl Destination for String {
 /// scope 0, as libuv reads it). Returns the address and its scope; `None` for anything else
 /// (a host name, which would go to the resolver).
 ///
+/// # Examples
+///
 /// ```
 /// use node_dgram::parse_ip;
 /// assert_eq!(parse_ip("127.0.0.1").unwrap().0.to_string(), "127.0.0.1");
 /// assert_eq!(parse_ip("fe80::1%1").unwrap().1, 1);
 /// assert!(parse_ip("localhost").is_none());
 /// ```
+///
+/// # Errors
+///
+/// None.
 pub fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Some((ip, 0));
