@@ -10,16 +10,15 @@
 //! use node_dgram::{create_socket, run};
 //! run(|| {
 //!     let server = create_socket("udp4").unwrap();
-//!     let s = server.clone();
-//!     server.on_error(move |err| {
+//!     // Listeners get their socket (Node's `this`) with the `_with` forms: no clone needed.
+//!     server.on_error_with(|s, err| {
 //!         eprintln!("server error:\n{err}");
 //!         s.close().ok();
 //!     });
 //!     server.on_message(|msg, rinfo| {
 //!         println!("server got: {} from {}:{}", String::from_utf8_lossy(msg), rinfo.address, rinfo.port);
 //!     });
-//!     let s = server.clone();
-//!     server.on_listening(move || {
+//!     server.on_listening_with(|s| {
 //!         let address = s.address().unwrap();
 //!         println!("server listening {}:{}", address.address, address.port);
 //!     });
@@ -47,7 +46,8 @@
 //! | `socket.disconnect()` | [`Socket::disconnect`] |
 //! | `socket.address()`, `socket.remoteAddress()` | [`Socket::address`], [`Socket::remote_address`] ([`AddressInfo`]) |
 //! | `socket.send(msg[, cb])` (connected) | [`Socket::send`]`(msg)` |
-//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)`; offset/length with [`Message::range`] |
+//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)` or [`Socket::send_to_addr`]`(msg, SocketAddr / (IpAddr, u16) / &rinfo)`; offset/length with [`Message::range`] |
+//! | `this` in a listener | [`Socket::on_message_with`]`(\|socket, msg, rinfo\| ..)` and the other `_with` forms; [`WeakSocket`] |
 //! | `msg` as Buffer, string, array of buffers | anything `Into<`[`Message`]`>`: bytes, `&str`/`String`, `Vec` of buffers (one gathered datagram) |
 //! | callbacks of bind, connect, send, close | the returned [`Op`]: `.await` it or [`Op::callback`] |
 //! | `socket.close([cb])`, `socket[Symbol.asyncDispose]()` | [`Socket::close`], [`Socket::async_dispose`] |
@@ -64,13 +64,22 @@
 //! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
 //! | errors (`err.code`, `errno`, `syscall`, `address`, `port`, `message`) | [`Error`]: [`Error::code`], [`Error::errno`], ... |
 //!
+//! Ownership follows one rule, stated on [`Socket`](Socket#ownership): a socket lives while a
+//! handle, a pending operation or (once bound) a listener can still observe it, and no longer.
+//!
 //! ## Differences from Node, on purpose
 //!
 //! - An `error` event with no listener is printed to stderr instead of crashing the process.
 //! - Every operation ends exactly once: sends queued behind a bind that fails end with the
 //!   bind's error, and sends pending at `close()` end with `send ECANCELED` (Node drops the
-//!   former silently). A send failing in the kernel with nobody awaiting it is emitted as
-//!   `error`, as Node's documentation states.
+//!   former silently, and calls no callback of sends queued behind the implicit bind when
+//!   `close()` follows in the same tick, where it emits `listening` then `close`, as here). A
+//!   send failing in the kernel with nobody awaiting it is emitted as `error`, as Node's
+//!   documentation states.
+//! - The callbacks of `bind`, `connect` and `close` run where Node runs them (between the
+//!   listeners added before and after the call) but are not listeners for
+//!   [`Socket::listener_count`] or [`Socket::remove_all_listeners`].
+//! - A socket nothing can observe any more is closed (see [ownership](Socket#ownership)).
 //! - `send()` on a socket that is still connecting waits for the connection (Node throws
 //!   `ERR_SOCKET_BAD_PORT`).
 //! - `getSendQueueCount()` also counts sends queued behind a bind or a lookup.
