@@ -1151,12 +1151,17 @@ macro_rules! bind_port_tuple {
 bind_port_tuple!(&str, String);
 
 /// A port (`"41234"`, as Node accepts it), or an address with its port (`"127.0.0.1:0"`,
-/// `"[::1]:0"`); anything else is a bad port, as in Node.
+/// `"[::1]:0"`, `"localhost:41234"`); anything else is a bad port, as in Node.
 impl BindArgs for &str {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
-        match self.parse::<SocketAddr>() {
-            Ok(a) => a.into_bind_options(),
-            Err(_) => Ok(BindOptions::new().port(self.into_port(true)?)),
+        if let Ok(a) = self.parse::<SocketAddr>() {
+            return a.into_bind_options();
+        }
+        match self.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && !host.contains(':') => {
+                Ok(BindOptions::new().port(port.into_port(true)?).address(host))
+            }
+            _ => Ok(BindOptions::new().port(self.into_port(true)?)),
         }
     }
 }

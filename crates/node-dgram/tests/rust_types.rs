@@ -42,9 +42,16 @@ async fn bind_takes_std_addresses_and_address_text() {
     within("bind", s.bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap()).await.unwrap();
     s.close().unwrap();
 
+    // A host name with its port goes to the resolver, as `bind(port, host)` does.
+    let s = create_socket("udp4").unwrap();
+    within("bind", s.bind("localhost:0").unwrap()).await.unwrap();
+    assert_ne!(s.address().unwrap().port, 0);
+    s.close().unwrap();
+
     // A port as text still works as in Node; anything else is a bad port.
     let s = create_socket("udp4").unwrap();
     assert_eq!(s.bind("not an address").unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+    assert_eq!(s.bind("localhost:x").unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
     s.close().unwrap();
 }
 
