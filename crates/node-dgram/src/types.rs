@@ -11,6 +11,9 @@ use crate::error::{describe, Error, Value};
 use crate::lookup::Resolver;
 
 /// An address family, as Node names it in `rinfo.family` and `address().family`.
+///
+/// Exhaustive on purpose (unlike the crate's other enums): UDP over IP has these two families,
+/// and programs match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// `'IPv4'`
@@ -128,6 +131,8 @@ impl fmt::Display for Family {
 /// assert_eq!("udp6".parse::<SocketType>().unwrap(), SocketType::Udp6);
 /// assert_eq!("udp5".parse::<SocketType>().unwrap_err().code(), "ERR_SOCKET_BAD_TYPE");
 /// ```
+///
+/// Exhaustive on purpose: Node's `dgram` has exactly these two types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SocketType {
     /// `'udp4'`
