@@ -213,6 +213,7 @@ impl Handle {
                     Output::Error(e) => events.push(Event::Error(e)),
                     // (Whether an error goes to `error` is the JavaScript face's decision.)
                     Output::Done { id, result, .. } => events.push(Event::Done(id as u32, result)),
+                    _ => {}
                 }
             }
             if events.is_empty() {

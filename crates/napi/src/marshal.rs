@@ -23,6 +23,7 @@ pub fn error_descriptor(env: Env, e: &Error, h: Option<&Handle>) -> JsResult {
         ErrorClass::TypeError => "TypeError",
         ErrorClass::RangeError => "RangeError",
         ErrorClass::SystemError => "SystemError",
+        _ => "Error",
     };
     env.set(o, c"kind", env.string(kind))?;
     if let Some(n) = e.errno() {

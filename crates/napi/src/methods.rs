@@ -71,7 +71,7 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         let fd = fd as i32;
         let kind = guess_handle_type(fd);
         if kind != "UDP" {
-            return Err(throw_error(env, &Error::invalid_fd_type(kind)));
+            return Err(throw_error(env, &node_dgram::embed::invalid_fd_type(kind)));
         }
         if sys::loop_watches(env, fd) {
             // Another handle of this loop has it: Node's open fails the same way.

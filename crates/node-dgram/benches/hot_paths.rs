@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::os::fd::AsRawFd;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use node_dgram::batch::{recv_batch, send_batch, RecvArena};
+use node_dgram::embed::batch::{recv_batch, send_batch, RecvArena};
 use node_dgram::{BlockList, IntoPort, Message};
 
 fn block_list(c: &mut Criterion) {

@@ -80,12 +80,20 @@ enum Rule {
 impl BlockList {
     /// An empty block list (`new net.BlockList()`).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::BlockList;
     /// let block_list = BlockList::new();
     /// assert!(block_list.rules().is_empty());
     /// assert!(!block_list.check("127.0.0.1"));
     /// ```
+    ///
+    /// [Node: `net.BlockList`](https://nodejs.org/api/net.html#class-netblocklist)
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new() -> BlockList {
         BlockList::default()
     }
@@ -94,6 +102,8 @@ impl BlockList {
     ///
     /// The family is the literal's: IPv4 (`10.0.0.1`) or IPv6 (`2001:db8::1`, which may carry a
     /// `%zone`, ignored). Anything else is `ERR_INVALID_ADDRESS`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use node_dgram::BlockList;
@@ -108,6 +118,12 @@ impl BlockList {
     /// assert_eq!(err.code(), "ERR_INVALID_ADDRESS");
     /// assert_eq!(err.message(), "Invalid socket address");
     /// ```
+    ///
+    /// [Node: `blockList.addAddress`](https://nodejs.org/api/net.html#blocklistaddaddressaddress-type)
+    ///
+    /// # Errors
+    ///
+    /// `ERR_INVALID_ADDRESS` for text that is no IP address.
     pub fn add_address(&self, address: &str) -> Result<(), Error> {
         let ip = parse_address(address)?;
         self.push(Rule::Address(ip));
@@ -120,6 +136,8 @@ impl BlockList {
     /// Both must be addresses (else `ERR_INVALID_ADDRESS`) of the same family (else
     /// `ERR_INVALID_ARG_VALUE`), and `start` must not come after `end` (else Node's
     /// `ERR_INVALID_ARG_VALUE`, "The argument 'start' must come before end").
+    ///
+    /// # Examples
     ///
     /// ```
     /// use node_dgram::BlockList;
@@ -136,6 +154,12 @@ impl BlockList {
     ///      port: 0, family: 'ipv4', flowlabel: 0 }"
     /// );
     /// ```
+    ///
+    /// [Node: `blockList.addRange`](https://nodejs.org/api/net.html#blocklistaddrangestart-end-type)
+    ///
+    /// # Errors
+    ///
+    /// `ERR_INVALID_ADDRESS` for a bad address, `ERR_INVALID_ARG_VALUE` when `start` is after `end`.
     pub fn add_range(&self, start: &str, end: &str) -> Result<(), Error> {
         let start = parse_address(start)?;
         let end = parse_address(end)?;
@@ -155,6 +179,8 @@ impl BlockList {
     /// `ERR_OUT_OF_RANGE`); the bits of `network` past the prefix are ignored when matching but
     /// kept in [`rules`](BlockList::rules), as Node does.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::{BlockList, ErrorClass};
     /// let block_list = BlockList::new();
@@ -168,6 +194,12 @@ impl BlockList {
     /// assert_eq!(err.class(), ErrorClass::RangeError);
     /// assert_eq!(err.message(), "The value of \"prefix\" is out of range. It must be >= 0 && <= 32. Received 33");
     /// ```
+    ///
+    /// [Node: `blockList.addSubnet`](https://nodejs.org/api/net.html#blocklistaddsubnetnet-prefix-type)
+    ///
+    /// # Errors
+    ///
+    /// `ERR_INVALID_ADDRESS` for a bad network, `ERR_OUT_OF_RANGE` for a prefix beyond 32 (IPv4) or 128 (IPv6).
     pub fn add_subnet(&self, network: &str, prefix: u8) -> Result<(), Error> {
         let ip = parse_address(network)?;
         let max = if ip.is_ipv4() { 32 } else { 128 };
@@ -183,6 +215,8 @@ impl BlockList {
     /// The family is the literal's; an IPv6 `%zone` is ignored. A string that is not an IP
     /// address is not blocked (`false`), as in Node.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::BlockList;
     /// let block_list = BlockList::new();
@@ -191,6 +225,12 @@ impl BlockList {
     /// assert!(block_list.check("::ffff:10.9.9.9"));
     /// assert!(!block_list.check("not an address"));
     /// ```
+    ///
+    /// [Node: `blockList.check`](https://nodejs.org/api/net.html#blocklistcheckaddress-type)
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn check(&self, address: &str) -> bool {
         parse_ip(address).is_some_and(|ip| self.check_ip(ip))
     }
@@ -198,6 +238,8 @@ impl BlockList {
     /// Whether a rule blocks `ip`: the check made for every received datagram.
     ///
     /// A binary search over the merged rules under a read lock; it does not allocate.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use node_dgram::BlockList;
@@ -208,6 +250,10 @@ impl BlockList {
     /// assert!(block_list.check_ip(IpAddr::V6(Ipv4Addr::new(192, 168, 1, 1).to_ipv6_mapped())));
     /// assert!(!block_list.check_ip(IpAddr::V6(Ipv6Addr::LOCALHOST)));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn check_ip(&self, ip: IpAddr) -> bool {
         let k = key(ip);
         let rules = self.inner.read();
@@ -223,6 +269,8 @@ impl BlockList {
     /// addresses are written as libuv writes them (`::ffff:10.9.9.9`, lower-case hex, the longest
     /// run of zero groups compressed).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::BlockList;
     /// let block_list = BlockList::new();
@@ -234,6 +282,12 @@ impl BlockList {
     ///     ["Subnet: IPv6 2001:db8:1::/48", "Range: IPv4 10.0.1.1-10.0.1.10", "Address: IPv4 10.0.0.1"]
     /// );
     /// ```
+    ///
+    /// [Node: `blockList.rules`](https://nodejs.org/api/net.html#blocklistrules)
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn rules(&self) -> Vec<String> {
         self.inner.read().list.iter().rev().map(Rule::to_string).collect()
     }

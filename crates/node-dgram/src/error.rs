@@ -8,6 +8,7 @@ use std::fmt;
 /// Rust has no class hierarchy; this keeps the distinction for the Node addon and for users who
 /// want to report errors as Node does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// `Error`: system errors (`bind EADDRINUSE ...`) and most `ERR_SOCKET_*` codes.
     Error,
@@ -73,55 +74,164 @@ impl Error {
     /// failed `lookup`'s own JavaScript error through the core this way, as Node passes it to
     /// the callback unchanged). `code` and `message` describe it for Rust code.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let e = node_dgram::Error::external(7, "ENOTFOUND", "getaddrinfo ENOTFOUND example");
     /// assert_eq!(e.token(), Some(7));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn external(token: u64, code: &str, message: &str) -> Error {
         let mut e = Error::plain(ErrorClass::Error, code, message);
         e.0.token = Some(token);
         e
     }
     /// The adapter's token, for an error made with [`Error::external`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").token(), None);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn token(&self) -> Option<u64> {
         self.0.token
     }
 
     /// Node's code: `ERR_...` or an errno name such as `EADDRINUSE`.
+    ///
+    /// [Node: `error.code`](https://nodejs.org/api/errors.html#errorcode)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").code(), "ENOTFOUND");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn code(&self) -> &str {
         &self.0.code
     }
     /// Node's message text.
+    ///
+    /// [Node: `error.message`](https://nodejs.org/api/errors.html#errormessage)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").message(), "getaddrinfo ENOTFOUND h");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn message(&self) -> &str {
         &self.0.message
     }
     /// The error's JavaScript class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Error, ErrorClass};
+    /// assert_eq!(Error::lookup("ENOTFOUND", "h").class(), ErrorClass::Error);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn class(&self) -> ErrorClass {
         self.0.class
     }
     /// The negative errno Node reports (libuv numbering), for system errors.
+    ///
+    /// [Node: `error.errno`](https://nodejs.org/api/errors.html#errorerrno)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!(e.errno(), Some(-98));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn errno(&self) -> Option<i32> {
         self.0.errno
     }
     /// The failing system call (`bind`, `send`, `getaddrinfo`, ...), for system errors.
+    ///
+    /// [Node: `error.syscall`](https://nodejs.org/api/errors.html#errorsyscall)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").syscall(), Some("getaddrinfo"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn syscall(&self) -> Option<&str> {
         self.0.syscall.as_deref()
     }
     /// The address involved, when Node reports one.
+    ///
+    /// [Node: `error.address`](https://nodejs.org/api/errors.html#erroraddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!((e.address(), e.port()), (Some("0.0.0.0"), Some(41234)));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
     /// The port involved, when Node reports one (only when it is above 0).
+    ///
+    /// [Node: `error.port`](https://nodejs.org/api/errors.html#errorport)
+    ///
+    /// # Examples
+    ///
+    /// See [`address`](Error::address).
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port(&self) -> Option<u16> {
         self.0.port
     }
     /// The host name a failed lookup was for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::Error::lookup("ENOTFOUND", "h").hostname(), Some("h"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn hostname(&self) -> Option<&str> {
         self.0.hostname.as_deref()
     }
 
     /// `ERR_SOCKET_BAD_TYPE`.
-    pub fn bad_socket_type() -> Error {
+    pub(crate) fn bad_socket_type() -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_SOCKET_BAD_TYPE",
@@ -129,25 +239,25 @@ impl Error {
         )
     }
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING`.
-    pub fn not_running() -> Error {
+    pub(crate) fn not_running() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running")
     }
     /// `ERR_SOCKET_ALREADY_BOUND`.
-    pub fn already_bound() -> Error {
+    pub(crate) fn already_bound() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_ALREADY_BOUND", "Socket is already bound")
     }
     /// `ERR_SOCKET_DGRAM_IS_CONNECTED`.
-    pub fn is_connected() -> Error {
+    pub(crate) fn is_connected() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected")
     }
     /// `ERR_SOCKET_DGRAM_NOT_CONNECTED`.
-    pub fn not_connected() -> Error {
+    pub(crate) fn not_connected() -> Error {
         Error::plain(ErrorClass::Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected")
     }
     /// `ERR_SOCKET_BAD_PORT` for a value Node describes as `received` (see [`describe`]).
     ///
     /// `allow_zero` selects Node's wording (`>= 0` for bind, `> 0` for connect and send).
-    pub fn bad_port(received: &str, allow_zero: bool) -> Error {
+    pub(crate) fn bad_port(received: &str, allow_zero: bool) -> Error {
         let op = if allow_zero { ">=" } else { ">" };
         Error::plain(
             ErrorClass::RangeError,
@@ -156,23 +266,19 @@ impl Error {
         )
     }
     /// `ERR_IP_BLOCKED`: `IP(127.0.0.1) is blocked by net.BlockList`.
-    pub fn ip_blocked(ip: &str) -> Error {
+    pub(crate) fn ip_blocked(ip: &str) -> Error {
         Error::plain(ErrorClass::Error, "ERR_IP_BLOCKED", format!("IP({ip}) is blocked by net.BlockList"))
     }
     /// `ERR_INVALID_FD_TYPE`: `Unsupported fd type: TCP`.
-    pub fn invalid_fd_type(kind: &str) -> Error {
+    pub(crate) fn invalid_fd_type(kind: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_INVALID_FD_TYPE", format!("Unsupported fd type: {kind}"))
     }
     /// `ERR_MISSING_ARGS` with Node's message.
-    pub fn missing_args(name: &str) -> Error {
+    pub(crate) fn missing_args(name: &str) -> Error {
         Error::plain(ErrorClass::TypeError, "ERR_MISSING_ARGS", format!("The \"{name}\" argument must be specified"))
     }
-    /// `ERR_SOCKET_BAD_BUFFER_SIZE`.
-    pub fn bad_buffer_size() -> Error {
-        Error::plain(ErrorClass::TypeError, "ERR_SOCKET_BAD_BUFFER_SIZE", "Buffer size must be a positive integer")
-    }
     /// `ERR_INVALID_ARG_TYPE` with Node's message.
-    pub fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
+    pub(crate) fn invalid_arg_type(name: &str, expected: &str, received: &str) -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_INVALID_ARG_TYPE",
@@ -180,7 +286,7 @@ impl Error {
         )
     }
     /// `ERR_INVALID_ARG_VALUE` with Node's message.
-    pub fn invalid_arg_value(name: &str, received: &str, reason: &str) -> Error {
+    pub(crate) fn invalid_arg_value(name: &str, received: &str, reason: &str) -> Error {
         Error::plain(
             ErrorClass::TypeError,
             "ERR_INVALID_ARG_VALUE",
@@ -188,7 +294,7 @@ impl Error {
         )
     }
     /// `ERR_BUFFER_OUT_OF_BOUNDS` for `offset` or `length` past the end of a message.
-    pub fn buffer_out_of_bounds(name: &str) -> Error {
+    pub(crate) fn buffer_out_of_bounds(name: &str) -> Error {
         Error::plain(
             ErrorClass::RangeError,
             "ERR_BUFFER_OUT_OF_BOUNDS",
@@ -196,7 +302,7 @@ impl Error {
         )
     }
     /// `ERR_OUT_OF_RANGE` with Node's message.
-    pub fn out_of_range(name: &str, range: &str, received: &str) -> Error {
+    pub(crate) fn out_of_range(name: &str, range: &str, received: &str) -> Error {
         Error::plain(
             ErrorClass::RangeError,
             "ERR_OUT_OF_RANGE",
@@ -206,6 +312,19 @@ impl Error {
 
     /// A system error as Node's `ExceptionWithHostPort` builds it: message
     /// `syscall CODE address:port` (the port only when above 0, the address only when given).
+    ///
+    /// [Node: `SystemError`](https://nodejs.org/api/errors.html#class-systemerror)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::Error::system(98, "bind", Some("0.0.0.0".into()), Some(41234));
+    /// assert_eq!(e.message(), "bind EADDRINUSE 0.0.0.0:41234");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn system(errno: i32, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
         let code = crate::sys::errno_name(errno);
         let port = port.filter(|p| *p > 0);
@@ -229,6 +348,18 @@ impl Error {
     }
 
     /// A system error from an `io::Error` (its raw OS error; `EIO` when it has none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let io = std::io::Error::from_raw_os_error(111);
+    /// let e = node_dgram::Error::from_io(&io, "recvmsg", None, None);
+    /// assert_eq!(e.message(), "recvmsg ECONNREFUSED");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn from_io(e: &std::io::Error, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
         Error::system(e.raw_os_error().unwrap_or(libc::EIO), syscall, address, port)
     }
@@ -236,6 +367,19 @@ impl Error {
     /// A failed name lookup, as Node's `dns.lookup` reports it: `getaddrinfo ENOTFOUND host`.
     ///
     /// `code` is Node's name for the resolver's error (`ENOTFOUND`, `EAI_AGAIN`, `EAI_FAIL`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Error;
+    /// // What a custom resolver returns for a name it does not know.
+    /// let e = Error::lookup("ENOTFOUND", "nowhere.test");
+    /// assert_eq!(e.message(), "getaddrinfo ENOTFOUND nowhere.test");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn lookup(code: &str, hostname: &str) -> Error {
         let errno = match code {
             "ENOTFOUND" => Some(-3008),
@@ -263,7 +407,7 @@ impl Error {
     }
 
     /// `ERR_SOCKET_BUFFER_SIZE`: a `SystemError` wrapping the libuv call's failure.
-    pub fn buffer_size(errno: i32, which: &str) -> Error {
+    pub(crate) fn buffer_size(errno: i32, which: &str) -> Error {
         let code = crate::sys::errno_name(errno);
         let syscall = format!("uv_{which}_buffer_size");
         Error(Box::new(Inner {
@@ -284,7 +428,7 @@ impl Error {
 
     /// `ERR_INVALID_ADDRESS`: a string that is not an IP address where Node wants one
     /// (`net.BlockList`, `net.SocketAddress`).
-    pub fn invalid_address() -> Error {
+    pub(crate) fn invalid_address() -> Error {
         Error::plain(ErrorClass::Error, "ERR_INVALID_ADDRESS", "Invalid socket address")
     }
 }
@@ -308,11 +452,9 @@ impl From<Error> for std::io::Error {
 
 /// How Node's `determineSpecificType` describes a value in messages ("type number (1.5)").
 ///
-/// Used by the argument conversions of this crate and by the Node addon.
-pub fn describe(v: &Value<'_>) -> String {
+/// Used by the argument conversions of this crate.
+pub(crate) fn describe(v: &Value<'_>) -> String {
     match v {
-        Value::Undefined => "undefined".into(),
-        Value::Null => "null".into(),
         Value::Number(n) => format!("type number ({})", js_number(*n)),
         Value::Str(s) => {
             let shown: String = if s.chars().count() > 28 {
@@ -322,23 +464,16 @@ pub fn describe(v: &Value<'_>) -> String {
             };
             format!("type string ('{shown}')")
         }
-        Value::Bool(b) => format!("type boolean ({b})"),
     }
 }
 
 /// A JavaScript-like value, as used to describe bad arguments in Node's wording.
 #[derive(Debug, Clone, Copy)]
-pub enum Value<'a> {
-    /// `undefined` (an argument left out).
-    Undefined,
-    /// `null`.
-    Null,
+pub(crate) enum Value<'a> {
     /// A number.
     Number(f64),
     /// A string.
     Str(&'a str),
-    /// A boolean.
-    Bool(bool),
 }
 
 /// Formats a number as JavaScript prints it (`1`, `1.5`, `-1`, `NaN`, `Infinity`).

@@ -10,16 +10,15 @@
 //! use node_dgram::{create_socket, run};
 //! run(|| {
 //!     let server = create_socket("udp4").unwrap();
-//!     let s = server.clone();
-//!     server.on_error(move |err| {
+//!     // Listeners get their socket (Node's `this`) with the `_with` forms: no clone needed.
+//!     server.on_error_with(|s, err| {
 //!         eprintln!("server error:\n{err}");
 //!         s.close().ok();
 //!     });
 //!     server.on_message(|msg, rinfo| {
 //!         println!("server got: {} from {}:{}", String::from_utf8_lossy(msg), rinfo.address, rinfo.port);
 //!     });
-//!     let s = server.clone();
-//!     server.on_listening(move || {
+//!     server.on_listening_with(|s| {
 //!         let address = s.address().unwrap();
 //!         println!("server listening {}:{}", address.address, address.port);
 //!     });
@@ -47,7 +46,8 @@
 //! | `socket.disconnect()` | [`Socket::disconnect`] |
 //! | `socket.address()`, `socket.remoteAddress()` | [`Socket::address`], [`Socket::remote_address`] ([`AddressInfo`]) |
 //! | `socket.send(msg[, cb])` (connected) | [`Socket::send`]`(msg)` |
-//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)`; offset/length with [`Message::range`] |
+//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)` or [`Socket::send_to_addr`]`(msg, SocketAddr / (IpAddr, u16) / &rinfo)`; offset/length with [`Message::range`] |
+//! | `this` in a listener | [`Socket::on_message_with`]`(\|socket, msg, rinfo\| ..)` and the other `_with` forms; [`WeakSocket`] |
 //! | `msg` as Buffer, string, array of buffers | anything `Into<`[`Message`]`>`: bytes, `&str`/`String`, `Vec` of buffers (one gathered datagram) |
 //! | callbacks of bind, connect, send, close | the returned [`Op`]: `.await` it or [`Op::callback`] |
 //! | `socket.close([cb])`, `socket[Symbol.asyncDispose]()` | [`Socket::close`], [`Socket::async_dispose`] |
@@ -64,13 +64,22 @@
 //! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
 //! | errors (`err.code`, `errno`, `syscall`, `address`, `port`, `message`) | [`Error`]: [`Error::code`], [`Error::errno`], ... |
 //!
+//! Ownership follows one rule, stated on [`Socket`](Socket#ownership): a socket lives while a
+//! handle, a pending operation or (once bound) a listener can still observe it, and no longer.
+//!
 //! ## Differences from Node, on purpose
 //!
 //! - An `error` event with no listener is printed to stderr instead of crashing the process.
 //! - Every operation ends exactly once: sends queued behind a bind that fails end with the
 //!   bind's error, and sends pending at `close()` end with `send ECANCELED` (Node drops the
-//!   former silently). A send failing in the kernel with nobody awaiting it is emitted as
-//!   `error`, as Node's documentation states.
+//!   former silently, and calls no callback of sends queued behind the implicit bind when
+//!   `close()` follows in the same tick, where it emits `listening` then `close`, as here). A
+//!   send failing in the kernel with nobody awaiting it is emitted as `error`, as Node's
+//!   documentation states.
+//! - The callbacks of `bind`, `connect` and `close` run where Node runs them (between the
+//!   listeners added before and after the call) but are not listeners for
+//!   [`Socket::listener_count`] or [`Socket::remove_all_listeners`].
+//! - A socket nothing can observe any more is closed (see [ownership](Socket#ownership)).
 //! - `send()` on a socket that is still connecting waits for the connection (Node throws
 //!   `ERR_SOCKET_BAD_PORT`).
 //! - `getSendQueueCount()` also counts sends queued behind a bind or a lookup.
@@ -95,38 +104,56 @@ mod sys;
 mod types;
 
 pub use blocklist::BlockList;
-pub use error::{describe, Error, ErrorClass, Value};
+pub use error::{Error, ErrorClass};
 pub use listeners::{Event, ListenerId};
 pub use lookup::{LookupFuture, Resolver, SystemResolver};
 pub use op::Op;
 pub use runtime::{run, scope};
 
-/// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered sendmsg):
-/// what node-dgram's receive and send paths use, for code that owns a blocking socket, such as
-/// the benchmarks' raw baseline.
-pub mod batch {
-    pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
-}
-/// The socket engine, for event-loop adapters other than the tokio one (the Node addon drives
-/// it from libuv; a JavaScript runtime written in Rust can drive it from its own loop).
+/// The adapter interface: the socket engine and the raw receive/send paths, for event-loop
+/// adapters other than the tokio one (the Node addon drives it from libuv; a JavaScript runtime
+/// written in Rust can drive it from its own loop). Not needed to use sockets: everything
+/// here may change with the engine's design, unlike the rest of the crate.
 ///
 /// The adapter owns a [`Core`](embed::Core) per socket. It calls the user operations on it,
 /// then [`Core::advance`](embed::Core::advance), and delivers the [`Output`](embed::Output)s
 /// from [`Core::take_output`](embed::Core::take_output) in order: it emits events, ends the
-/// operations it started (by the [`OpId`](embed::OpId) it gave each), and answers lookups with [`Core::resolved`](embed::Core::resolved). When the
-/// descriptor is readable it calls [`batch::recv_batch`] and then
-/// [`Core::received`](embed::Core::received); when [`Core::wants_write`](embed::Core::wants_write)
-/// and the descriptor is writable, [`Core::flush`](embed::Core::flush). Its [`IoHandle`](embed::IoHandle)
-/// type holds the open socket while the loop watches it.
+/// operations it started (by the [`OpId`](embed::OpId) it gave each), and answers lookups with
+/// [`Core::resolved`](embed::Core::resolved). When the descriptor is readable it reads it with
+/// a [`Receiver`](embed::Receiver); when [`Core::wants_write`](embed::Core::wants_write) and
+/// the descriptor is writable, [`Core::flush`](embed::Core::flush). Its
+/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; sockets
+/// are [`socket2`] sockets, re-exported here on purpose.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
     pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
+    pub use socket2;
+
+    /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: TCP`), for an adapter that checks the
+    /// descriptors it adopts itself.
+    pub fn invalid_fd_type(kind: &str) -> crate::Error {
+        crate::Error::invalid_fd_type(kind)
+    }
+
+    /// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered
+    /// sendmsg): what node-dgram's receive and send paths use, for code that owns a blocking
+    /// socket, such as the benchmarks' raw baseline.
+    pub mod batch {
+        pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
+    }
 }
+
+/// Old path of [`embed::batch`], kept for the benchmarks until they move.
+#[doc(hidden)]
+pub mod batch {
+    pub use crate::embed::batch::*;
+}
+pub use bytes::Bytes;
 pub use server::{pin_current_thread, serve, Handler, MultiCoreServer, ServerOptions};
-pub use socket::{create_socket, create_socket_with_listener, Messages, Socket};
+pub use socket::{create_socket, create_socket_with_listener, Messages, Socket, WeakSocket};
 pub use tokio_util::sync::CancellationToken;
 pub use types::{
-    parse_ip, AddressInfo, BindArgs, BindOptions, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo,
-    SocketOptions, SocketType,
+    parse_ip, AddressInfo, BindArgs, BindOptions, Destination, Family, IntoPort, IntoSocketOptions, IpLike, Message,
+    RemoteInfo, SocketOptions, SocketType,
 };

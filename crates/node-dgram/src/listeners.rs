@@ -6,10 +6,12 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::Error;
+use crate::socket::Socket;
 use crate::types::RemoteInfo;
 
 /// The events of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Event {
     /// `'listening'`
     Listening,
@@ -27,15 +29,24 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
-pub(crate) type MessageFn = dyn FnMut(&[u8], &RemoteInfo) + Send;
-pub(crate) type UnitFn = dyn FnMut() + Send;
-pub(crate) type ErrorFn = dyn FnMut(&Error) + Send;
+/// Every listener gets the socket it listens to (what Node gives as `this`), borrowed for the
+/// call: a listener that only uses that argument holds no handle, so it keeps no socket alive.
+pub(crate) type MessageFn = dyn FnMut(&Socket, &[u8], &RemoteInfo) + Send;
+pub(crate) type UnitFn = dyn FnMut(&Socket) + Send;
+pub(crate) type ErrorFn = dyn FnMut(&Socket, &Error) + Send;
 
 #[derive(Clone)]
 pub(crate) enum Handler {
     Message(Arc<Mutex<MessageFn>>),
     Unit(Arc<Mutex<UnitFn>>),
     Error(Arc<Mutex<ErrorFn>>),
+    /// The callback of a `bind`, `connect` or `close` call (operation id): Node adds it as a
+    /// listener of `listening`, `connect` or `close` at the call, so it runs between the
+    /// listeners added before and after the call. Not a listener for
+    /// [`Socket::listener_count`](crate::Socket::listener_count),
+    /// [`Socket::remove_all_listeners`](crate::Socket::remove_all_listeners) or the ownership
+    /// rule: it is the operation's, which ends anyway.
+    Op(u64),
 }
 
 #[derive(Clone)]
@@ -75,7 +86,7 @@ impl Listeners {
     }
 
     pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
-        for ev in [Event::Listening, Event::Message, Event::Connect, Event::Error, Event::Close] {
+        for ev in ALL {
             let l = self.list(ev);
             if let Some(pos) = l.iter().position(|e| e.id == id.0) {
                 Arc::make_mut(l).remove(pos);
@@ -85,15 +96,38 @@ impl Listeners {
         false
     }
 
-    pub(crate) fn remove_all(&mut self, ev: Option<Event>) {
-        match ev {
-            Some(ev) => *self.list(ev) = Arc::default(),
-            None => *self = Listeners { next: self.next, ..Listeners::default() },
+    /// Removes the entry of operation `op`, wherever it is.
+    pub(crate) fn remove_op(&mut self, op: u64) {
+        for ev in ALL {
+            let l = self.list(ev);
+            if let Some(pos) = l.iter().position(|e| matches!(e.handler, Handler::Op(id) if id == op)) {
+                Arc::make_mut(l).remove(pos);
+            }
+        }
+    }
+
+    /// Removes the listeners of `ev` (of every event with `None`); operations' entries stay
+    /// unless `ops_too`.
+    pub(crate) fn remove_all(&mut self, ev: Option<Event>, ops_too: bool) {
+        for e in ALL {
+            if ev.is_none_or(|ev| ev == e) {
+                let l = self.list(e);
+                if ops_too {
+                    *l = Arc::default();
+                } else if l.iter().any(|x| !x.is_op()) {
+                    Arc::make_mut(l).retain(Entry::is_op);
+                }
+            }
         }
     }
 
     pub(crate) fn count(&mut self, ev: Event) -> usize {
-        self.list(ev).len()
+        self.list(ev).iter().filter(|e| !e.is_op()).count()
+    }
+
+    /// Whether any listener (not counting operations' entries) is left.
+    pub(crate) fn any(&mut self) -> bool {
+        ALL.into_iter().any(|ev| self.count(ev) > 0)
     }
 
     /// The handlers to call for one emit, removing the `once` ones first (as Node does).
@@ -107,8 +141,13 @@ impl Listeners {
     }
 }
 
+const ALL: [Event; 5] = [Event::Listening, Event::Message, Event::Connect, Event::Error, Event::Close];
+
 impl Entry {
     pub(crate) fn handler(&self) -> &Handler {
         &self.handler
+    }
+    fn is_op(&self) -> bool {
+        matches!(self.handler, Handler::Op(_))
     }
 }

@@ -50,6 +50,21 @@ impl<T> Op<T> {
     ///
     /// If the operation already finished (the callback was attached late, e.g. from another
     /// thread), it is called at once with the outcome.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// // Node: socket.bind(0, '127.0.0.1', () => ...)
+    /// s.bind((0, "127.0.0.1")).unwrap().callback(|r| println!("bound: {r:?}"));
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None; the callback gets the operation's error, if any.
     pub fn callback(self, f: impl FnOnce(Result<T, Error>) + Send + 'static) {
         let mut s = self.slot.lock();
         match std::mem::replace(&mut *s, Slot::Taken) {
@@ -64,6 +79,21 @@ impl<T> Op<T> {
         }
     }
     /// Whether the operation has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// let op = s.close().unwrap();
+    /// assert!(!op.is_done()); // ends on the event loop, as Node's callback
+    /// op.await.unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn is_done(&self) -> bool {
         !matches!(*self.slot.lock(), Slot::Pending { .. })
     }

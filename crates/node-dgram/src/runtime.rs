@@ -3,13 +3,21 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use tokio::sync::Notify;
+
+/// Something to run when its loop would end: a socket whose `signal` was cancelled closes
+/// then, so that its `close` is emitted before [`run`] returns (Node closes it inside
+/// `abort()`; a cancellation token has no synchronous hook).
+pub(crate) trait OnIdle: Send + Sync {
+    fn on_idle(self: Arc<Self>);
+}
 
 struct LoopInner {
     holds: AtomicUsize,
     idle: Notify,
+    watchers: parking_lot::Mutex<Vec<Weak<dyn OnIdle>>>,
 }
 
 /// One event loop's count of what keeps it alive (referenced bound sockets, pending operations).
@@ -33,7 +41,11 @@ tokio::task_local! {
 
 impl Loop {
     fn new() -> Loop {
-        Loop(Arc::new(LoopInner { holds: AtomicUsize::new(0), idle: Notify::new() }))
+        Loop(Arc::new(LoopInner {
+            holds: AtomicUsize::new(0),
+            idle: Notify::new(),
+            watchers: parking_lot::Mutex::new(Vec::new()),
+        }))
     }
     /// The loop of the code running now (inside [`run`] or [`scope`], or a socket's callback),
     /// or a detached loop nobody waits for.
@@ -47,13 +59,25 @@ impl Loop {
         self.0.holds.fetch_add(1, Ordering::AcqRel);
         Hold(self.clone())
     }
+    /// Registers `w` to run each time the loop would end (while it lives).
+    pub(crate) fn watch_idle(&self, w: Weak<dyn OnIdle>) {
+        let mut ws = self.0.watchers.lock();
+        ws.retain(|w| w.strong_count() > 0);
+        ws.push(w);
+    }
     async fn until_idle(&self) {
         loop {
             let notified = self.0.idle.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.0.holds.load(Ordering::Acquire) == 0 {
-                return;
+                let live: Vec<Arc<dyn OnIdle>> = self.0.watchers.lock().iter().filter_map(Weak::upgrade).collect();
+                for w in live {
+                    w.on_idle();
+                }
+                if self.0.holds.load(Ordering::Acquire) == 0 {
+                    return;
+                }
             }
             notified.await;
         }
@@ -68,6 +92,8 @@ impl Loop {
 /// referenced socket and no pending operation remains, like a Node process: a bound socket
 /// keeps it alive until closed or [`unref`](crate::Socket::unref)'d.
 ///
+/// # Examples
+///
 /// ```no_run
 /// node_dgram::run(|| {
 ///     let s = node_dgram::create_socket("udp4").unwrap();
@@ -80,6 +106,12 @@ impl Loop {
 /// })
 /// .unwrap();
 /// ```
+///
+/// [Node: the event loop](https://nodejs.org/en/learn/asynchronous-work/event-loop-timers-and-nexttick#what-is-the-event-loop)
+///
+/// # Errors
+///
+/// The `std::io::Error` of building the runtime.
 pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let lp = Loop::new();
@@ -94,6 +126,8 @@ pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
 /// then waits until every socket created inside it (or in its callbacks) is closed or unref'd
 /// and every operation has finished.
 ///
+/// # Examples
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let n = node_dgram::scope(async {
@@ -107,6 +141,15 @@ pub fn run<R>(main: impl FnOnce() -> R) -> std::io::Result<R> {
 /// assert!(n > 0);
 /// # }
 /// ```
+///
+/// # Errors
+///
+/// None.
+///
+/// # Cancel safety
+///
+/// Not cancel safe in the sense of a wait: dropping the future stops waiting, but the sockets made
+/// inside it go on (they belong to the runtime), as Node's would.
 pub async fn scope<F: Future>(fut: F) -> F::Output {
     let lp = Loop::new();
     lp.enter(async {
@@ -117,19 +160,21 @@ pub async fn scope<F: Future>(fut: F) -> F::Output {
     .await
 }
 
-/// The runtime sockets run on when created outside any tokio runtime.
+/// The runtime sockets run on when created outside any tokio runtime: a single-threaded one,
+/// driven by a thread of its own (so the library needs no `rt-multi-thread`).
 pub(crate) fn fallback_handle() -> std::io::Result<tokio::runtime::Handle> {
-    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    static RT: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
     let rt = RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("node-dgram")
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("node-dgram".into())
+            .spawn(move || rt.block_on(std::future::pending::<()>()))
+            .map_err(|e| e.to_string())?;
+        Ok(handle)
     });
     match rt {
-        Ok(rt) => Ok(rt.handle().clone()),
+        Ok(h) => Ok(h.clone()),
         Err(e) => Err(std::io::Error::other(e.clone())),
     }
 }

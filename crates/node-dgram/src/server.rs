@@ -40,6 +40,20 @@ pub struct ServerOptions {
 
 impl ServerOptions {
     /// All interfaces, a free port, one thread per available core, shared descriptor.
+    ///
+    /// [Node: `cluster`](https://nodejs.org/api/cluster.html)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{ServerOptions, SocketType};
+    /// let o = ServerOptions::new(SocketType::Udp4).threads(2);
+    /// assert_eq!(o.thread_count(), 2);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new(ty: SocketType) -> ServerOptions {
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         ServerOptions {
@@ -53,31 +67,97 @@ impl ServerOptions {
         }
     }
     /// The address to bind (an IP literal; empty: all interfaces).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).address("127.0.0.1");
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a bad address fails [`serve`](crate::serve).
     pub fn address(mut self, address: impl Into<String>) -> Self {
         self.address = address.into();
         self
     }
     /// The port (0: a free one, the same for every thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).port(41234);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
     }
     /// How many threads (event loops); at least 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).threads(0);
+    /// assert_eq!(o.thread_count(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n.max(1);
         self
     }
     /// The thread count set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).threads(3);
+    /// assert_eq!(o.thread_count(), 3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn thread_count(&self) -> usize {
         self.threads
     }
     /// `false`: one descriptor shared by all threads; `true`: one socket per thread with
     /// `SO_REUSEPORT`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).exclusive(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn exclusive(mut self, on: bool) -> Self {
         self.exclusive = on;
         self
     }
     /// `SO_RCVBUF` of each socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::ServerOptions::new(node_dgram::SocketType::Udp4).recv_buffer_size(1 << 20);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a size the system refuses fails [`serve`](crate::serve).
     pub fn recv_buffer_size(mut self, size: u32) -> Self {
         self.recv_buffer_size = Some(size);
         self
@@ -89,12 +169,18 @@ impl ServerOptions {
     /// another idles; pinned ones each start on their own core at once. Pin when the server
     /// has the cores to itself; leave it off when other busy threads share them.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::{serve, ServerOptions, SocketType};
     /// let o = ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2).exclusive(true).pin_threads(true);
     /// let server = serve(o, |_, _, _| {}).unwrap();
     /// server.close();
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: a thread that cannot be pinned runs unpinned.
     pub fn pin_threads(mut self, on: bool) -> Self {
         self.pin = on;
         self
@@ -121,6 +207,8 @@ impl<F: Fn(&Socket, &[u8], &RemoteInfo) + Send + Sync + 'static> Handler for F {
 
 /// Starts a server on `opts.threads` event-loop threads; `handler` sees every datagram once.
 ///
+/// # Examples
+///
 /// ```
 /// use node_dgram::{serve, ServerOptions, SocketType};
 /// // An echo server on two cores.
@@ -131,6 +219,13 @@ impl<F: Fn(&Socket, &[u8], &RemoteInfo) + Send + Sync + 'static> Handler for F {
 /// assert!(server.local_addr().port() > 0);
 /// server.close();
 /// ```
+///
+/// [Node: `cluster`](https://nodejs.org/api/cluster.html)
+///
+/// # Errors
+///
+/// `bind EADDRINUSE ...`, `bind EADDRNOTAVAIL ...` and other `bind` system errors, `EINVAL` for an
+/// address that is no IP literal of the type's family.
 pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServer, Error> {
     let family = opts.ty.family();
     let ip = if opts.address.is_empty() {
@@ -216,6 +311,8 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
 /// returns that core. [`ServerOptions::pin_threads`] does this on each server thread; a
 /// program running its own per-core event loops can do the same.
 ///
+/// # Examples
+///
 /// ```
 /// let core = node_dgram::pin_current_thread(0).unwrap();
 /// println!("running on core {core} only");
@@ -223,6 +320,10 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
 ///
 /// Linux only: elsewhere it fails with [`std::io::ErrorKind::Unsupported`] (macOS has no such
 /// call; FreeBSD's cpuset is not wired up yet).
+///
+/// # Errors
+///
+/// The `sched_setaffinity` / `sched_getaffinity` error, as `std::io::Error`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn pin_current_thread(i: usize) -> std::io::Result<usize> {
     use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
@@ -244,14 +345,52 @@ pub fn pin_current_thread(_i: usize) -> std::io::Result<usize> {
 
 impl MultiCoreServer {
     /// The bound address (the port is the same on every thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{serve, ServerOptions, SocketType};
+    /// let server = serve(ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2), |_, _, _| {}).unwrap();
+    /// assert_eq!(server.local_addr().ip().to_string(), "127.0.0.1");
+    /// server.close();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }
     /// How many threads serve.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{serve, ServerOptions, SocketType};
+    /// let server = serve(ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2), |_, _, _| {}).unwrap();
+    /// assert_eq!(server.threads(), 2);
+    /// server.close();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn threads(&self) -> usize {
         self.threads.len()
     }
     /// Closes every thread's socket and waits for the threads to end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{serve, ServerOptions, SocketType};
+    /// let server = serve(ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2), |_, _, _| {}).unwrap();
+    /// server.close(); // every thread has ended when this returns
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn close(self) {
         self.stop.cancel();
         for t in self.threads {

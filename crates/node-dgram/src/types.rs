@@ -1,7 +1,7 @@
 //! Plain values of the API: socket types and options, addresses, messages and arguments.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -11,6 +11,9 @@ use crate::error::{describe, Error, Value};
 use crate::lookup::Resolver;
 
 /// An address family, as Node names it in `rinfo.family` and `address().family`.
+///
+/// Exhaustive on purpose (unlike the crate's other enums): UDP over IP has these two families,
+/// and programs match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// `'IPv4'`
@@ -21,6 +24,19 @@ pub enum Family {
 
 impl Family {
     /// Node's string: `"IPv4"` or `"IPv6"`.
+    ///
+    /// [Node: `address().family`](https://nodejs.org/api/dgram.html#socketaddress)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv6.as_str(), "IPv6");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn as_str(self) -> &'static str {
         match self {
             Family::IPv4 => "IPv4",
@@ -28,6 +44,17 @@ impl Family {
         }
     }
     /// The family of an address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::of(&"::1".parse().unwrap()), Family::IPv6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn of(ip: &IpAddr) -> Family {
         if ip.is_ipv4() {
             Family::IPv4
@@ -36,6 +63,17 @@ impl Family {
         }
     }
     /// 4 or 6, as `dns.lookup`'s `family` option.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv4.number(), 4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn number(self) -> u8 {
         match self {
             Family::IPv4 => 4,
@@ -43,6 +81,17 @@ impl Family {
         }
     }
     /// The family's "any" address (`0.0.0.0` or `::`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv6.any().to_string(), "::");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn any(self) -> IpAddr {
         match self {
             Family::IPv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -50,6 +99,17 @@ impl Family {
         }
     }
     /// The family's loopback address (`127.0.0.1` or `::1`), the default destination.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Family;
+    /// assert_eq!(Family::IPv4.loopback().to_string(), "127.0.0.1");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn loopback(self) -> IpAddr {
         match self {
             Family::IPv4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -71,6 +131,8 @@ impl fmt::Display for Family {
 /// assert_eq!("udp6".parse::<SocketType>().unwrap(), SocketType::Udp6);
 /// assert_eq!("udp5".parse::<SocketType>().unwrap_err().code(), "ERR_SOCKET_BAD_TYPE");
 /// ```
+///
+/// Exhaustive on purpose: Node's `dgram` has exactly these two types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SocketType {
     /// `'udp4'`
@@ -81,6 +143,17 @@ pub enum SocketType {
 
 impl SocketType {
     /// The address family of this socket type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Family, SocketType};
+    /// assert_eq!(SocketType::Udp6.family(), Family::IPv6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn family(self) -> Family {
         match self {
             SocketType::Udp4 => Family::IPv4,
@@ -123,6 +196,10 @@ pub struct SocketOptions {
     pub(crate) gro: bool,
     pub(crate) lookup_all: bool,
     pub(crate) keep_failed_bind_socket: bool,
+    /// Node's order for `close()` while sends wait behind the implicit bind: `listening`, then
+    /// `close` (see the engine's `bind_before_close`). Set by the tokio adapter; off for other
+    /// adapters (the Node addon keeps Node's queue in JavaScript).
+    pub(crate) listening_before_close: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -146,6 +223,20 @@ impl fmt::Debug for SocketOptions {
 
 impl SocketOptions {
     /// Options for a socket of `ty`, everything else at Node's defaults.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4);
+    /// assert_eq!(o.socket_type(), SocketType::Udp4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new(ty: SocketType) -> SocketOptions {
         SocketOptions {
             ty,
@@ -162,23 +253,77 @@ impl SocketOptions {
             gro: false,
             lookup_all: false,
             keep_failed_bind_socket: false,
+            listening_before_close: false,
         }
     }
     /// The socket type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// assert_eq!(SocketOptions::new(SocketType::Udp6).socket_type(), SocketType::Udp6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn socket_type(&self) -> SocketType {
         self.ty
     }
     /// `reuseAddr`: `SO_REUSEADDR` at bind.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).reuse_addr(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a refused option fails the bind (`bind EINVAL ...`).
     pub fn reuse_addr(mut self, on: bool) -> Self {
         self.reuse_addr = on;
         self
     }
     /// `reusePort`: `SO_REUSEPORT` at bind (Linux spreads datagrams over the sockets).
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).reuse_port(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a system without `SO_REUSEPORT` fails the bind.
     pub fn reuse_port(mut self, on: bool) -> Self {
         self.reuse_port = on;
         self
     }
     /// `ipv6Only`: `IPV6_V6ONLY` on a udp6 socket.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp6).ipv6_only(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; an IPv4 bind of such a socket fails with `bind EINVAL`.
     pub fn ipv6_only(mut self, on: bool) -> Self {
         self.ipv6_only = on;
         self
@@ -186,22 +331,93 @@ impl SocketOptions {
     /// `recvBufferSize`: `SO_RCVBUF`, set once the socket is bound.
     ///
     /// Node validates the value: it must be an integer from 0 to 2^31 - 1.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).recv_buffer_size(1 << 20);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a size the system refuses fails the bind with `ERR_SOCKET_BUFFER_SIZE`.
     pub fn recv_buffer_size(mut self, size: u32) -> Self {
         self.recv_buffer_size = Some(size);
         self
     }
     /// `sendBufferSize`: `SO_SNDBUF`, set once the socket is bound.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).send_buffer_size(1 << 20);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a size the system refuses fails the bind with `ERR_SOCKET_BUFFER_SIZE`.
     pub fn send_buffer_size(mut self, size: u32) -> Self {
         self.send_buffer_size = Some(size);
         self
     }
-    /// `lookup`: the resolver used for every host name the socket meets (bind, connect, send).
-    /// IP literals never reach it. Default: the system's `getaddrinfo`, off the event loop.
+    /// `lookup`: the resolver the socket asks for every address it meets, as Node calls its
+    /// `lookup` option: a `bind()` with no address asks it for `0.0.0.0` / `::` (the implicit
+    /// bind of a first `send()` or `connect()` too), a `connect()` with no address for
+    /// `127.0.0.1` / `::1`, and IP literals are asked as they are. A program can so observe or
+    /// redirect every bind and send, and a resolver that fails makes the bind fail (`error`).
+    /// (This turns on [`lookup_all`](SocketOptions::lookup_all).) Default: the system's
+    /// `getaddrinfo`, off the event loop, which IP literals skip.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Error, Family, SocketOptions, SocketType};
+    /// use std::net::IpAddr;
+    /// // Every address goes through it, literals and the implicit bind's `0.0.0.0` included.
+    /// let o = SocketOptions::new(SocketType::Udp4).lookup(|host: String, _family: Family| async move {
+    ///     match host.as_str() {
+    ///         "db.internal" => Ok(IpAddr::from([127, 0, 0, 1])),
+    ///         _ => host.parse::<IpAddr>().map_err(|_| Error::lookup("ENOTFOUND", &host)),
+    ///     }
+    /// });
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; the resolver's errors end the operation that asked (and, for a bind, go to `error`).
     pub fn lookup(mut self, resolver: impl Resolver) -> Self {
         self.lookup = Some(Arc::new(resolver));
+        self.lookup_all = true;
         self
     }
     /// `signal`: cancelling the token closes the socket, as `close()` would.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let token = node_dgram::CancellationToken::new();
+    /// let o = SocketOptions::new(SocketType::Udp4).signal(token.clone());
+    /// # let _ = o;
+    /// // token.cancel() closes the socket.
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn signal(mut self, token: tokio_util::sync::CancellationToken) -> Self {
         self.signal = Some(token);
         self
@@ -209,12 +425,44 @@ impl SocketOptions {
 
     /// `receiveBlockList`: datagrams from listed senders are dropped before any listener sees
     /// them. The list is shared: rules added later apply.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let list = node_dgram::BlockList::new();
+    /// list.add_address("192.0.2.1").unwrap();
+    /// let o = SocketOptions::new(SocketType::Udp4).receive_block_list(list);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn receive_block_list(mut self, list: crate::BlockList) -> Self {
         self.receive_block_list = Some(list);
         self
     }
     /// `sendBlockList`: `send` and `connect` to a listed address fail with `ERR_IP_BLOCKED`
     /// (`IP(10.0.0.1) is blocked by net.BlockList`), through the operation or `error`.
+    ///
+    /// [Node: `dgram.createSocket` options](https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let list = node_dgram::BlockList::new();
+    /// list.add_subnet("10.0.0.0", 8).unwrap();
+    /// let o = SocketOptions::new(SocketType::Udp4).send_block_list(list);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; blocked sends and connects fail with `ERR_IP_BLOCKED`.
     pub fn send_block_list(mut self, list: crate::BlockList) -> Self {
         self.send_block_list = Some(list);
         self
@@ -224,6 +472,18 @@ impl SocketOptions {
     /// one destination are queued together, they leave in one system call with the kernel
     /// cutting the datagrams (`UDP_SEGMENT`). The receiver sees the same datagrams; only the
     /// cost changes. Off by default because Node has no such option.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).gso(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: where the kernel refuses segmentation, sends fall back to one datagram each.
     pub fn gso(mut self, on: bool) -> Self {
         self.gso = on;
         self
@@ -231,6 +491,18 @@ impl SocketOptions {
     /// UDP GRO (an extra of node-dgram, off by default): the kernel may hand over several
     /// same-sized datagrams of one flow as one buffer (`UDP_GRO`); node-dgram splits it back
     /// before any listener runs, so the `message` events are exactly those without GRO.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).gro(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a kernel without `UDP_GRO` fails the bind.
     pub fn gro(mut self, on: bool) -> Self {
         self.gro = on;
         self
@@ -241,6 +513,18 @@ impl SocketOptions {
     /// option or a replaced `dns.lookup` sees what it would see with the built-in module.
     /// With it, a send also goes out once its own lookup answers, as Node's does, rather than
     /// after the sends made before it (whose lookups may take longer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).lookup_all(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn lookup_all(mut self, on: bool) -> Self {
         self.lookup_all = on;
         self
@@ -253,11 +537,17 @@ impl SocketOptions {
     /// (an address of the other family) leaves none. Off by default, where a failed bind
     /// leaves the socket as it was before the call; the Node addon turns it on.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use node_dgram::{SocketOptions, SocketType};
     /// let o = SocketOptions::new(SocketType::Udp4).keep_failed_bind_socket(true);
     /// # let _ = o;
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn keep_failed_bind_socket(mut self, on: bool) -> Self {
         self.keep_failed_bind_socket = on;
         self
@@ -318,6 +608,18 @@ pub struct AddressInfo {
 
 impl AddressInfo {
     /// The address as Node prints it: with `%iface` for an IPv6 link-local address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::AddressInfo;
+    /// let a = AddressInfo::from("[::1]:9".parse::<std::net::SocketAddr>().unwrap());
+    /// assert_eq!(a.address_string(), "::1");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
     }
@@ -344,6 +646,36 @@ fn zoned(address: &IpAddr, scope_id: u32) -> String {
     address.to_string()
 }
 
+impl From<&AddressInfo> for SocketAddr {
+    /// The address with its port (and scope), for `std::net` and tokio APIs.
+    fn from(a: &AddressInfo) -> SocketAddr {
+        scoped(a.address, a.port, a.scope_id)
+    }
+}
+impl From<AddressInfo> for SocketAddr {
+    fn from(a: AddressInfo) -> SocketAddr {
+        SocketAddr::from(&a)
+    }
+}
+impl From<&RemoteInfo> for SocketAddr {
+    /// The sender's address with its port (and scope): where a reply goes.
+    fn from(r: &RemoteInfo) -> SocketAddr {
+        scoped(r.address, r.port, r.scope_id)
+    }
+}
+impl From<RemoteInfo> for SocketAddr {
+    fn from(r: RemoteInfo) -> SocketAddr {
+        SocketAddr::from(&r)
+    }
+}
+
+fn scoped(ip: IpAddr, port: u16, scope_id: u32) -> SocketAddr {
+    match ip {
+        IpAddr::V4(v4) => SocketAddr::V4(SocketAddrV4::new(v4, port)),
+        IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, port, 0, scope_id)),
+    }
+}
+
 impl fmt::Display for AddressInfo {
     /// `address:port`, as the seed's examples print it (`0.0.0.0:41234`, `:::41234`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -368,6 +700,20 @@ pub struct RemoteInfo {
 
 impl RemoteInfo {
     /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.on_message(|_msg, rinfo| println!("from {}", rinfo.address_string()));
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
     }
@@ -386,6 +732,7 @@ impl RemoteInfo {
 /// assert_eq!(part.to_vec(), b"ell");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// One buffer.
     One(Bytes),
@@ -395,6 +742,17 @@ pub enum Message {
 
 impl Message {
     /// The datagram's size in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert_eq!(Message::from(vec!["ab", "c"]).len(), 3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn len(&self) -> usize {
         match self {
             Message::One(b) => b.len(),
@@ -402,10 +760,32 @@ impl Message {
         }
     }
     /// Whether the datagram is empty (empty datagrams are valid and are sent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert!(Message::from("").is_empty());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// The bytes, concatenated (a copy; sending never does this).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// assert_eq!(Message::from(vec!["ab", "c"]).to_vec(), b"abc");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn to_vec(&self) -> Vec<u8> {
         match self {
             Message::One(b) => b.to_vec(),
@@ -415,6 +795,24 @@ impl Message {
     /// `offset` and `length` of `send(msg, offset, length, ...)`: the part of a single buffer
     /// to send. Node's errors: `ERR_BUFFER_OUT_OF_BOUNDS` when either reaches past the end, and
     /// `ERR_INVALID_ARG_TYPE` for a list of buffers (Node allows offsets on one buffer only).
+    ///
+    /// [Node: `socket.send` offset and length](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::Message;
+    /// // Node: socket.send(buf, 1, 3, port, address)
+    /// let part = Message::from("hello").range(1, 3).unwrap();
+    /// assert_eq!(part.to_vec(), b"ell");
+    /// assert_eq!(Message::from("hello").range(6, 1).unwrap_err().code(), "ERR_BUFFER_OUT_OF_BOUNDS");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `ERR_BUFFER_OUT_OF_BOUNDS` (`"offset" is outside of buffer bounds`, or `"length"`) as
+    /// Node's `send(msg, offset, length)` checks them; a message of several buffers cannot be
+    /// sliced (`ERR_INVALID_ARG_TYPE`, as Node refuses an array with an offset).
     pub fn range(self, offset: usize, length: usize) -> Result<Message, Error> {
         match self {
             Message::One(b) => {
@@ -598,21 +996,67 @@ pub struct BindOptions {
 
 impl BindOptions {
     /// Port 0 (any free port), all interfaces, not exclusive.
+    ///
+    /// [Node: `socket.bind(options)`](https://nodejs.org/api/dgram.html#socketbindoptions-callback)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new();
+    /// assert_eq!(o.port_number(), 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn new() -> BindOptions {
         BindOptions::default()
     }
     /// The port (0: a free one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().port(41234);
+    /// assert_eq!(o.port_number(), 41234);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
     }
     /// The address or host name (empty: all interfaces).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().address("::1");
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a bad address fails the bind (`bind EINVAL`, lookup errors).
     pub fn address(mut self, address: impl Into<String>) -> Self {
         self.address = Some(address.into());
         self
     }
     /// `exclusive`: meaningful for servers spread over several event loops; a socket created
     /// with `reusePort` always binds exclusively.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = node_dgram::BindOptions::new().exclusive(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn exclusive(mut self, on: bool) -> Self {
         self.exclusive = on;
         self
@@ -623,8 +1067,14 @@ impl BindOptions {
     ///
     /// A descriptor that is not a UDP socket is refused with `ERR_INVALID_FD_TYPE`
     /// (`Unsupported fd type: TCP`), one already used by another open socket with
-    /// `open EEXIST`; in both cases it is closed. From a raw number you were handed (e.g. fd 3
-    /// from a parent), build the `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    /// `open EEXIST`. In both cases it is left open, as Node leaves it (Node's caller keeps the
+    /// number and closes it): the `OwnedFd` given is forgotten, not closed, so keep its number
+    /// (`as_raw_fd()`) before handing it over if you may need to close it after a refusal. A
+    /// descriptor of another open socket must never be closed by the refusal: it is that
+    /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
+    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -636,11 +1086,26 @@ impl BindOptions {
     /// s.close().unwrap();
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; the bind refuses a descriptor that is not a UDP socket (`ERR_INVALID_FD_TYPE`) or
+    /// that another open socket owns (`open EEXIST`).
     pub fn fd(mut self, fd: impl Into<std::os::fd::OwnedFd>) -> Self {
         self.fd = Some(fd.into());
         self
     }
     /// The port set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(node_dgram::BindOptions::new().port(7).port_number(), 7);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
     pub fn port_number(&self) -> u16 {
         self.port
     }
@@ -677,12 +1142,204 @@ macro_rules! bind_port {
         }
     )*};
 }
-bind_port!(u16, u32, u64, usize, i32, i64, f64, &str, String);
+bind_port!(u16, u32, u64, usize, i32, i64, f64);
+
+macro_rules! bind_port_tuple {
+    ($($t:ty),*) => {$(
+        impl<A: AsRef<str>> BindArgs for ($t, A) {
+            fn into_bind_options(self) -> Result<BindOptions, Error> {
+                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+            }
+        }
+    )*};
+}
+bind_port_tuple!(&str, String);
+
+/// A port (`"41234"`, as Node accepts it), or an address with its port (`"127.0.0.1:0"`,
+/// `"[::1]:0"`, `"localhost:41234"`); anything else is a bad port, as in Node.
+impl BindArgs for &str {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        if let Ok(a) = self.parse::<SocketAddr>() {
+            return a.into_bind_options();
+        }
+        match self.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && !host.contains(':') => {
+                Ok(BindOptions::new().port(port.into_port(true)?).address(host))
+            }
+            _ => Ok(BindOptions::new().port(self.into_port(true)?)),
+        }
+    }
+}
+impl BindArgs for String {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        self.as_str().into_bind_options()
+    }
+}
+impl BindArgs for &String {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        self.as_str().into_bind_options()
+    }
+}
+impl BindArgs for SocketAddr {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        Ok(BindOptions::new().port(self.port()).address(socket_addr_host(&self)))
+    }
+}
+impl BindArgs for SocketAddrV4 {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::V4(self).into_bind_options()
+    }
+}
+impl BindArgs for SocketAddrV6 {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::V6(self).into_bind_options()
+    }
+}
+impl<I: Into<IpAddr>> BindArgs for (I, u16)
+where
+    I: IpLike,
+{
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::new(self.0.into(), self.1).into_bind_options()
+    }
+}
+impl BindArgs for &AddressInfo {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        SocketAddr::from(self).into_bind_options()
+    }
+}
+
+/// `IpAddr`, `Ipv4Addr` and `Ipv6Addr`: the address half of `(ip, port)` pairs.
+pub trait IpLike: Into<IpAddr> + sealed::Sealed {}
+impl IpLike for IpAddr {}
+impl IpLike for Ipv4Addr {}
+impl IpLike for Ipv6Addr {}
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for std::net::IpAddr {}
+    impl Sealed for std::net::Ipv4Addr {}
+    impl Sealed for std::net::Ipv6Addr {}
+}
+
+/// The host text of a socket address as node-dgram reads it back: `fe80::1%2` for a scoped
+/// IPv6 address.
+fn socket_addr_host(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+        a => a.ip().to_string(),
+    }
+}
+
+/// Where [`Socket::send_to_addr`](crate::Socket::send_to_addr) sends and
+/// [`Socket::connect_addr`](crate::Socket::connect_addr) connects: the `std::net` forms
+/// ([`SocketAddr`], `(IpAddr, u16)`, ...), a sender ([`RemoteInfo`], to reply) or a socket's
+/// address ([`AddressInfo`]), a host with its port (`("localhost", 41234)`), or text
+/// (`"127.0.0.1:41234"`, `"[::1]:41234"`, `"localhost:41234"`).
+///
+/// ```
+/// use node_dgram::Destination;
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// assert_eq!("127.0.0.1:41234".into_destination().unwrap(), ("127.0.0.1".to_string(), 41234));
+/// assert_eq!((Ipv4Addr::LOCALHOST, 7).into_destination().unwrap(), ("127.0.0.1".to_string(), 7));
+/// let a: SocketAddr = "[::1]:9".parse().unwrap();
+/// assert_eq!(a.into_destination().unwrap(), ("::1".to_string(), 9));
+/// assert_eq!(("localhost", 0).into_destination().unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+/// ```
+pub trait Destination {
+    /// The host (an IP literal or a name for the resolver) and the port, checked as Node
+    /// checks a send's port (`ERR_SOCKET_BAD_PORT`, 0 included).
+    fn into_destination(self) -> Result<(String, u16), Error>;
+}
+
+fn dest_port(p: u16) -> Result<u16, Error> {
+    p.into_port(false)
+}
+
+impl Destination for SocketAddr {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        Ok((socket_addr_host(&self), dest_port(self.port())?))
+    }
+}
+impl Destination for SocketAddrV4 {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::V4(self).into_destination()
+    }
+}
+impl Destination for SocketAddrV6 {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::V6(self).into_destination()
+    }
+}
+impl<I: IpLike> Destination for (I, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::new(self.0.into(), self.1).into_destination()
+    }
+}
+impl Destination for (&str, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        Ok((self.0.to_string(), dest_port(self.1)?))
+    }
+}
+impl Destination for (String, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        let port = dest_port(self.1)?;
+        Ok((self.0, port))
+    }
+}
+impl Destination for (&String, u16) {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (self.0.as_str(), self.1).into_destination()
+    }
+}
+impl Destination for &RemoteInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::from(self).into_destination()
+    }
+}
+impl Destination for RemoteInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (&self).into_destination()
+    }
+}
+impl Destination for &AddressInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        SocketAddr::from(self).into_destination()
+    }
+}
+impl Destination for AddressInfo {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        (&self).into_destination()
+    }
+}
+/// `"127.0.0.1:41234"`, `"[::1]:41234"`, or `"host:41234"`; without a port, the port is bad.
+impl Destination for &str {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        if let Ok(a) = self.parse::<SocketAddr>() {
+            return a.into_destination();
+        }
+        match self.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => Ok((host.to_string(), port.into_port(false)?)),
+            _ => Err(Error::bad_port(&describe(&Value::Str(self)), false)),
+        }
+    }
+}
+impl Destination for &String {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        self.as_str().into_destination()
+    }
+}
+impl Destination for String {
+    fn into_destination(self) -> Result<(String, u16), Error> {
+        self.as_str().into_destination()
+    }
+}
 
 /// Parses an IP literal as node-dgram reads addresses: IPv4 dotted quad or IPv6, the latter
 /// with an optional `%zone` (an interface name or index; an unknown name or an empty zone is
 /// scope 0, as libuv reads it). Returns the address and its scope; `None` for anything else
 /// (a host name, which would go to the resolver).
+///
+/// # Examples
 ///
 /// ```
 /// use node_dgram::parse_ip;
@@ -690,6 +1347,10 @@ bind_port!(u16, u32, u64, usize, i32, i64, f64, &str, String);
 /// assert_eq!(parse_ip("fe80::1%1").unwrap().1, 1);
 /// assert!(parse_ip("localhost").is_none());
 /// ```
+///
+/// # Errors
+///
+/// None.
 pub fn parse_ip(s: &str) -> Option<(IpAddr, u32)> {
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Some((ip, 0));

@@ -159,3 +159,52 @@ fn multicore_server_echoes_on_every_thread_and_exits() {
         assert_eq!(counts, echoed);
     }
 }
+
+/// The port of a `... listening 127.0.0.1:PORT` line.
+fn listening_port(line: &str, prefix: &str) -> u16 {
+    line.strip_prefix(prefix)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected output: {line:?} (wanted {prefix}PORT)"))
+}
+
+#[test]
+fn echo_stream_echoes_to_each_sender_then_exits() {
+    let mut p = start_example("echo_stream", &["0", "3"]);
+    let port = listening_port(&p.line(), "echo server listening 127.0.0.1:");
+    let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+    c.set_read_timeout(Some(TIMEOUT)).unwrap();
+    for msg in ["one", "two", "three"] {
+        c.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = c.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..n], from.port()), (msg.as_bytes(), port));
+        let me = c.local_addr().unwrap();
+        assert_eq!(p.line(), format!("echoed {n} bytes to {me}"));
+    }
+    let status = p.wait();
+    assert!(status.success(), "echo_stream exited with {status}");
+    assert_eq!(p.rest(), Vec::<String>::new());
+}
+
+#[test]
+fn graceful_shutdown_drains_the_answers_under_way() {
+    let mut p = start_example("graceful_shutdown", &[]);
+    let port = listening_port(&p.line(), "listening 127.0.0.1:");
+    let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+    c.set_read_timeout(Some(TIMEOUT)).unwrap();
+    // Two requests, then the shutdown before their answers (50 ms each) are ready.
+    for msg in ["a", "b", "shutdown"] {
+        c.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+    }
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let mut buf = [0u8; 64];
+        let n = c.recv(&mut buf).unwrap();
+        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    got.sort();
+    assert_eq!(got, ["answer: a", "answer: b"]);
+    let status = p.wait();
+    assert!(status.success(), "graceful_shutdown exited with {status}");
+    assert_eq!(p.rest(), ["shutting down", "drained 2 answers", "closed"]);
+}

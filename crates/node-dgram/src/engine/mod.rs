@@ -63,6 +63,7 @@ pub struct Core<H> {
 
 /// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
 /// a membership call), or handed to the adapter's handle.
+#[non_exhaustive]
 pub enum Sock<H> {
     /// Bound, not watched yet.
     Raw(RawSocket),
@@ -140,7 +141,7 @@ impl<H: IoHandle> Core<H> {
         self.out.push_back(done(op, Ok(0), false));
     }
 
-    /// Takes the outcome of a receive attempt made with [`sys::recv_batch`] on [`Core::fd`]:
+    /// Takes the outcome of a receive attempt made with [`recv_batch`](crate::embed::batch::recv_batch) on [`Core::fd`]:
     /// errors other than "nothing waiting" are emitted as `error` (`recvmsg ECONNREFUSED`
     /// after an ICMP port-unreachable on a connected socket, as Node reports it).
     pub fn received(&mut self, r: std::io::Result<usize>) -> Recv {

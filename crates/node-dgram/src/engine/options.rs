@@ -13,6 +13,7 @@ use crate::types::{parse_ip, Family};
 
 /// Which membership call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Membership {
     /// `addMembership`.
     Add,

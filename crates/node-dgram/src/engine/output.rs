@@ -4,6 +4,7 @@
 use crate::error::Error;
 
 /// Something the adapter must do or deliver, in order.
+#[non_exhaustive]
 pub enum Output {
     /// Emit `listening`.
     Listening,
@@ -24,9 +25,9 @@ pub enum Output {
         /// Whether its error was already reported (or is one Node never reports).
         reported: bool,
     },
-    /// Resolve `host` for the socket's family, then call [`Core::resolved`] with `id`.
+    /// Resolve `host` for the socket's family, then call [`Core::resolved`](super::Core::resolved) with `id`.
     Lookup {
-        /// What to give back to [`Core::resolved`].
+        /// What to give back to [`Core::resolved`](super::Core::resolved).
         id: u64,
         /// The host to resolve for the socket's family.
         host: String,
@@ -34,6 +35,7 @@ pub enum Output {
 }
 
 /// What one receive attempt found.
+#[non_exhaustive]
 pub enum Recv {
     /// The arena holds this many datagrams.
     Batch(usize),

@@ -13,6 +13,7 @@ use crate::types::{AddressInfo, BindOptions, Family};
 
 /// Node's bind states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BindState {
     /// Not bound.
     Unbound,
@@ -24,6 +25,7 @@ pub enum BindState {
 
 /// Node's connect states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConnectState {
     /// Not connected.
     Disconnected,
@@ -117,6 +119,7 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
+        self.bind_before_close();
         self.closed = true;
         if let Some(b) = self.bind_req.take() {
             if let Some(op) = b.op {
@@ -215,12 +218,42 @@ impl<H: IoHandle> Core<H> {
         self.flush();
     }
 
+    /// With [`SocketOptions::listening_before_close`](crate::types::SocketOptions) (the tokio
+    /// adapter's setting): a `close()` while sends or a connect wait behind a pending bind is
+    /// queued behind them in Node (`state.queue`), so the bind completes first: `listening`,
+    /// then `close`. Node then drops the queued sends without calling their callbacks; here
+    /// they end with `send ECANCELED` (reported: never as `error`), as every pending send at
+    /// `close()` does. Only a bind whose address is known is completed this way (one waiting
+    /// on a lookup is abandoned, with no `listening`, as before). The Node addon keeps this
+    /// off: its JavaScript side keeps Node's queue itself.
+    fn bind_before_close(&mut self) {
+        if !self.opts.listening_before_close
+            || self.bind_state != BindState::Binding
+            || (self.sends.is_empty() && self.connect_req.is_none())
+        {
+            return;
+        }
+        let Some(b) = self.bind_req.take_if(|b| matches!(b.target, Target::Ready(_))) else { return };
+        if let Target::Ready(a) = b.target {
+            // Not watched: the descriptor is closed right after.
+            self.bind_now(SocketAddr::new(a.ip(), b.port).with_scope_of(a), b.op);
+        }
+    }
+
     pub(super) fn do_bind(&mut self, addr: SocketAddr, op: Option<OpId>) {
+        if self.bind_now(addr, op) {
+            self.watch();
+        }
+    }
+
+    /// Binds, emits `listening` (or the failure); true when bound.
+    fn bind_now(&mut self, addr: SocketAddr, op: Option<OpId>) -> bool {
         let ip = addr.ip().to_string();
         let port = Some(addr.port());
         if Family::of(&addr.ip()) != self.family || (self.opts.ipv6_only && addr.is_ipv4()) {
             // libuv refuses an IPv4 address on a udp6 socket, and ipv6Only on an IPv4 bind.
-            return self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
+            self.bind_failed(Error::system(libc::EINVAL, "bind", Some(ip), port), op);
+            return false;
         }
         match self.open_and_bind(addr, false) {
             Ok(sock) => {
@@ -228,7 +261,6 @@ impl<H: IoHandle> Core<H> {
                     claim_fd(sock.as_raw_fd());
                     self.sock = Some(Sock::Raw(sock));
                 }
-                self.watch();
                 self.bind_state = BindState::Bound;
                 // Node applies the buffer sizes before it emits `listening`.
                 self.apply_buffer_sizes();
@@ -236,8 +268,12 @@ impl<H: IoHandle> Core<H> {
                 if let Some(op) = op {
                     self.out.push_back(done(op, Ok(0), false));
                 }
+                true
             }
-            Err(e) => self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op),
+            Err(e) => {
+                self.bind_failed(Error::from_io(&e, "bind", Some(ip), port), op);
+                false
+            }
         }
     }
 

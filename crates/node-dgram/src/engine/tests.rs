@@ -150,3 +150,32 @@ fn without_lookup_all_literals_skip_the_resolver() {
     // engine would bind at once on `advance`, which this test does not call.
     assert!(c.take_output().is_empty());
 }
+
+/// `listening_before_close` (the tokio adapter's setting): a `close()` while sends wait behind
+/// a bind whose address is known completes the bind first, as Node queues the close behind
+/// them: `listening`, the bind's end, the sends' `ECANCELED` (reported: never `error`), `close`.
+/// It binds 127.0.0.1 on a free port (a system call, nothing sent).
+#[test]
+fn close_behind_queued_sends_completes_the_bind_first_when_switched_on() {
+    let mut opts = SocketOptions::new(SocketType::Udp4);
+    opts.listening_before_close = true;
+    let mut c: Core<NoSocket> = Core::new(opts);
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+    c.send_to(msg("x"), 9, "127.0.0.1", Some(2)).unwrap();
+    drop(c.close().unwrap());
+    let o: Vec<String> = outs(&mut c);
+    assert_eq!(o, ["listening", "done 1 ok 0", "done 2 ECANCELED (reported)", "close"]);
+
+    // Off (the addon's way), or with nothing queued: no bind, no `listening`.
+    let mut c = engine();
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+    c.send_to(msg("x"), 9, "127.0.0.1", Some(2)).unwrap();
+    drop(c.close().unwrap());
+    assert!(!outs(&mut c).contains(&"listening".to_string()));
+    let mut opts = SocketOptions::new(SocketType::Udp4);
+    opts.listening_before_close = true;
+    let mut c: Core<NoSocket> = Core::new(opts);
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+    drop(c.close().unwrap());
+    assert_eq!(outs(&mut c), ["done 1 ERR_SOCKET_DGRAM_NOT_RUNNING (reported)", "close"]);
+}

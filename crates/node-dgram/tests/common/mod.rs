@@ -86,6 +86,11 @@ pub fn fake_dns(ty: SocketType) -> (SocketOptions, Calls) {
     let opts = SocketOptions::new(ty).lookup(move |host: String, family: Family| {
         c.lock().unwrap().push((host.clone(), family));
         async move {
+            // As `dns.lookup` answers an IP literal (a custom resolver is asked for every
+            // address, the implicit bind's `0.0.0.0` / `::` included).
+            if let Some((ip, _)) = node_dgram::parse_ip(&host) {
+                return Ok(ip);
+            }
             if host.ends_with(".test") {
                 Ok(match family {
                     Family::IPv4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
