@@ -337,7 +337,17 @@ pub fn pin_current_thread(i: usize) -> std::io::Result<usize> {
     Ok(core)
 }
 
-/// See the Linux version: binding a thread to a core is not available on this system.
+/// Binding a thread to a core is not available on this system (see the Linux version).
+///
+/// # Examples
+///
+/// ```
+/// assert!(node_dgram::pin_current_thread(0).is_err());
+/// ```
+///
+/// # Errors
+///
+/// Always [`std::io::ErrorKind::Unsupported`].
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn pin_current_thread(_i: usize) -> std::io::Result<usize> {
     Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning threads to cores is supported on Linux only"))
