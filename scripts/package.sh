@@ -59,6 +59,10 @@ for d in dist/stage/*/; do
 done
 
 step "crates (cargo package)"
+# cargo verifies the packages against a local registry of the ones being packaged, extracted
+# under $CARGO_HOME/registry/src/-HASH/NAME-VERSION, and reuses an extracted directory of the
+# same name and version: an earlier run's sources would be verified instead of these.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/{node-dgram,node-dgram-bench,dgram-cli}-"$version"
 cargo package --quiet --allow-dirty -p node-dgram -p node-dgram-bench -p dgram-cli --target-dir "$DIST_TARGET/crates"
 cp "$DIST_TARGET"/crates/package/{node-dgram,node-dgram-bench,dgram-cli}-"$version".crate dist/crates/
 
