@@ -603,19 +603,7 @@ function bindInCluster(socket, st, port, address) {
       (st.reuseAddr ? clusterSupport.UV_UDP_REUSEADDR : 0) | (st.ipv6Only ? clusterSupport.UV_UDP_IPV6ONLY : 0);
     clusterSupport.acquireSharedFd(
       { owner: socket, address: ip, port, addressType: st.type, flags, fd: -1 },
-      (e, fd, release) => {
-        if (st.closed) {
-          if (release) release();
-          return;
-        }
-        if (e) {
-          st.bindState = UNBOUND;
-          socket.emit('error', e);
-          return;
-        }
-        st.clusterRelease = release;
-        dispatch(st.handle.bind(0, null, native.dup(fd)));
-      },
+      adoptShared(socket, st),
     );
   });
 }
@@ -1303,7 +1291,13 @@ function newShadow(socket) {
 // bind({ fd }) in a cluster worker (not exclusive), as Node's: the primary opens the
 // descriptor of that number it has and shares it; the worker adopts a duplicate of what it got.
 function bindFdInCluster(socket, st, fd) {
-  clusterSupport.acquireSharedFd({ owner: socket, addressType: st.type, fd }, (e, sharedFd, release) => {
+  clusterSupport.acquireSharedFd({ owner: socket, addressType: st.type, fd }, adoptShared(socket, st));
+}
+
+// What a worker does with the descriptor the primary shared (or its refusal): adopt a
+// duplicate, released with the socket's close.
+function adoptShared(socket, st) {
+  return (e, sharedFd, release) => {
     if (st.closed) {
       if (release) release();
       return;
@@ -1315,7 +1309,7 @@ function bindFdInCluster(socket, st, fd) {
     }
     st.clusterRelease = release;
     dispatch(st.handle.bind(0, null, native.dup(sharedFd)));
-  });
+  };
 }
 
 // --test-udp-no-try-send: Node puts every send in its handle's queue, where it stays, counted

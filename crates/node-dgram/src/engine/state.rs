@@ -60,13 +60,7 @@ impl<H: IoHandle> Core<H> {
         if let Some(fd) = o.fd {
             let sock = adopt(fd)?;
             self.sock = Some(Sock::Raw(sock));
-            self.bind_state = BindState::Bound;
-            // As for any other bind, Node applies the buffer sizes before `listening`.
-            self.apply_buffer_sizes();
-            self.out.push_back(Output::Listening);
-            if let Some(op) = op {
-                self.out.push_back(done(op, Ok(0), false));
-            }
+            self.now_bound(op);
             return Ok(());
         }
         self.bind_state = BindState::Binding;
@@ -246,6 +240,17 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
+    /// The socket in `self.sock` is bound: Node applies the buffer sizes, then emits
+    /// `listening`, then ends the bind's operation.
+    fn now_bound(&mut self, op: Option<OpId>) {
+        self.bind_state = BindState::Bound;
+        self.apply_buffer_sizes();
+        self.out.push_back(Output::Listening);
+        if let Some(op) = op {
+            self.out.push_back(done(op, Ok(0), false));
+        }
+    }
+
     /// Binds, emits `listening` (or the failure); true when bound.
     fn bind_now(&mut self, addr: SocketAddr, op: Option<OpId>) -> bool {
         let ip = addr.ip().to_string();
@@ -261,13 +266,7 @@ impl<H: IoHandle> Core<H> {
                     claim_fd(sock.as_raw_fd());
                     self.sock = Some(Sock::Raw(sock));
                 }
-                self.bind_state = BindState::Bound;
-                // Node applies the buffer sizes before it emits `listening`.
-                self.apply_buffer_sizes();
-                self.out.push_back(Output::Listening);
-                if let Some(op) = op {
-                    self.out.push_back(done(op, Ok(0), false));
-                }
+                self.now_bound(op);
                 true
             }
             Err(e) => {
