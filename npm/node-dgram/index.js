@@ -214,6 +214,11 @@ function deliver(socket, kind, a, b, c, sync) {
     case ERROR:
       a = toError(a, sync);
       if (st.bindState === BINDING) {
+        if (a !== null && typeof a === 'object' && a.syscall === 'bind' && typeof a.errno === 'number' &&
+            !isLookupFailure(a)) {
+          a = errors.exceptionWithHostPort(a.errno, 'bind', a.address, st.bindGivenPort);
+          ErrorCaptureStackTrace(a, sync ? dispatch : deliver);
+        }
         if (a !== null && typeof a === 'object' && a.code === 'ERR_SOCKET_BUFFER_SIZE') {
           // Node throws this from its bind callback, before 'listening' (which never comes).
           st.dropListening = true;
@@ -400,6 +405,7 @@ function newState(type, options) {
     queue: null,
     bindLookupPending: false,
     bindAddress: null,
+    bindGivenPort: undefined,
     silentBind: false,
     silentlyBound: false,
     dropListening: false,
@@ -536,6 +542,9 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     dispatch(st.handle.bind(0, null, fd));
     return this;
   }
+  // Node's bind errors name the port as it was given (`bind EADDRNOTAVAIL 192.0.2.1:65536`,
+  // `port: '-1'`), not the port the system got.
+  st.bindGivenPort = port;
   if (!address) address = null;
   // (Node 24.19+/26.5+ first asks whether it is an IP literal: a Symbol throws there.)
   if (SKIPS_LITERAL_LOOKUP && address !== null && defaultLookup(st)) isIP(address);

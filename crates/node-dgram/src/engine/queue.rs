@@ -155,11 +155,13 @@ impl<H: IoHandle> Core<H> {
             Target::Ready(a) => {
                 if self.opts.send_block_list.as_ref().is_some_and(|l| l.check_ip(a.ip())) {
                     Next::Fail(Error::ip_blocked(&a.ip().to_string()))
+                } else if Family::of(&a.ip()) != self.family {
+                    // Node parses the address for the handle's family before libuv sees the
+                    // send: another family is EINVAL even on a socket connected meanwhile.
+                    Next::Fail(send_error(libc::EINVAL, &s.host, s.port))
                 } else if self.connect_state == ConnectState::Connected {
                     // An addressed send on a socket connected meanwhile: libuv refuses it.
                     Next::Fail(send_error(libc::EISCONN, &s.host, s.port))
-                } else if Family::of(&a.ip()) != self.family {
-                    Next::Fail(send_error(libc::EINVAL, &s.host, s.port))
                 } else {
                     Next::Go(Some(*a))
                 }

@@ -250,4 +250,38 @@ module.exports = [
       }
     },
   },
+  {
+    // Found by the fuzzer (seeds 400113, 400250): Node's bind errors name the port as given.
+    name: 'queue: a failed bind names the port as it was given',
+    async run(dgram, t) {
+      for (const [label, type, args] of [
+        ['bind("-1", "::1") on udp4', 'udp4', ['-1', '::1']],
+        ['bind({ port: 65536, address: "::1" }) on udp4', 'udp4', [{ port: 65536, address: '::1' }]],
+        ['bind(70000, "127.0.0.1") on udp6', 'udp6', [70000, '127.0.0.1']],
+      ]) {
+        const s = dgram.createSocket(type);
+        const err = t.once(s, 'error');
+        s.bind(...args);
+        const got = await err;
+        if (got) t.error(got[0], label);
+        s.close();
+      }
+    },
+  },
+  {
+    // Found by the fuzzer (seed 400062): another family is EINVAL before EISCONN.
+    name: 'queue: a send to another family while connecting fails with EINVAL',
+    async run(dgram, t) {
+      const s = t.watch(dgram.createSocket('udp4'), 's');
+      s.bind(0, '127.0.0.1');
+      await t.once(s, 'listening');
+      s.connect(s.address().port);
+      s.send('x', s.address().port, '::1', t.cb('send cb'));
+      await t.once(s, 'connect');
+      await t.ticks(4);
+      await t.sleep(20);
+      s.close();
+      await t.once(s, 'close');
+    },
+  },
 ];
