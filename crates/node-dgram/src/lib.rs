@@ -127,7 +127,7 @@ pub use runtime::{run, scope};
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
-    pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
+    pub use crate::sys::{errno_description, errno_from_uv, errno_name, guess_handle_type, IoHandle};
     pub use socket2;
 
     /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: TCP`), for an adapter that checks the

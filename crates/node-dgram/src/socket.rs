@@ -357,7 +357,10 @@ async fn drive(sh: Arc<Shared>) {
                     return Poll::Ready(Wake::Notified);
                 }
             }
-            if !g.core.wants_write() {
+            // (Not on Windows: an ICMP report shows on the receive path there, and a socket's
+            // write readiness, reported again at once after each clear, would wake this task
+            // in a loop.)
+            if cfg!(unix) && !g.core.wants_write() {
                 // An ICMP error shows as EPOLLERR without EPOLLIN; tokio reports it with write
                 // readiness. Take it as libuv does: through the receive path's error.
                 let mut errored = false;

@@ -1074,6 +1074,10 @@ impl BindOptions {
     /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
     /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
     ///
+    /// On Windows this takes an `OwnedSocket` and, as Node there, refuses it with
+    /// `ERR_INVALID_FD_TYPE` (Node's type check never finds a socket in the C runtime's
+    /// descriptor table), leaving it open.
+    ///
     /// # Examples
     ///
     /// ```

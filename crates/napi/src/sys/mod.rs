@@ -32,6 +32,7 @@ use std::ptr::null_mut;
 use std::rc::Rc;
 
 use napi_sys as n;
+use node_dgram::embed::errno_from_uv;
 
 /// A Node-API environment, usable on the JavaScript thread during the callback that gave it.
 #[derive(Clone, Copy)]
@@ -850,7 +851,7 @@ impl Poll {
         if r != 0 {
             // SAFETY: init failed, so libuv holds no pointer to the memory.
             unsafe { libc::free(handle) };
-            return Err(std::io::Error::from_raw_os_error(-r));
+            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
         }
         let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
         // SAFETY: the handle is initialised; the data is freed in `close_cb`.
@@ -874,7 +875,7 @@ impl Poll {
             }
         };
         if r != 0 {
-            return Err(std::io::Error::from_raw_os_error(-r));
+            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
         }
         self.events.set(ev);
         Ok(())
