@@ -32,7 +32,7 @@ pub fn uv_errno(errno: i32) -> i32 {
     -errno
 }
 
-/// The errno value behind a Node `errno` number (the inverse of [`uv_errno`]).
+/// The errno value behind a Node `errno` number (`uv_errno`'s inverse).
 pub fn errno_from_uv(uv: i32) -> i32 {
     -uv
 }

@@ -156,7 +156,7 @@ pub fn uv_errno(errno: i32) -> i32 {
     UV_CODES.iter().find(|(e, _)| *e == errno).map_or(-4094, |(_, uv)| -uv)
 }
 
-/// The errno value behind a Node `errno` number (the inverse of [`uv_errno`]).
+/// The errno value behind a Node `errno` number (`uv_errno`'s inverse).
 pub fn errno_from_uv(uv: i32) -> i32 {
     UV_CODES.iter().find(|(_, u)| -u == uv).map_or(libc::EINVAL, |(e, _)| *e)
 }
