@@ -983,7 +983,8 @@ pub fn adopt_fd(_fd: i32) -> Option<node_dgram::embed::batch::OwnedFd> {
 /// Windows: sockets have no descriptors to duplicate (a socket's `fd` is -1 there).
 #[cfg(windows)]
 pub fn dup_fd(_fd: i32) -> Result<i32, i32> {
-    Err(libc::ENOTSUP)
+    // (named ENOTSUP, as on Linux where the two are one number)
+    Err(libc::EOPNOTSUPP)
 }
 
 /// libuv's functions on Windows, looked up in the host process (node.exe, or whatever

@@ -7,9 +7,10 @@
 //! - A receive skips `WSAECONNRESET`/`WSAENETRESET`: Windows reports an ICMP port-unreachable for
 //!   an earlier send there, and libuv's Windows UDP ignores it (no `error` event), so Node does.
 //! - Errors: the core's errno values are the C runtime's (`libc::EINVAL`, ...); [`errno_of`]
-//!   maps a Winsock code to its C runtime errno as libuv's `uv_translate_sys_error` maps it to
-//!   a `UV_E*` name, and [`uv_errno`] gives the number Node shows on Windows (`-4071` for
-//!   `EINVAL`, libuv's Windows numbering, not the negated errno).
+//!   maps a Winsock or Win32 code to the C runtime errno of the `UV_E*` name libuv's
+//!   `uv_translate_sys_error` gives it (`UNKNOWN` for the Winsock codes libuv does not name),
+//!   and [`uv_errno`] gives the number Node shows on Windows (`-4071` for `EINVAL`, libuv's
+//!   Windows numbering, not the negated errno).
 //! - Interface names: libuv on Windows writes a scope as its number (`uv_if_indextoiid`) and
 //!   reads only numbers after `%` (`uv_ip6_addr`), so [`if_indextoname`] and
 //!   [`if_nametoindex`] answer `None` and the callers fall back to numbers, as Node does there.
@@ -60,44 +61,47 @@ fn with_sock<R>(fd: RawFd, f: impl FnOnce(&socket2::Socket) -> R) -> R {
     f(&SockRef::from(&b))
 }
 
-/// The C runtime errno for a Winsock error code, as libuv's `uv_translate_sys_error` names it;
-/// other codes (already C runtime errno values) pass through.
+/// The C runtime errno for a Winsock or Win32 error code, as libuv's `uv_translate_sys_error`
+/// names it on Windows (only the codes a socket call can give); other Winsock codes are
+/// libuv's `UNKNOWN` ([`UNKNOWN`]). Other numbers pass through: the core makes its own errors
+/// from C runtime numbers (`libc::EINVAL`), which are no Winsock codes.
 fn from_wsa(code: i32) -> i32 {
     match code {
-        ws::WSAEACCES => libc::EACCES,
-        ws::WSAEADDRINUSE => libc::EADDRINUSE,
+        ws::WSAEACCES | 5 /* ERROR_ACCESS_DENIED */ => libc::EACCES,
+        ws::WSAEADDRINUSE | 1227 /* ERROR_ADDRESS_ALREADY_ASSOCIATED */ => libc::EADDRINUSE,
         ws::WSAEADDRNOTAVAIL => libc::EADDRNOTAVAIL,
         ws::WSAEAFNOSUPPORT => libc::EAFNOSUPPORT,
         ws::WSAEWOULDBLOCK => libc::EAGAIN,
         ws::WSAEALREADY => libc::EALREADY,
-        ws::WSAEBADF => libc::EBADF,
-        ws::WSAENOTSOCK => libc::ENOTSOCK,
-        ws::WSAECONNABORTED => libc::ECONNABORTED,
-        ws::WSAECONNREFUSED => libc::ECONNREFUSED,
-        ws::WSAECONNRESET | ws::WSAENETRESET => libc::ECONNRESET,
-        ws::WSAEDESTADDRREQ => libc::EDESTADDRREQ,
+        6 /* ERROR_INVALID_HANDLE */ => libc::EBADF,
+        ws::WSAEINTR | 995 /* ERROR_OPERATION_ABORTED */ => libc::ECANCELED,
+        ws::WSAECONNABORTED | 1236 /* ERROR_CONNECTION_ABORTED */ => libc::ECONNABORTED,
+        ws::WSAECONNREFUSED | 1225 /* ERROR_CONNECTION_REFUSED */ => libc::ECONNREFUSED,
+        ws::WSAECONNRESET | 64 /* ERROR_NETNAME_DELETED */ => libc::ECONNRESET,
         ws::WSAEFAULT => libc::EFAULT,
-        ws::WSAEHOSTDOWN => EHOSTDOWN,
-        ws::WSAEHOSTUNREACH => libc::EHOSTUNREACH,
-        ws::WSAEINTR => libc::ECANCELED,
-        ws::WSAEINVAL => libc::EINVAL,
+        ws::WSAEHOSTUNREACH | 1232 /* ERROR_HOST_UNREACHABLE */ => libc::EHOSTUNREACH,
+        ws::WSAEINVAL | ws::WSAEPFNOSUPPORT | 87 /* ERROR_INVALID_PARAMETER */ => libc::EINVAL,
         ws::WSAEISCONN => libc::EISCONN,
-        ws::WSAEMFILE => libc::EMFILE,
+        ws::WSAEMFILE | 4 /* ERROR_TOO_MANY_OPEN_FILES */ => libc::EMFILE,
         ws::WSAEMSGSIZE => libc::EMSGSIZE,
-        ws::WSAENETDOWN => libc::ENETDOWN,
-        ws::WSAENETUNREACH => libc::ENETUNREACH,
+        ws::WSAENETUNREACH | 1231 /* ERROR_NETWORK_UNREACHABLE */ => libc::ENETUNREACH,
         ws::WSAENOBUFS => libc::ENOBUFS,
-        ws::WSAENOPROTOOPT => libc::ENOPROTOOPT,
-        ws::WSAENOTCONN => libc::ENOTCONN,
-        ws::WSAEOPNOTSUPP => libc::EOPNOTSUPP,
-        ws::WSAEPFNOSUPPORT | ws::WSAEPROTONOSUPPORT => libc::EPROTONOSUPPORT,
-        ws::WSAEPROTOTYPE => libc::EPROTOTYPE,
+        ws::WSAHOST_NOT_FOUND | ws::WSANO_DATA => libc::ENOENT,
+        8 /* ERROR_NOT_ENOUGH_MEMORY */ | 14 /* ERROR_OUTOFMEMORY */ => libc::ENOMEM,
+        ws::WSAENOTCONN | 2250 /* ERROR_NOT_CONNECTED */ => libc::ENOTCONN,
+        ws::WSAENOTSOCK => libc::ENOTSOCK,
+        50 /* ERROR_NOT_SUPPORTED */ => libc::EOPNOTSUPP,
         ws::WSAESHUTDOWN => libc::EPIPE,
-        ws::WSAETIMEDOUT => libc::ETIMEDOUT,
-        ws::WSA_NOT_ENOUGH_MEMORY => libc::ENOMEM,
+        ws::WSAEPROTONOSUPPORT => libc::EPROTONOSUPPORT,
+        ws::WSAETIMEDOUT | 121 /* ERROR_SEM_TIMEOUT */ => libc::ETIMEDOUT,
+        10000..=11999 => UNKNOWN,
         other => other,
     }
 }
+
+/// What [`errno_of`] gives for a Winsock code libuv does not name (it is `UNKNOWN` in Node):
+/// a number no C runtime errno uses.
+pub(super) const UNKNOWN: i32 = 4094;
 
 /// The errno value (the C runtime's numbering) of an I/O error, Winsock codes translated.
 pub fn errno_of(e: &io::Error) -> Option<i32> {
@@ -147,7 +151,7 @@ const UV_CODES: [(i32, i32); 42] = [
     (libc::EHOSTUNREACH, 4073),
     (libc::EALREADY, 4084),
     (libc::ECANCELED, 4081),
-    (libc::ENOSYS, 4054),
+    (UNKNOWN, 4094),
 ];
 
 /// The `errno` Node shows on Windows for an errno value: libuv's own code there (`UV_UNKNOWN`,
@@ -163,7 +167,8 @@ pub fn errno_from_uv(uv: i32) -> i32 {
 
 /// Node's `reusePort` on Windows: libuv has no `SO_REUSEPORT` there and answers `ENOTSUP`.
 pub fn set_reuse_port(_s: &socket2::Socket) -> io::Result<()> {
-    Err(io::Error::from_raw_os_error(ws::WSAEOPNOTSUPP))
+    // (ERROR_NOT_SUPPORTED, which libuv names ENOTSUP)
+    Err(io::Error::from_raw_os_error(50))
 }
 
 /// The socket's address family, from its protocol information (`getsockname` fails on an
@@ -344,12 +349,19 @@ pub fn send_batch(fd: RawFd, msgs: &[&[u8]], to: &SocketAddr) -> io::Result<usiz
 }
 
 /// Dissolves a UDP socket's association as libuv does on Windows: `connect` to an all-zero
-/// address (family `AF_UNSPEC`).
+/// address (family `AF_UNSPEC`) the size of a `SOCKADDR_STORAGE` (Windows refuses an address
+/// shorter than the socket's own, so a 16-byte `SOCKADDR` would not do for IPv6).
 pub fn disconnect(fd: RawFd) -> io::Result<()> {
-    // SAFETY: SOCKADDR is plain old data; all-zero is the unspecified address.
-    let addr: ws::SOCKADDR = unsafe { zeroed() };
-    // SAFETY: `addr` is a valid SOCKADDR of the given length for the duration of the call.
-    let r = unsafe { ws::connect(fd as ws::SOCKET, &addr, size_of::<ws::SOCKADDR>() as i32) };
+    // SAFETY: SOCKADDR_STORAGE is plain old data; all-zero is the unspecified address.
+    let addr: ws::SOCKADDR_STORAGE = unsafe { zeroed() };
+    // SAFETY: `addr` is a valid address of the given length for the duration of the call.
+    let r = unsafe {
+        ws::connect(
+            fd as ws::SOCKET,
+            &addr as *const ws::SOCKADDR_STORAGE as *const ws::SOCKADDR,
+            size_of::<ws::SOCKADDR_STORAGE>() as i32,
+        )
+    };
     if r != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -579,7 +591,7 @@ impl TokioFd {
 impl IoHandle for TokioFd {
     fn open(sock: socket2::Socket) -> io::Result<Self> {
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(io::Error::from_raw_os_error(ws::WSAEBADF));
+            return Err(io::Error::from_raw_os_error(6)); // ERROR_INVALID_HANDLE: EBADF
         }
         let raw = sock.as_raw_socket();
         let udp = tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(sock))?;
