@@ -63,6 +63,10 @@ step "crates (cargo package)"
 # under $CARGO_HOME/registry/src/-HASH/NAME-VERSION, and reuses an extracted directory of the
 # same name and version: an earlier run's sources would be verified instead of these.
 rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/{node-dgram,node-dgram-bench,dgram-cli}-"$version"
+# Likewise their builds in the cached target directory: cargo takes a registry crate of a
+# given version as unchanging and reuses its build, so a crate verified against ours would
+# compile against an earlier run's node-dgram (found when node-dgram's API grew).
+rm -rf "$DIST_TARGET"/crates/debug/.fingerprint/{node-dgram,node-dgram-bench,dgram-cli}-*
 cargo package --quiet --allow-dirty -p node-dgram -p node-dgram-bench -p dgram-cli --target-dir "$DIST_TARGET/crates"
 cp "$DIST_TARGET"/crates/package/{node-dgram,node-dgram-bench,dgram-cli}-"$version".crate dist/crates/
 
