@@ -200,6 +200,8 @@ pub struct SocketOptions {
     /// `close` (see the engine's `bind_before_close`). Set by the tokio adapter; off for other
     /// adapters (the Node addon keeps Node's queue in JavaScript).
     pub(crate) listening_before_close: bool,
+    pub(crate) silent_membership_bind: bool,
+    pub(crate) buffer_size_error_ends_bind: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -254,6 +256,8 @@ impl SocketOptions {
             lookup_all: false,
             keep_failed_bind_socket: false,
             listening_before_close: false,
+            silent_membership_bind: false,
+            buffer_size_error_ends_bind: false,
         }
     }
     /// The socket type.
@@ -550,6 +554,52 @@ impl SocketOptions {
     /// None.
     pub fn keep_failed_bind_socket(mut self, on: bool) -> Self {
         self.keep_failed_bind_socket = on;
+        self
+    }
+
+    /// A membership call on an unbound socket binds it as libuv does under Node: silently.
+    /// The bind state stays `Unbound`, no `listening` is emitted, the buffer sizes are not
+    /// applied, nothing is received, and a later `bind()` (or a send's implicit bind) fails
+    /// with `bind EINVAL` once its lookup answers, as the system refuses a second bind. A
+    /// socket that already has a descriptor (kept by a failed bind) is not bound at all. Off by
+    /// default, where the membership call binds the socket for good and `listening` follows;
+    /// the Node addon turns it on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).silent_membership_bind(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn silent_membership_bind(mut self, on: bool) -> Self {
+        self.silent_membership_bind = on;
+        self
+    }
+
+    /// A buffer size the system refuses at bind time (`recvBufferSize`, `sendBufferSize`)
+    /// ends the bind as in Node, which throws `ERR_SOCKET_BUFFER_SIZE` from the bind's own
+    /// callback: the socket is bound, the `error` output comes, and `listening` never does (nor
+    /// does anything that waited for it). Off by default, where `listening` follows the
+    /// `error`; the Node addon turns it on (its JavaScript face throws that error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).buffer_size_error_ends_bind(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn buffer_size_error_ends_bind(mut self, on: bool) -> Self {
+        self.buffer_size_error_ends_bind = on;
         self
     }
 
@@ -1072,7 +1122,8 @@ impl BindOptions {
     /// (`as_raw_fd()`) before handing it over if you may need to close it after a refusal. A
     /// descriptor of another open socket must never be closed by the refusal: it is that
     /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
-    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code. As in Node, the socket stays
+    /// binding after such a refusal: a later `bind()` fails with `ERR_SOCKET_ALREADY_BOUND`.
     ///
     /// # Examples
     ///

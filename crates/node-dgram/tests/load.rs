@@ -49,6 +49,20 @@ async fn fds_back_to(start: usize) -> usize {
     now
 }
 
+/// The descriptor count once it stops falling (bounded wait).
+async fn settled_fds() -> usize {
+    let t0 = Instant::now();
+    let mut last = open_fds();
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = open_fds();
+        if now >= last || t0.elapsed() > Duration::from_secs(3) {
+            return now.min(last);
+        }
+        last = now;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_sockets_at_once() {
     use nix::sys::resource::{getrlimit, setrlimit, Resource};
@@ -61,7 +75,8 @@ async fn a_thousand_sockets_at_once() {
     let (soft, _) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
     assert!(soft >= N as u64 + 100, "RLIMIT_NOFILE {soft} too low for {N} sockets");
 
-    let start = open_fds();
+    // (Sockets of the test before may still be closing: start from a settled count.)
+    let start = settled_fds().await;
     let got = Arc::new(AtomicUsize::new(0));
     let mut sockets = Vec::with_capacity(N);
     let mut ports = Vec::with_capacity(N);

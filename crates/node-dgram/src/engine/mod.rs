@@ -116,6 +116,11 @@ impl<H: IoHandle> Core<H> {
         self.bind_state
     }
 
+    /// Node's connect state.
+    pub fn connect_state(&self) -> ConnectState {
+        self.connect_state
+    }
+
     /// The open descriptor, if any.
     pub fn fd(&self) -> Option<RawFd> {
         self.sock.as_ref().map(|s| s.socket().as_raw_fd())

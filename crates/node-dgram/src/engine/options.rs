@@ -56,7 +56,9 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// The membership calls. An unbound socket is bound at once to a random port on all
-    /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows.
+    /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows; with
+    /// [`silent_membership_bind`](crate::types::SocketOptions::silent_membership_bind), as
+    /// Node: no `listening`, the bind state stays `Unbound`, and a later `bind()` fails.
     pub fn membership(
         &mut self,
         which: Membership,
@@ -83,7 +85,17 @@ impl<H: IoHandle> Core<H> {
             }
             None => None,
         };
-        if self.bind_state == BindState::Unbound {
+        if self.bind_state == BindState::Unbound && self.opts.silent_membership_bind {
+            // libuv's deferred bind: only a socket with no descriptor yet, and Node never hears of it.
+            if self.sock.is_none() {
+                let any = SocketAddr::new(self.family.any(), 0);
+                let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
+                if self.sock.is_none() {
+                    claim_fd(s.as_raw_fd());
+                    self.sock = Some(Sock::Raw(s));
+                }
+            }
+        } else if self.bind_state == BindState::Unbound {
             let any = SocketAddr::new(self.family.any(), 0);
             let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
             if self.sock.is_none() {

@@ -50,11 +50,37 @@ pub(super) struct ConnectReq {
 
 impl<H: IoHandle> Core<H> {
     /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
+    /// The same as [`Core::reserve_bind`] followed by [`Core::bind_reserved`].
     pub fn bind(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
+        self.reserve_bind()?;
+        self.bind_reserved(o, op)
+    }
+
+    /// The first step of Node's `bind()`: its checks (`ERR_SOCKET_DGRAM_NOT_RUNNING`, then
+    /// `ERR_SOCKET_ALREADY_BOUND`), then the state `Binding`, before anything else of the call
+    /// is looked at. An adapter whose own code works out what to bind (the addon's JavaScript
+    /// face: its arguments, a cluster's shared descriptor) reserves first; whatever fails
+    /// after that leaves the socket `Binding`, as Node leaves it, until it calls
+    /// [`Core::bind_reserved`] or [`Core::abandon_bind`].
+    pub fn reserve_bind(&mut self) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
         if self.bind_state != BindState::Unbound {
+            return Err(Error::already_bound());
+        }
+        self.bind_state = BindState::Binding;
+        Ok(())
+    }
+
+    /// The rest of a bind [reserved](Core::reserve_bind): adopts `o.fd` (bound at once) or asks
+    /// for the address's lookup. Fails with `ERR_SOCKET_ALREADY_BOUND` unless a reserved bind
+    /// waits for its address; a descriptor it cannot adopt fails it and leaves it reserved.
+    pub fn bind_reserved(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.bind_state != BindState::Binding || self.bind_req.is_some() {
             return Err(Error::already_bound());
         }
         if let Some(fd) = o.fd {
@@ -63,11 +89,20 @@ impl<H: IoHandle> Core<H> {
             self.now_bound(op);
             return Ok(());
         }
-        self.bind_state = BindState::Binding;
         let host = o.address.unwrap_or_default();
         let target = self.lookup_target(&host, self.family.any());
         self.bind_req = Some(BindReq { port: o.port, target, op });
         Ok(())
+    }
+
+    /// Ends a [reserved](Core::reserve_bind) bind that failed outside the engine (a cluster
+    /// worker's lookup or the primary's refusal): `Unbound` again, `error` with `e`, and what
+    /// waited for the bind ends with it. Does nothing unless a reserved bind waits.
+    pub fn abandon_bind(&mut self, e: Error) {
+        if self.closed || self.bind_state != BindState::Binding || self.bind_req.is_some() {
+            return;
+        }
+        self.bind_failed(e, None);
     }
 
     pub(super) fn implicit_bind(&mut self) {
@@ -77,7 +112,8 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    /// `connect(port, address)`.
+    /// `connect(port, address)`: Node's checks, the state `Connecting`, the implicit bind,
+    /// then the pending connect (see [`Core::reserve_connect`], [`Core::connect_reserved`]).
     pub fn connect(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
         // Node checks the connection before whether the socket runs.
         if self.connect_state != ConnectState::Disconnected {
@@ -86,8 +122,32 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
-        self.connect_state = ConnectState::Connecting;
+        self.reserve_connect()?;
         self.implicit_bind();
+        self.connect_reserved(port, host, op)
+    }
+
+    /// The first step of Node's `connect()`: `ERR_SOCKET_DGRAM_IS_CONNECTED` unless
+    /// disconnected, then the state `Connecting`, which stays while the connect waits for the
+    /// bind (in the addon, in its JavaScript face's queue) and after a failed bind drops it.
+    pub fn reserve_connect(&mut self) -> Result<(), Error> {
+        if self.connect_state != ConnectState::Disconnected {
+            return Err(Error::is_connected());
+        }
+        self.connect_state = ConnectState::Connecting;
+        Ok(())
+    }
+
+    /// The rest of a [reserved](Core::reserve_connect) connect: asks for the address's lookup;
+    /// it connects once bound. Fails with `ERR_SOCKET_DGRAM_IS_CONNECTED` unless a reserved
+    /// connect waits for its address.
+    pub fn connect_reserved(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.connect_state != ConnectState::Connecting || self.connect_req.is_some() {
+            return Err(Error::is_connected());
+        }
         let target = self.lookup_target(host, self.family.loopback());
         self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op });
         Ok(())
@@ -244,7 +304,19 @@ impl<H: IoHandle> Core<H> {
     /// `listening`, then ends the bind's operation.
     fn now_bound(&mut self, op: Option<OpId>) {
         self.bind_state = BindState::Bound;
+        let before = self.out.len();
         self.apply_buffer_sizes();
+        if self.opts.buffer_size_error_ends_bind && self.out.len() > before {
+            // Node throws it from the bind's own callback: `listening` never comes.
+            if let Some(op) = op {
+                let e = match self.out.back() {
+                    Some(Output::Error(e)) => e.clone(),
+                    _ => Error::not_running(),
+                };
+                self.out.push_back(done(op, Err(e), true));
+            }
+            return;
+        }
         self.out.push_back(Output::Listening);
         if let Some(op) = op {
             self.out.push_back(done(op, Ok(0), false));

@@ -179,3 +179,65 @@ fn close_behind_queued_sends_completes_the_bind_first_when_switched_on() {
     drop(c.close().unwrap());
     assert_eq!(outs(&mut c), ["done 1 ERR_SOCKET_DGRAM_NOT_RUNNING (reported)", "close"]);
 }
+
+#[test]
+fn a_reserved_bind_is_binding_before_its_address_is_known_and_stays_so() {
+    let mut c = engine();
+    c.reserve_bind().unwrap();
+    assert_eq!(c.bind_state(), BindState::Binding);
+    // Nothing to do yet: no lookup until the address is given.
+    assert!(outs(&mut c).is_empty());
+    assert_eq!(c.reserve_bind().unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    assert_eq!(c.bind(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    c.bind_reserved(BindOptions::new().port(5).address("localhost"), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 localhost"]);
+    // Only one request per reserved bind.
+    assert_eq!(c.bind_reserved(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+}
+
+#[test]
+fn a_bind_given_no_address_needs_a_reservation_first() {
+    let mut c = engine();
+    assert_eq!(c.bind_reserved(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    c.close().unwrap();
+    assert_eq!(c.reserve_bind().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+}
+
+#[test]
+fn an_abandoned_bind_is_unbound_again_with_its_error_and_ends_what_waited() {
+    let mut c = engine();
+    c.reserve_bind().unwrap();
+    c.reserve_connect().unwrap();
+    c.abandon_bind(Error::not_running());
+    assert_eq!(outs(&mut c), ["error Not running"]);
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    // A connect that waited outside the engine (the JavaScript face's queue) stays connecting,
+    // as Node's does once its queue is dropped.
+    assert_eq!(c.connect_state(), ConnectState::Connecting);
+    assert_eq!(c.reserve_connect().unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    // Abandoning what is not a reserved bind does nothing.
+    c.abandon_bind(Error::not_running());
+    c.bind(BindOptions::new(), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 0.0.0.0"]);
+    c.abandon_bind(Error::not_running());
+    assert_eq!(c.bind_state(), BindState::Binding);
+    assert!(outs(&mut c).is_empty());
+}
+
+#[test]
+fn a_reserved_connect_asks_for_its_lookup_only_when_given_its_address() {
+    let mut c = engine();
+    c.bind(BindOptions::new(), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 0.0.0.0"]);
+    c.reserve_connect().unwrap();
+    assert_eq!(c.connect_state(), ConnectState::Connecting);
+    assert!(outs(&mut c).is_empty());
+    c.connect_reserved(9, "", Some(0)).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 2 127.0.0.1"]);
+    assert_eq!(c.connect_reserved(9, "", Some(0)).unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    // The bind's lookup fails: the connect ends with it, disconnected again.
+    c.resolved_addr(1, Err(Error::not_running()));
+    assert_eq!(outs(&mut c), ["error Not running", "done 0 ERR_SOCKET_DGRAM_NOT_RUNNING (reported)"]);
+    assert_eq!((c.bind_state(), c.connect_state()), (BindState::Unbound, ConnectState::Disconnected));
+}
