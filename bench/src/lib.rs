@@ -22,6 +22,8 @@ pub mod roles;
 pub mod runner;
 pub mod stats;
 pub mod suite;
+#[cfg(windows)]
+mod sys;
 pub mod tables;
 pub mod usage;
 

@@ -1,8 +1,8 @@
 //! The multi-core server's roles: under a flood, and draining queues filled beforehand, beside
 //! raw `recvmmsg` threads doing the same.
 
+use node_dgram::embed::batch::AsRawFd;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -211,7 +211,10 @@ fn timed_drains(port: u16, cycles: usize, count: &Counter, gate: &Gate, settle: 
 /// cores there are).
 pub(super) fn raw_drain(threads: usize, cycles: usize, pin: bool, shared: bool) {
     use std::sync::atomic::AtomicBool;
+    // (Windows has no SO_REUSEPORT: there every thread reads the one socket.)
+    let shared = shared || cfg!(windows);
     let first = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+    #[cfg(unix)]
     first.set_reuse_port(true).expect("reuseport");
     first.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind");
     let port = first.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()).expect("port");
@@ -221,6 +224,7 @@ pub(super) fn raw_drain(threads: usize, cycles: usize, pin: bool, shared: bool) 
             socks[0].try_clone().expect("dup")
         } else {
             let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+            #[cfg(unix)]
             s.set_reuse_port(true).expect("reuseport");
             s.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into()).expect("bind");
             s

@@ -1,7 +1,7 @@
 //! The receivers: node-dgram's `on_message` and a blocking `recvmmsg` loop.
 
+use node_dgram::embed::batch::AsRawFd;
 use std::net::UdpSocket;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 

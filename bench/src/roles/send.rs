@@ -1,7 +1,7 @@
 //! The senders: node-dgram's `send_to`, a blocking `sendmmsg` loop, and the floods.
 
+use node_dgram::embed::batch::AsRawFd;
 use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::time::Instant;
 
 use node_dgram::batch::send_batch;

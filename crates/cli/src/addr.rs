@@ -170,11 +170,19 @@ pub fn parse_group(s: &str) -> Result<Group, String> {
 
 /// The IPv4 address of the interface called `name`, for IPv4 multicast calls that take an
 /// interface by address.
+#[cfg(unix)]
 pub fn interface_ipv4(name: &str) -> Option<Ipv4Addr> {
     nix::ifaddrs::getifaddrs()
         .ok()?
         .filter(|i| i.interface_name == name)
         .find_map(|i| i.address.and_then(|a| a.as_sockaddr_in().map(|s| s.ip())))
+}
+
+/// Windows: interface names are not looked up (no `getifaddrs` there; give the interface's
+/// IPv4 address instead).
+#[cfg(windows)]
+pub fn interface_ipv4(_name: &str) -> Option<Ipv4Addr> {
+    None
 }
 
 /// What node-dgram's multicast calls take as the interface for a socket of `family`: for IPv4

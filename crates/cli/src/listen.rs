@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use node_dgram::{create_socket, Error, Op, RemoteInfo, Socket, SocketOptions};
+#[cfg(unix)]
 use tokio::signal::unix::{signal, Signal, SignalKind};
+#[cfg(windows)]
+use tokio::signal::windows::{ctrl_break, ctrl_c, CtrlBreak, CtrlC};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
@@ -97,12 +100,20 @@ pub async fn until(deadline: Option<Instant>) {
 }
 
 /// SIGINT and SIGTERM, caught from creation on (so that neither kills the process once the
-/// `server listening` line is out).
+/// `server listening` line is out). On Windows: Ctrl-C and Ctrl-Break.
+#[cfg(unix)]
 struct Interrupts(Option<(Signal, Signal)>);
+#[cfg(windows)]
+struct Interrupts(Option<(CtrlC, CtrlBreak)>);
 
 impl Interrupts {
+    #[cfg(unix)]
     fn new() -> Interrupts {
         Interrupts(signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()))
+    }
+    #[cfg(windows)]
+    fn new() -> Interrupts {
+        Interrupts(ctrl_c().ok().zip(ctrl_break().ok()))
     }
 
     /// Resolves when either arrives (never, if the handlers could not be installed).

@@ -251,7 +251,8 @@ pub async fn run(args: SendArgs) -> Outcome {
         }
     } else {
         for m in &args.messages {
-            let bytes = std::os::unix::ffi::OsStrExt::as_bytes(m.as_os_str()).to_vec();
+            // (The bytes as given on Unix; on Windows the arguments' UTF-8.)
+            let bytes = m.as_os_str().as_encoded_bytes().to_vec();
             for _ in 0..args.count {
                 s.send(bytes.clone()).await?;
             }

@@ -1,10 +1,10 @@
 //! A socket's native half: the engine, its poll handle on Node's loop, its receive loop, and the
 //! events it hands to JavaScript.
 
+use crate::sys::RawFd;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
 
 use node_dgram::embed::{Core, IoHandle, Output, Receiver, PER_WAKE};
@@ -124,8 +124,8 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         owner,
         ctx: RefCell::new(Some(ctx)),
         poll: RefCell::new(None),
-        polled_fd: Cell::new(-1),
-        poll_refused: Cell::new(-1),
+        polled_fd: Cell::new(sys::NO_FD),
+        poll_refused: Cell::new(sys::NO_FD),
         referenced: Cell::new(true),
         receiver: RefCell::new(Receiver::new()),
         lookup_errors: RefCell::new(HashMap::new()),
@@ -192,7 +192,7 @@ impl Handle {
         if let Some(p) = self.poll.borrow_mut().take() {
             p.close();
         }
-        self.polled_fd.set(-1);
+        self.polled_fd.set(sys::NO_FD);
     }
 
     /// Lets the core progress and queues, in the module's queue, what it produced.

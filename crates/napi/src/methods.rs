@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use node_dgram::embed::{guess_handle_type, BindState, ConnectState, Membership};
+use node_dgram::embed::{BindState, ConnectState, Membership};
 use node_dgram::{parse_ip, BindOptions, Error};
 
 use crate::handle::{take_queued, Handle};
@@ -124,7 +124,7 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let fd = env.get_f64(cx.arg(2)).unwrap_or(-1.0);
     let o = if fd >= 0.0 && fd <= i32::MAX as f64 {
         let fd = fd as i32;
-        let kind = guess_handle_type(fd);
+        let kind = sys::guess_handle_type(fd);
         if kind != "UDP" {
             return Err(throw_error(env, &node_dgram::embed::invalid_fd_type(kind)));
         }
@@ -349,7 +349,7 @@ fn m_has_ref(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 }
 
 fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    Ok(cx.env.int(h.core().borrow().fd().unwrap_or(-1)))
+    Ok(cx.env.int(sys::js_fd(h.core().borrow().fd())))
 }
 
 /// `init(onevent, onmessage, makeError, staging)`, once per loaded instance: `staging` is an
@@ -401,5 +401,5 @@ fn f_guess_handle_type(cx: &mut Cx) -> JsResult {
     let env = cx.env;
     let fd = env.get_f64(cx.arg(0)).unwrap_or(-1.0);
     let fd = if fd >= 0.0 && fd <= i32::MAX as f64 { fd as i32 } else { -1 };
-    Ok(env.string(guess_handle_type(fd)))
+    Ok(env.string(sys::guess_handle_type(fd)))
 }

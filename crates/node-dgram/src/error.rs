@@ -338,7 +338,7 @@ impl Error {
             class: ErrorClass::Error,
             code: code.to_string(),
             message,
-            errno: Some(-errno),
+            errno: Some(crate::sys::uv_errno(errno)),
             syscall: Some(syscall.to_string()),
             address,
             port,
@@ -361,7 +361,7 @@ impl Error {
     ///
     /// None.
     pub fn from_io(e: &std::io::Error, syscall: &str, address: Option<String>, port: Option<u16>) -> Error {
-        Error::system(e.raw_os_error().unwrap_or(libc::EIO), syscall, address, port)
+        Error::system(crate::sys::errno_of(e).unwrap_or(libc::EIO), syscall, address, port)
     }
 
     /// A failed name lookup, as Node's `dns.lookup` reports it: `getaddrinfo ENOTFOUND host`.
@@ -417,7 +417,7 @@ impl Error {
                 "Could not get or set buffer size: {syscall} returned {code} ({})",
                 crate::sys::errno_description(errno)
             ),
-            errno: Some(-errno),
+            errno: Some(crate::sys::uv_errno(errno)),
             syscall: Some(syscall),
             address: None,
             port: None,

@@ -139,8 +139,15 @@ pub mod embed {
     /// Batched datagram system calls on a raw descriptor (recvmmsg, sendmmsg, gathered
     /// sendmsg): what node-dgram's receive and send paths use, for code that owns a blocking
     /// socket, such as the benchmarks' raw baseline.
+    ///
+    /// [`RawFd`](batch::RawFd), [`OwnedFd`](batch::OwnedFd) and [`AsRawFd`](batch::AsRawFd) are the
+    /// platform's descriptor types and the trait that gives one: `std::os::fd`'s on Unix,
+    /// `SOCKET` handles on Windows.
     pub mod batch {
-        pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
+        pub use crate::sys::{
+            recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, AsRawFd, OwnedFd, RawFd,
+            RecvArena,
+        };
     }
 }
 

@@ -6,9 +6,9 @@
 //! Received bytes land in an arena that belongs to the reading thread, not to the socket: an
 //! event loop reads one socket at a time, so memory does not grow with the number of sockets.
 
+use crate::sys::RawFd;
 use std::cell::RefCell;
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
 
 use crate::blocklist::BlockList;
 use crate::engine::{Core, Recv};

@@ -239,6 +239,7 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
     let open = |port: u16| -> Result<socket2::Socket, Error> {
         let domain = if ip.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
         let s = socket2::Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(|e| bind_err(e, port))?;
+        #[cfg(unix)]
         if opts.exclusive {
             s.set_reuse_port(true).map_err(|e| bind_err(e, port))?;
         }
@@ -250,7 +251,8 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
     let mut fds = Vec::with_capacity(opts.threads);
     fds.push(first);
     for _ in 1..opts.threads {
-        let s = if opts.exclusive {
+        // (Windows has no SO_REUSEPORT: its threads share one socket.)
+        let s = if opts.exclusive && cfg!(unix) {
             open(local.port())?
         } else {
             fds[0].try_clone().map_err(|e| bind_err(e, local.port()))?
@@ -264,6 +266,8 @@ pub fn serve(opts: ServerOptions, handler: impl Handler) -> Result<MultiCoreServ
     // starts with its creator's affinity, so it picks among the cores the caller may use.)
     let (pinned_tx, pinned_rx) = std::sync::mpsc::channel::<std::io::Result<usize>>();
     for (i, fd) in fds.into_iter().enumerate() {
+        #[cfg(windows)]
+        crate::sys::vouch(crate::sys::AsRawFd::as_raw_fd(&fd));
         let (token, handler, ty, rcvbuf) = (stop.child_token(), handler.clone(), opts.ty, opts.recv_buffer_size);
         let report = opts.pin.then(|| pinned_tx.clone());
         let spawned = std::thread::Builder::new().name(format!("node-dgram-{i}")).spawn(move || {

@@ -1041,7 +1041,7 @@ pub struct BindOptions {
     pub(crate) port: u16,
     pub(crate) address: Option<String>,
     pub(crate) exclusive: bool,
-    pub(crate) fd: Option<std::os::fd::OwnedFd>,
+    pub(crate) fd: Option<crate::sys::OwnedFd>,
 }
 
 impl BindOptions {
@@ -1142,7 +1142,7 @@ impl BindOptions {
     ///
     /// None here; the bind refuses a descriptor that is not a UDP socket (`ERR_INVALID_FD_TYPE`) or
     /// that another open socket owns (`open EEXIST`).
-    pub fn fd(mut self, fd: impl Into<std::os::fd::OwnedFd>) -> Self {
+    pub fn fd(mut self, fd: impl Into<crate::sys::OwnedFd>) -> Self {
         self.fd = Some(fd.into());
         self
     }

@@ -6,12 +6,27 @@
 //! they cannot leave the JavaScript thread), [`Ref`] (a persistent reference), [`Poll`] (a
 //! `uv_poll_t`) and [`AsyncCtx`]. Entry points from JavaScript and from libuv catch Rust panics and
 //! turn them into JavaScript errors, so no panic ever unwinds into Node.
+//!
+//! Windows (compile-checked only, README: platforms): the same `uv_poll_t` watches the socket.
+//! libuv's own UDP there posts overlapped zero-byte `WSARecv` reads (`MSG_PEEK`) to the loop's
+//! completion port and then reads without blocking; `uv_poll_init_socket` takes a `SOCKET`
+//! there and polls it through the same port (`IOCTL_AFD_POLL` on the socket's base handle, or
+//! a `select` thread for sockets of a non-MSAFD provider), so readiness wakes Node's loop with
+//! no thread of ours, and the core's non-blocking reads and writes follow as on Unix. What
+//! differs is linking: the `uv_*` functions are looked up in the host process at load time (as
+//! napi-sys does for Node-API on Windows, see [`uv_win`]), since an addon there links against no
+//! `node.lib`. Descriptors do not exist for sockets on Windows, so `bind({ fd })` is refused as
+//! Node refuses it there, `dup` answers `ENOTSUP` and a socket's `fd` is -1 (Node's `fd` getter
+//! answers -1 on Windows).
 #![allow(unsafe_code)]
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::marker::PhantomData;
-use std::os::fd::{OwnedFd, RawFd};
+#[cfg(unix)]
+use std::os::fd::OwnedFd;
+
+pub use node_dgram::embed::batch::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 use std::rc::Rc;
@@ -676,6 +691,7 @@ pub fn instance_data<T: 'static>(env: Env) -> Option<Rc<T>> {
 
 /// Whether Node's loop already watches `fd` (libuv refuses a second handle for it with
 /// `EEXIST`, as it does when Node's own `bind({ fd })` opens a watched descriptor).
+#[cfg(unix)]
 pub fn loop_watches(env: Env, fd: RawFd) -> bool {
     let mut lp = null_mut();
     // SAFETY: as in `Env::undefined`.
@@ -709,6 +725,19 @@ pub fn loop_watches(env: Env, fd: RawFd) -> bool {
 /// Called by Node only, with a live env and exports object.
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(raw: n::napi_env, exports: n::napi_value) -> n::napi_value {
+    #[cfg(windows)]
+    {
+        static NAPI: std::sync::Once = std::sync::Once::new();
+        // SAFETY: napi-sys on Windows (MSVC) reaches Node-API through symbols it looks up in
+        // the host process; `setup` fills its table once per process (the Once keeps a second
+        // registration, by a worker thread, from rewriting it while another thread reads it),
+        // and the library handle it returns is kept for the process's lifetime.
+        NAPI.call_once(|| std::mem::forget(unsafe { n::setup() }));
+        if let Err(e) = uv_win::load() {
+            eprintln!("node-dgram: libuv function missing from the host process: {e}");
+            return null_mut();
+        }
+    }
     let env = Env::new(raw);
     match catch_unwind(AssertUnwindSafe(|| crate::init(env, Val(exports)))) {
         Ok(Ok(())) => exports,
@@ -732,9 +761,10 @@ type uv_poll_cb = unsafe extern "C" fn(handle: *mut c_void, status: c_int, event
 #[allow(non_camel_case_types)]
 type uv_close_cb = unsafe extern "C" fn(handle: *mut c_void);
 
+#[cfg(unix)]
 extern "C" {
     fn uv_handle_size(kind: c_int) -> usize;
-    fn uv_poll_init_socket(lp: *mut n::uv_loop_s, handle: *mut c_void, fd: c_int) -> c_int;
+    fn uv_poll_init_socket(lp: *mut n::uv_loop_s, handle: *mut c_void, fd: RawFd) -> c_int;
     fn uv_poll_start(handle: *mut c_void, events: c_int, cb: uv_poll_cb) -> c_int;
     fn uv_poll_stop(handle: *mut c_void) -> c_int;
     fn uv_close(handle: *mut c_void, cb: uv_close_cb);
@@ -879,6 +909,7 @@ impl Poll {
 
 /// Takes ownership of descriptor `fd` for `bind({ fd })`, as Node does; `None` when it is not
 /// an open descriptor.
+#[cfg(unix)]
 pub fn adopt_fd(fd: i32) -> Option<OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: F_GETFD only reads the descriptor's flags.
@@ -891,6 +922,7 @@ pub fn adopt_fd(fd: i32) -> Option<OwnedFd> {
 }
 
 /// A duplicate of an open descriptor (`dup(2)`, close-on-exec), or the errno.
+#[cfg(unix)]
 pub fn dup_fd(fd: i32) -> Result<i32, i32> {
     // SAFETY: F_DUPFD_CLOEXEC creates a new descriptor or fails; nothing else is touched.
     let r = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
@@ -900,3 +932,158 @@ pub fn dup_fd(fd: i32) -> Result<i32, i32> {
         Ok(r)
     }
 }
+
+/// No descriptor: what a socket's `fd` is before it has one.
+#[cfg(unix)]
+pub const NO_FD: RawFd = -1;
+/// No socket (`INVALID_SOCKET`).
+#[cfg(windows)]
+pub const NO_FD: RawFd = !0;
+
+/// The `fd` JavaScript sees for a socket: its descriptor on Unix, -1 on Windows (Node's `fd`
+/// getter answers -1 there).
+pub fn js_fd(fd: Option<RawFd>) -> i32 {
+    #[cfg(unix)]
+    return fd.unwrap_or(-1);
+    #[cfg(windows)]
+    {
+        let _ = fd;
+        -1
+    }
+}
+
+/// `guessHandleType` for a number JavaScript gave (-1 when it is no descriptor number).
+pub fn guess_handle_type(fd: i32) -> &'static str {
+    #[cfg(unix)]
+    return node_dgram::embed::guess_handle_type(fd);
+    #[cfg(windows)]
+    {
+        if fd < 0 {
+            return "UNKNOWN";
+        }
+        node_dgram::embed::guess_handle_type(fd as RawFd)
+    }
+}
+
+/// Windows: libuv keeps no descriptor table there, and `bind({ fd })` never gets this far (the
+/// type check refuses every socket, see [`guess_handle_type`]).
+#[cfg(windows)]
+pub fn loop_watches(_env: Env, _fd: i32) -> bool {
+    false
+}
+
+/// Windows: a number from JavaScript is never a socket this addon may take (see
+/// [`loop_watches`]), so nothing is adopted.
+#[cfg(windows)]
+pub fn adopt_fd(_fd: i32) -> Option<node_dgram::embed::batch::OwnedFd> {
+    None
+}
+
+/// Windows: sockets have no descriptors to duplicate (a socket's `fd` is -1 there).
+#[cfg(windows)]
+pub fn dup_fd(_fd: i32) -> Result<i32, i32> {
+    Err(libc::ENOTSUP)
+}
+
+/// libuv's functions on Windows, looked up in the host process (node.exe, or whatever
+/// executable embeds Node) once, when the module registers: an addon links against no import
+/// library there. Each wrapper has the name and the signature of the Unix declaration, with a
+/// `SOCKET` for `uv_os_sock_t`.
+#[cfg(windows)]
+mod uv_win {
+    use super::{c_int, c_void, n, uv_close_cb, uv_poll_cb, RawFd};
+    use std::sync::OnceLock;
+
+    pub(super) struct Uv {
+        handle_size: unsafe extern "C" fn(c_int) -> usize,
+        poll_init_socket: unsafe extern "C" fn(*mut n::uv_loop_s, *mut c_void, usize) -> c_int,
+        poll_start: unsafe extern "C" fn(*mut c_void, c_int, uv_poll_cb) -> c_int,
+        poll_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
+        close: unsafe extern "C" fn(*mut c_void, uv_close_cb),
+        ref_: unsafe extern "C" fn(*mut c_void),
+        unref: unsafe extern "C" fn(*mut c_void),
+        handle_set_data: unsafe extern "C" fn(*mut c_void, *mut c_void),
+        handle_get_data: unsafe extern "C" fn(*const c_void) -> *mut c_void,
+    }
+
+    static UV: OnceLock<Result<Uv, String>> = OnceLock::new();
+
+    /// Looks the functions up (once per process); the error names the first one missing.
+    pub(super) fn load() -> Result<(), String> {
+        UV.get_or_init(|| {
+            let host = libloading::os::windows::Library::this().map_err(|e| e.to_string())?;
+            // SAFETY: each symbol is looked up by its libuv name and given libuv's signature
+            // (uv.h, with uv_os_sock_t = SOCKET); the host executable stays loaded for the
+            // process's lifetime, so the pointers stay valid after `host` is dropped.
+            unsafe {
+                macro_rules! sym {
+                    ($name:literal) => {
+                        *host.get($name).map_err(|e| format!("{}: {e}", String::from_utf8_lossy($name)))?
+                    };
+                }
+                Ok(Uv {
+                    handle_size: sym!(b"uv_handle_size"),
+                    poll_init_socket: sym!(b"uv_poll_init_socket"),
+                    poll_start: sym!(b"uv_poll_start"),
+                    poll_stop: sym!(b"uv_poll_stop"),
+                    close: sym!(b"uv_close"),
+                    ref_: sym!(b"uv_ref"),
+                    unref: sym!(b"uv_unref"),
+                    handle_set_data: sym!(b"uv_handle_set_data"),
+                    handle_get_data: sym!(b"uv_handle_get_data"),
+                })
+            }
+        })
+        .as_ref()
+        .map(|_| ())
+        .map_err(Clone::clone)
+    }
+
+    fn uv() -> &'static Uv {
+        match UV.get() {
+            Some(Ok(uv)) => uv,
+            // The module's registration loads them and fails when any is missing, so no
+            // socket exists without them.
+            _ => unreachable!("libuv's functions are loaded when the module registers"),
+        }
+    }
+
+    pub(super) unsafe fn uv_handle_size(kind: c_int) -> usize {
+        // SAFETY: the caller upholds libuv's contract for the call.
+        unsafe { (uv().handle_size)(kind) }
+    }
+    pub(super) unsafe fn uv_poll_init_socket(lp: *mut n::uv_loop_s, handle: *mut c_void, fd: RawFd) -> c_int {
+        // SAFETY: as above; a SOCKET is pointer-sized.
+        unsafe { (uv().poll_init_socket)(lp, handle, fd as usize) }
+    }
+    pub(super) unsafe fn uv_poll_start(handle: *mut c_void, events: c_int, cb: uv_poll_cb) -> c_int {
+        // SAFETY: as above.
+        unsafe { (uv().poll_start)(handle, events, cb) }
+    }
+    pub(super) unsafe fn uv_poll_stop(handle: *mut c_void) -> c_int {
+        // SAFETY: as above.
+        unsafe { (uv().poll_stop)(handle) }
+    }
+    pub(super) unsafe fn uv_close(handle: *mut c_void, cb: uv_close_cb) {
+        // SAFETY: as above.
+        unsafe { (uv().close)(handle, cb) }
+    }
+    pub(super) unsafe fn uv_ref(handle: *mut c_void) {
+        // SAFETY: as above.
+        unsafe { (uv().ref_)(handle) }
+    }
+    pub(super) unsafe fn uv_unref(handle: *mut c_void) {
+        // SAFETY: as above.
+        unsafe { (uv().unref)(handle) }
+    }
+    pub(super) unsafe fn uv_handle_set_data(handle: *mut c_void, data: *mut c_void) {
+        // SAFETY: as above.
+        unsafe { (uv().handle_set_data)(handle, data) }
+    }
+    pub(super) unsafe fn uv_handle_get_data(handle: *const c_void) -> *mut c_void {
+        // SAFETY: as above.
+        unsafe { (uv().handle_get_data)(handle) }
+    }
+}
+#[cfg(windows)]
+use uv_win::*;

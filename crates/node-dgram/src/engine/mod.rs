@@ -24,9 +24,9 @@ mod transmit;
 #[cfg(test)]
 mod tests;
 
+use crate::sys::{AsRawFd, RawFd};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::Socket as RawSocket;
 

@@ -1,8 +1,8 @@
 //! Socket options: memberships, TTLs, multicast settings, buffer sizes (the calls Node makes on
 //! the handle's socket whatever the bind state, once there is one).
 
+use crate::sys::AsRawFd;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::AsRawFd;
 
 use socket2::{Domain, Socket as RawSocket};
 
@@ -43,13 +43,13 @@ impl<H: IoHandle> Core<H> {
             |n: u32| if n > i32::MAX as u32 { Err(std::io::Error::from_raw_os_error(libc::EINVAL)) } else { Ok(()) };
         if let Some(n) = self.opts.recv_buffer_size {
             if let Err(e) = fits(n).and_then(|_| s.set_recv_buffer_size(n as usize)) {
-                let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "recv");
+                let e = Error::buffer_size(sys::errno_of(&e).unwrap_or(libc::EINVAL), "recv");
                 self.out.push_back(Output::Error(e));
             }
         }
         if let Some(n) = self.opts.send_buffer_size {
             if let Err(e) = fits(n).and_then(|_| s.set_send_buffer_size(n as usize)) {
-                let e = Error::buffer_size(e.raw_os_error().unwrap_or(libc::EINVAL), "send");
+                let e = Error::buffer_size(sys::errno_of(&e).unwrap_or(libc::EINVAL), "send");
                 self.out.push_back(Output::Error(e));
             }
         }
@@ -209,7 +209,7 @@ impl<H: IoHandle> Core<H> {
             (true, None) => s.recv_buffer_size(),
             (false, None) => s.send_buffer_size(),
         })
-        .map_err(|e| Error::buffer_size(e.errno().map(|n| -n).unwrap_or(libc::EINVAL), which))
+        .map_err(|e| Error::buffer_size(e.errno().map(sys::errno_from_uv).unwrap_or(libc::EINVAL), which))
     }
 
     /// Gets or sets a socket option on the socket: Node's `EBADF` while there is none (before

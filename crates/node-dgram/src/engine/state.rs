@@ -1,8 +1,8 @@
 //! The socket's life: Node's bind and connect states, the pending bind and connect, what a
 //! failed bind leaves, and `close()`.
 
+use crate::sys::AsRawFd;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 
 use socket2::{Domain, Protocol, Socket as RawSocket, Type};
 
@@ -379,7 +379,7 @@ impl<H: IoHandle> Core<H> {
             s.set_reuse_address(true)?;
         }
         if self.opts.reuse_port {
-            s.set_reuse_port(true)?;
+            sys::set_reuse_port(s)?;
         }
         if addr.is_ipv6() {
             s.set_only_v6(self.opts.ipv6_only)?;

@@ -1,8 +1,8 @@
 //! The transmit plan: how the ready sends at the front of the queue leave (one GSO super-datagram,
 //! one `sendmmsg`, or one send each), and the system calls that send them.
 
+use crate::sys::RawFd;
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
 
 use super::*;
 use crate::sys::{self, IoHandle};
@@ -44,7 +44,7 @@ impl<H: IoHandle> Core<H> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(n) => self.finish_front(Ok(n)),
                 Err(e) => {
-                    let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                    let errno = sys::errno_of(&e).unwrap_or(libc::EIO);
                     let (host, port) = (self.sends[0].host.clone(), self.sends[0].port);
                     self.finish_front(Err(send_error(errno, &host, port)));
                 }
@@ -94,7 +94,7 @@ impl<H: IoHandle> Core<H> {
             match sys::send_segmented(fd, &bufs[..run], seg, to.as_ref()) {
                 Ok(_) => run,
                 Err(e) => {
-                    if e.kind() != std::io::ErrorKind::WouldBlock && e.raw_os_error() != Some(libc::ENOBUFS) {
+                    if e.kind() != std::io::ErrorKind::WouldBlock && sys::errno_of(&e) != Some(libc::ENOBUFS) {
                         // The path refuses segmentation (a segment above the MTU: EMSGSIZE;
                         // no checksum offload: EIO; an old kernel: EINVAL): ordinary sends from
                         // now on, which report their own errors.

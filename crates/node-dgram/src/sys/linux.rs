@@ -9,7 +9,7 @@ use std::mem::{size_of, zeroed};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
-use super::{sockaddr_to_std, std_to_sockaddr};
+use super::unix::{sockaddr_to_std, std_to_sockaddr};
 
 /// A reused receive arena: `slots` buffers of `slot_size` bytes and the metadata `recvmmsg`
 /// fills. Nothing here is allocated per datagram.

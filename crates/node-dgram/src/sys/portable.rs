@@ -8,7 +8,7 @@ use std::mem::{size_of, zeroed};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
-use super::{send_gather, sockaddr_to_std};
+use super::unix::{send_gather, sockaddr_to_std};
 
 /// The most datagrams one [`send_segmented`] call may carry (the core's batch limit).
 pub const GSO_MAX_SEGMENTS: usize = 64;
@@ -149,7 +149,7 @@ pub fn send_many(fd: RawFd, msgs: &[(&[u8], Option<SocketAddr>)]) -> io::Result<
 pub fn send_batch(fd: RawFd, msgs: &[&[u8]], to: &SocketAddr) -> io::Result<usize> {
     let to = Some(*to);
     for (i, m) in msgs.iter().enumerate() {
-        if let Err(e) = super::send_gather_flags(fd, &[m], to.as_ref(), super::BLOCKING_SEND_FLAGS) {
+        if let Err(e) = super::unix::send_gather_flags(fd, &[m], to.as_ref(), super::unix::BLOCKING_SEND_FLAGS) {
             return if i > 0 { Ok(i) } else { Err(e) };
         }
     }
