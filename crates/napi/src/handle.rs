@@ -23,6 +23,7 @@ pub const STAGED: usize = 64;
 pub struct UvFd(socket2::Socket);
 
 impl IoHandle for UvFd {
+    type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> std::io::Result<Self> {
         Ok(UvFd(sock))
     }

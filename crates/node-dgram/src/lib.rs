@@ -122,12 +122,13 @@ pub use runtime::{run, scope};
 /// [`Core::resolved`](embed::Core::resolved). When the descriptor is readable it reads it with
 /// a [`Receiver`](embed::Receiver); when [`Core::wants_write`](embed::Core::wants_write) and
 /// the descriptor is writable, [`Core::flush`](embed::Core::flush). Its
-/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; sockets
-/// are [`socket2`] sockets, re-exported here on purpose.
+/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; its
+/// socket type is the engine's one way to the kernel, a [`SocketIo`](embed::SocketIo):
+/// [`socket2`]'s sockets (re-exported here on purpose) are one, a test's fake kernel another.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
-    pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle};
+    pub use crate::sys::{errno_description, errno_name, guess_handle_type, IoHandle, SocketIo};
     pub use socket2;
 
     /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: TCP`), for an adapter that checks the

@@ -1,14 +1,11 @@
 //! The socket's life: Node's bind and connect states, the pending bind and connect, what a
 //! failed bind leaves, and `close()`.
 
-use crate::sys::AsRawFd;
 use std::net::SocketAddr;
-
-use socket2::{Domain, Protocol, Socket as RawSocket, Type};
 
 use super::*;
 use crate::error::Error;
-use crate::sys::{self, IoHandle};
+use crate::sys::{IoHandle, SocketIo};
 use crate::types::{AddressInfo, BindOptions, Family};
 
 /// Node's bind states.
@@ -84,7 +81,7 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::already_bound());
         }
         if let Some(fd) = o.fd {
-            let sock = adopt(fd)?;
+            let sock = adopt::<H::Sock>(fd)?;
             self.sock = Some(Sock::Raw(sock));
             self.now_bound(op);
             return Ok(());
@@ -158,10 +155,10 @@ impl<H: IoHandle> Core<H> {
         if self.connect_state != ConnectState::Connected {
             return Err(Error::not_connected());
         }
-        let Some(fd) = self.fd() else {
+        let Some(s) = self.sock.as_ref().map(|s| s.socket()) else {
             return Err(Error::not_running());
         };
-        sys::disconnect(fd).map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
+        s.disconnect().map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
         self.connect_state = ConnectState::Disconnected;
         self.remote = None;
         Ok(())
@@ -210,10 +207,7 @@ impl<H: IoHandle> Core<H> {
         // bind reports the unbound address, even while the next bind waits for its lookup.
         match &self.sock {
             Some(s) => match s.socket().local_addr() {
-                Ok(a) => a
-                    .as_socket()
-                    .map(AddressInfo::from)
-                    .ok_or_else(|| Error::system(libc::EINVAL, "getsockname", None, None)),
+                Ok(a) => Ok(AddressInfo::from(a)),
                 Err(e) => Err(Error::from_io(&e, "getsockname", None, None)),
             },
             _ => Err(Error::system(libc::EBADF, "getsockname", None, None)),
@@ -227,9 +221,9 @@ impl<H: IoHandle> Core<H> {
         }
         match (self.connect_state, self.remote) {
             // The system's answer (a connect to `0.0.0.0` reaches 127.0.0.1, to `::` ::1).
-            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(
-                self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).and_then(|p| p.as_socket()).unwrap_or(a),
-            )),
+            (ConnectState::Connected, Some(a)) => {
+                Ok(AddressInfo::from(self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).unwrap_or(a)))
+            }
             _ => Err(Error::not_connected()),
         }
     }
@@ -333,11 +327,7 @@ impl<H: IoHandle> Core<H> {
             return false;
         }
         match self.open_and_bind(addr, false) {
-            Ok(sock) => {
-                if self.sock.is_none() {
-                    claim_fd(sock.as_raw_fd());
-                    self.sock = Some(Sock::Raw(sock));
-                }
+            Ok(()) => {
                 self.now_bound(op);
                 true
             }
@@ -348,44 +338,38 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    /// Opens a socket and binds it to `addr`. With `keep_failed_bind_socket`, the socket a
-    /// failed bind left is bound instead of a new one, and a socket whose `bind(2)` fails is
-    /// kept (unbound, in `self.sock`), as Node's handle keeps it. The socket is returned for
-    /// the caller to keep; when it is the kept one, `self.sock` already holds it (a clone of
-    /// the descriptor is returned, which the caller drops).
-    pub(super) fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
+    /// Opens a socket and binds it to `addr`; once bound, `self.sock` holds it. With
+    /// `keep_failed_bind_socket`, the socket a failed bind left is bound instead of a new one,
+    /// and a socket whose `bind(2)` fails is kept (unbound, in `self.sock`), as Node's handle
+    /// keeps it.
+    pub(super) fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
         if self.opts.keep_failed_bind_socket {
             if let Some(s) = self.sock.as_ref().map(|s| s.socket()) {
                 self.configure_for_bind(s, addr, reuse_addr)?;
-                s.bind(&addr.into())?;
-                return s.try_clone();
+                return s.bind(addr);
             }
         }
-        let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
-        let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
-        s.set_nonblocking(true)?;
-        if let Err(e) = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(&addr.into())) {
-            if self.opts.keep_failed_bind_socket {
-                claim_fd(s.as_raw_fd());
-                self.sock = Some(Sock::Raw(s));
-            }
-            return Err(e);
+        let s = H::Sock::udp(addr.is_ipv6())?;
+        let bound = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(addr));
+        if bound.is_ok() || self.opts.keep_failed_bind_socket {
+            claim_fd(s.raw());
+            self.sock = Some(Sock::Raw(s));
         }
-        Ok(s)
+        bound
     }
 
-    pub(super) fn configure_for_bind(&self, s: &RawSocket, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
+    pub(super) fn configure_for_bind(&self, s: &H::Sock, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
         if self.opts.reuse_addr || reuse_addr {
             s.set_reuse_address(true)?;
         }
         if self.opts.reuse_port {
-            sys::set_reuse_port(s)?;
+            s.set_reuse_port()?;
         }
         if addr.is_ipv6() {
             s.set_only_v6(self.opts.ipv6_only)?;
         }
         if self.opts.gro {
-            sys::set_gro(s.as_raw_fd(), true)?;
+            s.set_gro(true)?;
         }
         Ok(())
     }
@@ -424,7 +408,7 @@ impl<H: IoHandle> Core<H> {
                 } else if Family::of(&addr.ip()) != self.family {
                     Err(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)))
                 } else {
-                    match self.sock.as_ref().map(|s| s.socket().connect(&addr.into())) {
+                    match self.sock.as_ref().map(|s| s.socket().connect(addr)) {
                         Some(Ok(())) => Ok(addr),
                         Some(Err(e)) => Err(Error::from_io(&e, "connect", Some(host), Some(c.port))),
                         None => Err(Error::not_running()),

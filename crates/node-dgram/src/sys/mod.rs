@@ -32,6 +32,9 @@ mod portable;
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub use portable::*;
 
+mod socket_io;
+pub use socket_io::SocketIo;
+
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
@@ -111,8 +114,10 @@ const EHOSTDOWN: i32 = libc::EHOSTDOWN;
 /// needs to watch it (tokio's `AsyncFd` here; the Node addon's uv_poll holder there). Dropping
 /// the handle stops the watching and closes the descriptor, in that order.
 pub trait IoHandle: Sized + Send {
+    /// The socket the engine's system calls go through: socket2's `Socket`, or a fake kernel's.
+    type Sock: SocketIo;
     /// Takes ownership of a freshly bound socket and starts watching it.
-    fn open(sock: socket2::Socket) -> io::Result<Self>;
+    fn open(sock: Self::Sock) -> io::Result<Self>;
     /// The socket, for system calls.
-    fn socket(&self) -> &socket2::Socket;
+    fn socket(&self) -> &Self::Sock;
 }

@@ -262,6 +262,7 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
 pub(crate) type TokioFd = tokio::io::unix::AsyncFd<socket2::Socket>;
 
 impl IoHandle for TokioFd {
+    type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> io::Result<Self> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
