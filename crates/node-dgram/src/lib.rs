@@ -40,13 +40,13 @@
 //! | `emitter.off(...)`, `removeAllListeners`, `listenerCount` | [`Socket::off`], [`Socket::remove_all_listeners`], [`Socket::listener_count`] |
 //! | `for await` over messages (`events.on(socket, 'message')`) | [`Socket::messages`]`(capacity)` then `.recv().await` |
 //! | `rinfo {address, family, port, size}` | [`RemoteInfo`] `{ address, family: Family::IPv4/IPv6, port, size }` |
-//! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind(())` |
+//! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind("127.0.0.1:0")`, `bind(SocketAddr)`, `bind(())` ([`BindArgs`]) |
 //! | `socket.bind(options[, cb])` | `bind(BindOptions::new().port(..).address(..).exclusive(..))` ([`BindOptions`]) |
-//! | `socket.connect(port[, address][, cb])` | [`Socket::connect`]`(port, "")` (empty: loopback) |
+//! | `socket.connect(port[, address][, cb])` | [`Socket::connect`]`(to)`: a [`Destination`] (`SocketAddr`, `(IpAddr, u16)`, `"127.0.0.1:41234"`, `(41234, "localhost")`, a port alone: loopback) |
 //! | `socket.disconnect()` | [`Socket::disconnect`] |
 //! | `socket.address()`, `socket.remoteAddress()` | [`Socket::address`], [`Socket::remote_address`] ([`AddressInfo`]) |
 //! | `socket.send(msg[, cb])` (connected) | [`Socket::send`]`(msg)` |
-//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)` or [`Socket::send_to_addr`]`(msg, SocketAddr / (IpAddr, u16) / &rinfo)`; offset/length with [`Message::range`] |
+//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, to)`: a [`Destination`] (`SocketAddr`, `(IpAddr, u16)`, `&rinfo`, `"host:port"`, Node's `(port, "address")`, a port alone); offset/length with [`Message::range`] |
 //! | `this` in a listener | [`Socket::on_message_with`]`(\|socket, msg, rinfo\| ..)` and the other `_with` forms; [`WeakSocket`] |
 //! | `msg` as Buffer, string, array of buffers | anything `Into<`[`Message`]`>`: bytes, `&str`/`String`, `Vec` of buffers (one gathered datagram) |
 //! | callbacks of bind, connect, send, close | the returned [`Op`]: `.await` it or [`Op::callback`] |

@@ -1111,101 +1111,256 @@ impl BindOptions {
     }
 }
 
-/// What `bind` accepts: `()` (any port, all interfaces), a port, `(port, address)`, or
-/// [`BindOptions`]. Ports are validated as Node validates them.
-pub trait BindArgs {
-    /// Converts into options, failing with `ERR_SOCKET_BAD_PORT` for a bad port.
+/// Where [`Socket::send_to`](crate::Socket::send_to) sends and
+/// [`Socket::connect`](crate::Socket::connect) connects (and, through [`BindArgs`], what
+/// [`Socket::bind`](crate::Socket::bind) binds): one value for the address and its port.
+///
+/// | Form | Example | Address |
+/// | --- | --- | --- |
+/// | `std::net` | [`SocketAddr`], [`SocketAddrV4`], [`SocketAddrV6`], `(IpAddr, u16)`, `(Ipv4Addr, u16)`, `(Ipv6Addr, u16)` | the IP |
+/// | a sender or a socket's address | [`&RemoteInfo`](RemoteInfo) (to reply), [`AddressInfo`] | the IP |
+/// | text with a port | `"127.0.0.1:41234"`, `"[::1]:41234"`, `"[fe80::1%eth0]:5"`, `"localhost:53"` | the text before the port |
+/// | a host and a port | `("localhost", 53)` (`u16` port) | the host |
+/// | Node's order | `(41234, "127.0.0.1")`: `socket.send(msg, 41234, '127.0.0.1')` | the host (`""`: none) |
+/// | a port alone | `41234`, `"41234"`: `socket.send(msg, 41234)` | none |
+///
+/// With no address (a port alone, or `""`), a send or a connect goes to `127.0.0.1` / `::1` and a
+/// bind binds all interfaces, as in Node. Every address, IP literals included, is handled as
+/// Node's `address` argument: a host name goes to the socket's resolver (its custom
+/// [`lookup`](SocketOptions::lookup) too, which also sees the literals, as in Node).
+///
+/// Ports are checked as Node checks them, when the method is called: `ERR_SOCKET_BAD_PORT` for
+/// a port outside 0..=65535, a non-integer, and 0 for a send or a connect (a bind takes 0: any
+/// free port). Text that is neither an address with a port nor a port is a bad port too, with
+/// Node's message for that text given as the port
+/// (`Port should be > 0 and < 65536. Received type string ('localhost').`).
+///
+/// Sealed: the forms above are the ones there are; convert other types to a [`SocketAddr`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use node_dgram::create_socket;
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// let server = create_socket("udp4").unwrap();
+/// server.bind("127.0.0.1:0").unwrap().await.unwrap();
+/// let to: SocketAddr = server.address().unwrap().into();
+/// let port = to.port();
+///
+/// let client = create_socket("udp4").unwrap();
+/// client.send_to("a", to).unwrap().await.unwrap();
+/// client.send_to("b", (Ipv4Addr::LOCALHOST, port)).unwrap().await.unwrap();
+/// client.send_to("c", format!("127.0.0.1:{port}")).unwrap().await.unwrap();
+/// client.send_to("d", (port, "127.0.0.1")).unwrap().await.unwrap(); // Node's order
+/// client.send_to("e", port).unwrap().await.unwrap(); // no address: 127.0.0.1
+///
+/// let e = client.send_to("f", "127.0.0.1").unwrap_err(); // no port
+/// assert_eq!(e.code(), "ERR_SOCKET_BAD_PORT");
+/// assert_eq!(e.message(), "Port should be > 0 and < 65536. Received type string ('127.0.0.1').");
+/// assert_eq!(client.send_to("g", (Ipv4Addr::LOCALHOST, 0)).unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+/// # server.close().unwrap(); client.close().unwrap();
+/// # }
+/// ```
+pub trait Destination: args_sealed::Sealed {
+    /// The address (`None`: not given) and the port, checked as Node checks it (`allow_zero`
+    /// for a bind). Not public API: the crate's methods call it.
+    #[doc(hidden)]
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error>;
+}
+
+/// What [`Socket::bind`](crate::Socket::bind) accepts: every [`Destination`] form (the address
+/// and port to bind: `"127.0.0.1:0"`, a [`SocketAddr`], `(IpAddr, u16)`, a port alone,
+/// `(port, "address")`, ...), `()` (any port, all interfaces), or [`BindOptions`]. Ports are
+/// validated as Node validates them (0 picks a free port).
+///
+/// Sealed, as [`Destination`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use node_dgram::{create_socket, BindOptions};
+/// use std::net::Ipv4Addr;
+/// let a = create_socket("udp4").unwrap();
+/// a.bind("127.0.0.1:0").unwrap().await.unwrap();
+/// let b = create_socket("udp4").unwrap();
+/// b.bind((Ipv4Addr::LOCALHOST, 0)).unwrap().await.unwrap();
+/// let c = create_socket("udp4").unwrap();
+/// c.bind(BindOptions::new().address("127.0.0.1")).unwrap().await.unwrap();
+/// let d = create_socket("udp4").unwrap();
+/// assert_eq!(d.bind("127.0.0.1").unwrap_err().code(), "ERR_SOCKET_BAD_PORT"); // no port
+/// # for s in [a, b, c, d] { let _ = s.close(); }
+/// # }
+/// ```
+pub trait BindArgs: args_sealed::Sealed {
+    /// Converts into options, failing with `ERR_SOCKET_BAD_PORT` for a bad port. Not public
+    /// API: [`Socket::bind`](crate::Socket::bind) calls it.
+    #[doc(hidden)]
     fn into_bind_options(self) -> Result<BindOptions, Error>;
 }
 
+mod args_sealed {
+    /// Implemented by the address forms [`Destination`](super::Destination) and
+    /// [`BindArgs`](super::BindArgs) take; not nameable outside the crate.
+    pub trait Sealed {}
+}
+
+impl<T: Destination> BindArgs for T {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        let (host, port) = self.into_host_port(true)?;
+        let o = BindOptions::new().port(port);
+        Ok(match host {
+            Some(h) => o.address(h),
+            None => o,
+        })
+    }
+}
+impl args_sealed::Sealed for () {}
 impl BindArgs for () {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
         Ok(BindOptions::new())
     }
 }
+impl args_sealed::Sealed for BindOptions {}
 impl BindArgs for BindOptions {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
         Ok(self)
     }
 }
-macro_rules! bind_port {
+
+/// A port alone: Node's `send(msg, port)`, `connect(port)`, `bind(port)`.
+macro_rules! port_forms {
     ($($t:ty),*) => {$(
-        impl BindArgs for $t {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.into_port(true)?))
+        impl args_sealed::Sealed for $t {}
+        impl Destination for $t {
+            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+                Ok((None, self.into_port(allow_zero)?))
             }
         }
-        impl<A: AsRef<str>> BindArgs for ($t, A) {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+        port_forms!(@node_order $t; &str, String, &String);
+    )*};
+    // Node's order, `(port, address)`: `send(msg, port, address)`, `bind(port, address)`.
+    (@node_order $p:ty; $($h:ty),*) => {$(
+        impl args_sealed::Sealed for ($p, $h) {}
+        impl Destination for ($p, $h) {
+            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+                let port = self.0.into_port(allow_zero)?;
+                Ok((Some(AsRef::<str>::as_ref(&self.1).to_string()), port))
             }
         }
     )*};
 }
-bind_port!(u16, u32, u64, usize, i32, i64, f64);
+port_forms!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
+// A port that may be missing, as JavaScript's `undefined`: `None` is a bad port (`Received undefined`).
+port_forms!(Option<u16>);
+// A port as text in Node's order: `("41234", "127.0.0.1")`.
+port_forms!(@node_order &str; &str, String, &String);
+port_forms!(@node_order String; &str, String, &String);
 
-macro_rules! bind_port_tuple {
-    ($($t:ty),*) => {$(
-        impl<A: AsRef<str>> BindArgs for ($t, A) {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+/// A host (or IP text) and its port, `std::net::ToSocketAddrs`'s order: `("localhost", 53)`.
+macro_rules! host_port_forms {
+    ($($h:ty),*) => {$(
+        impl args_sealed::Sealed for ($h, u16) {}
+        impl Destination for ($h, u16) {
+            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+                let port = self.1.into_port(allow_zero)?;
+                Ok((Some(AsRef::<str>::as_ref(&self.0).to_string()), port))
             }
         }
     )*};
 }
-bind_port_tuple!(&str, String);
+host_port_forms!(&str, String, &String);
 
-/// A port (`"41234"`, as Node accepts it), or an address with its port (`"127.0.0.1:0"`,
-/// `"[::1]:0"`, `"localhost:41234"`); anything else is a bad port, as in Node.
-impl BindArgs for &str {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
+impl args_sealed::Sealed for SocketAddr {}
+impl Destination for SocketAddr {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        Ok((Some(socket_addr_host(&self)), self.port().into_port(allow_zero)?))
+    }
+}
+impl args_sealed::Sealed for &SocketAddr {}
+impl Destination for &SocketAddr {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        (*self).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for SocketAddrV4 {}
+impl Destination for SocketAddrV4 {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        SocketAddr::V4(self).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for SocketAddrV6 {}
+impl Destination for SocketAddrV6 {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        SocketAddr::V6(self).into_host_port(allow_zero)
+    }
+}
+impl<I: IpLike> args_sealed::Sealed for (I, u16) {}
+impl<I: IpLike> Destination for (I, u16) {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        SocketAddr::new(self.0.into(), self.1).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for &RemoteInfo {}
+impl Destination for &RemoteInfo {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        SocketAddr::from(self).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for RemoteInfo {}
+impl Destination for RemoteInfo {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        (&self).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for &AddressInfo {}
+impl Destination for &AddressInfo {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        SocketAddr::from(self).into_host_port(allow_zero)
+    }
+}
+impl args_sealed::Sealed for AddressInfo {}
+impl Destination for AddressInfo {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        (&self).into_host_port(allow_zero)
+    }
+}
+
+/// Text: `"127.0.0.1:41234"`, `"[::1]:41234"`, `"[fe80::1%eth0]:41234"`, `"host:41234"`
+/// (`":41234"`: no address), or a port alone (`"41234"`, as Node takes a port). Anything else
+/// is a bad port, as Node reports that text given as the port.
+impl args_sealed::Sealed for &str {}
+impl Destination for &str {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
         if let Ok(a) = self.parse::<SocketAddr>() {
-            return a.into_bind_options();
+            return a.into_host_port(allow_zero);
+        }
+        // `[v6%zone]:port` with a zone by name, which `SocketAddr` does not parse.
+        if let Some((host, port)) = self.strip_prefix('[').and_then(|r| r.rsplit_once("]:")) {
+            if parse_ip(host).is_some_and(|(ip, _)| ip.is_ipv6()) {
+                return Ok((Some(host.to_string()), port.into_port(allow_zero)?));
+            }
         }
         match self.rsplit_once(':') {
-            Some((host, port)) if !host.is_empty() && !host.contains(':') => {
-                Ok(BindOptions::new().port(port.into_port(true)?).address(host))
+            Some((host, port)) if !host.contains(':') && !host.contains('[') => {
+                let port = port.into_port(allow_zero)?;
+                Ok(((!host.is_empty()).then(|| host.to_string()), port))
             }
-            _ => Ok(BindOptions::new().port(self.into_port(true)?)),
+            _ => Ok((None, self.into_port(allow_zero)?)),
         }
     }
 }
-impl BindArgs for String {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        self.as_str().into_bind_options()
+impl args_sealed::Sealed for &String {}
+impl Destination for &String {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        self.as_str().into_host_port(allow_zero)
     }
 }
-impl BindArgs for &String {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        self.as_str().into_bind_options()
-    }
-}
-impl BindArgs for SocketAddr {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        Ok(BindOptions::new().port(self.port()).address(socket_addr_host(&self)))
-    }
-}
-impl BindArgs for SocketAddrV4 {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::V4(self).into_bind_options()
-    }
-}
-impl BindArgs for SocketAddrV6 {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::V6(self).into_bind_options()
-    }
-}
-impl<I: Into<IpAddr>> BindArgs for (I, u16)
-where
-    I: IpLike,
-{
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::new(self.0.into(), self.1).into_bind_options()
-    }
-}
-impl BindArgs for &AddressInfo {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::from(self).into_bind_options()
+impl args_sealed::Sealed for String {}
+impl Destination for String {
+    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+        self.as_str().into_host_port(allow_zero)
     }
 }
 
@@ -1227,110 +1382,6 @@ fn socket_addr_host(a: &SocketAddr) -> String {
     match a {
         SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
         a => a.ip().to_string(),
-    }
-}
-
-/// Where [`Socket::send_to_addr`](crate::Socket::send_to_addr) sends and
-/// [`Socket::connect_addr`](crate::Socket::connect_addr) connects: the `std::net` forms
-/// ([`SocketAddr`], `(IpAddr, u16)`, ...), a sender ([`RemoteInfo`], to reply) or a socket's
-/// address ([`AddressInfo`]), a host with its port (`("localhost", 41234)`), or text
-/// (`"127.0.0.1:41234"`, `"[::1]:41234"`, `"localhost:41234"`).
-///
-/// ```
-/// use node_dgram::Destination;
-/// use std::net::{Ipv4Addr, SocketAddr};
-/// assert_eq!("127.0.0.1:41234".into_destination().unwrap(), ("127.0.0.1".to_string(), 41234));
-/// assert_eq!((Ipv4Addr::LOCALHOST, 7).into_destination().unwrap(), ("127.0.0.1".to_string(), 7));
-/// let a: SocketAddr = "[::1]:9".parse().unwrap();
-/// assert_eq!(a.into_destination().unwrap(), ("::1".to_string(), 9));
-/// assert_eq!(("localhost", 0).into_destination().unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
-/// ```
-pub trait Destination {
-    /// The host (an IP literal or a name for the resolver) and the port, checked as Node
-    /// checks a send's port (`ERR_SOCKET_BAD_PORT`, 0 included).
-    fn into_destination(self) -> Result<(String, u16), Error>;
-}
-
-fn dest_port(p: u16) -> Result<u16, Error> {
-    p.into_port(false)
-}
-
-impl Destination for SocketAddr {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        Ok((socket_addr_host(&self), dest_port(self.port())?))
-    }
-}
-impl Destination for SocketAddrV4 {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::V4(self).into_destination()
-    }
-}
-impl Destination for SocketAddrV6 {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::V6(self).into_destination()
-    }
-}
-impl<I: IpLike> Destination for (I, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::new(self.0.into(), self.1).into_destination()
-    }
-}
-impl Destination for (&str, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        Ok((self.0.to_string(), dest_port(self.1)?))
-    }
-}
-impl Destination for (String, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        let port = dest_port(self.1)?;
-        Ok((self.0, port))
-    }
-}
-impl Destination for (&String, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (self.0.as_str(), self.1).into_destination()
-    }
-}
-impl Destination for &RemoteInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::from(self).into_destination()
-    }
-}
-impl Destination for RemoteInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (&self).into_destination()
-    }
-}
-impl Destination for &AddressInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::from(self).into_destination()
-    }
-}
-impl Destination for AddressInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (&self).into_destination()
-    }
-}
-/// `"127.0.0.1:41234"`, `"[::1]:41234"`, or `"host:41234"`; without a port, the port is bad.
-impl Destination for &str {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        if let Ok(a) = self.parse::<SocketAddr>() {
-            return a.into_destination();
-        }
-        match self.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') => Ok((host.to_string(), port.into_port(false)?)),
-            _ => Err(Error::bad_port(&describe(&Value::Str(self)), false)),
-        }
-    }
-}
-impl Destination for &String {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        self.as_str().into_destination()
-    }
-}
-impl Destination for String {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        self.as_str().into_destination()
     }
 }
 
