@@ -591,16 +591,7 @@ impl Shared {
         if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
             return false;
         }
-        let rinfo = RemoteInfo {
-            address: from.ip(),
-            family: Family::of(&from.ip()),
-            port: from.port(),
-            size: bytes.len(),
-            scope_id: match from {
-                std::net::SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
-                _ => 0,
-            },
-        };
+        let rinfo = RemoteInfo::new(from, bytes.len());
         let list = self.listeners.lock().for_emit(Event::Message);
         for e in list.iter() {
             if let Handler::Message(f) = e.handler() {

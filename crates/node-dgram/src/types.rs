@@ -594,7 +594,29 @@ impl IntoSocketOptions for String {
 }
 
 /// `socket.address()` and `socket.remoteAddress()`: `{ address, family, port }`.
+///
+/// The fields are public to read; the struct is `#[non_exhaustive]` (Node may add fields), so
+/// build one from a [`SocketAddr`] (`AddressInfo::from(addr)`), and convert it back with
+/// [`socket_addr`](AddressInfo::socket_addr) or `SocketAddr::from`.
+///
+/// ```
+/// use node_dgram::{AddressInfo, Family};
+/// use std::net::SocketAddr;
+/// let addr: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+/// let info = AddressInfo::from(addr);
+/// assert_eq!((info.family, info.port), (Family::IPv4, 41234));
+/// assert_eq!(info.to_string(), "127.0.0.1:41234");
+/// assert_eq!(SocketAddr::from(&info), addr);
+/// ```
+///
+/// A struct literal does not compile outside the crate (`#[non_exhaustive]`):
+///
+/// ```compile_fail,E0639
+/// use node_dgram::{AddressInfo, Family};
+/// let info = AddressInfo { address: [127, 0, 0, 1].into(), family: Family::IPv4, port: 1, scope_id: 0 };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AddressInfo {
     /// The IP address.
     pub address: IpAddr,
@@ -622,6 +644,27 @@ impl AddressInfo {
     /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
+    }
+    /// The address with its port (and scope), for `std::net` and tokio APIs; the same as
+    /// `SocketAddr::from(&info)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind("127.0.0.1:0").unwrap().await.unwrap();
+    /// let local: std::net::SocketAddr = s.address().unwrap().socket_addr();
+    /// assert!(local.ip().is_loopback());
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn socket_addr(&self) -> SocketAddr {
+        scoped(self.address, self.port, self.scope_id)
     }
 }
 
@@ -684,7 +727,19 @@ impl fmt::Display for AddressInfo {
 }
 
 /// `rinfo` of the `message` event: the sender and the datagram's size.
+///
+/// The fields are public to read; the struct is `#[non_exhaustive]` (Node may add fields), so
+/// build one with [`RemoteInfo::new`] (to test a listener, say). A reply takes it as it is
+/// (`socket.send_to(msg, rinfo)`); [`socket_addr`](RemoteInfo::socket_addr) or
+/// `SocketAddr::from` give the sender as a [`SocketAddr`].
+///
+/// ```compile_fail,E0639
+/// use node_dgram::{Family, RemoteInfo};
+/// // `#[non_exhaustive]`: use `RemoteInfo::new(addr, size)`.
+/// let r = RemoteInfo { address: [127, 0, 0, 1].into(), family: Family::IPv4, port: 1, size: 0, scope_id: 0 };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteInfo {
     /// The sender's address.
     pub address: IpAddr,
@@ -699,6 +754,42 @@ pub struct RemoteInfo {
 }
 
 impl RemoteInfo {
+    /// The `rinfo` of a datagram of `size` bytes from `from`, as a `message` listener gets it
+    /// (the scope of an IPv6 link-local sender is kept, others have scope 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Family, RemoteInfo};
+    /// let rinfo = RemoteInfo::new("[::1]:5353".parse().unwrap(), 12);
+    /// assert_eq!((rinfo.family, rinfo.port, rinfo.size), (Family::IPv6, 5353, 12));
+    /// assert_eq!(rinfo.socket_addr(), "[::1]:5353".parse().unwrap());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn new(from: SocketAddr, size: usize) -> RemoteInfo {
+        let a = AddressInfo::from(from);
+        RemoteInfo { address: a.address, family: a.family, port: a.port, size, scope_id: a.scope_id }
+    }
+    /// The sender's address with its port (and scope): where a reply goes; the same as
+    /// `SocketAddr::from(&rinfo)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::RemoteInfo;
+    /// let rinfo = RemoteInfo::new("127.0.0.1:41234".parse().unwrap(), 3);
+    /// assert_eq!(rinfo.socket_addr().port(), 41234);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn socket_addr(&self) -> SocketAddr {
+        scoped(self.address, self.port, self.scope_id)
+    }
     /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
     ///
     /// # Examples

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use futures_core::Stream;
 use node_dgram::{
-    create_socket, create_socket_with_listener, AddressInfo, Error, Event, Family, SocketOptions, SocketType,
+    create_socket, create_socket_with_listener, AddressInfo, Error, Event, Family, RemoteInfo, SocketOptions,
+    SocketType,
 };
 
 #[tokio::test]
@@ -68,6 +69,10 @@ async fn address_and_remote_info_convert_to_socket_addr() {
         within("send", c.send_to("hi", to).unwrap()).await.unwrap();
         let got = within("message", rx.recv()).await.unwrap();
         let from = SocketAddr::from(&got.rinfo);
+        assert_eq!(got.rinfo.socket_addr(), from);
+        // What a listener gets is what `RemoteInfo::new` builds (the struct is non-exhaustive).
+        assert_eq!(got.rinfo, RemoteInfo::new(from, 2));
+        assert_eq!(server.address().unwrap().socket_addr(), to);
         assert_eq!((from.ip(), from.port()), (loopback(ty), c.address().unwrap().port));
         assert_eq!(AddressInfo::from(from).family, ty.family());
         server.close().unwrap();
