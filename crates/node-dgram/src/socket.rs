@@ -1014,10 +1014,10 @@ impl Socket {
     /// the returned [`Op`], or to `error` when it is dropped.
     pub fn connect(&self, to: impl Destination) -> Result<Op<()>, Error> {
         self.check_signal();
-        let (host, port) = to.into_host_port(false)?;
-        let address = host.unwrap_or_default();
-        let op =
-            self.start(&mut self.sh.g.lock(), Some(Event::Connect), |core, id| core.connect(port, &address, Some(id)))?;
+        let op = to.with_host_port(false, |host, port| {
+            let address = host.unwrap_or_default();
+            self.start(&mut self.sh.g.lock(), Some(Event::Connect), |core, id| core.connect(port, address, Some(id)))
+        })??;
         self.after();
         Ok(op)
     }
@@ -1126,9 +1126,9 @@ impl Socket {
             // Node refuses the address before looking at the port.
             return Err(Error::is_connected());
         }
-        let (host, port) = to.into_host_port(false)?;
-        let address = host.unwrap_or_default();
-        let op = self.start(&mut g, None, |core, id| core.send_to(msg.into(), port, &address, Some(id)))?;
+        let op = to.with_host_port(false, |host, port| {
+            self.start(&mut g, None, |core, id| core.send_to(msg.into(), port, host.unwrap_or_default(), Some(id)))
+        })??;
         drop(g);
         self.after();
         Ok(op)

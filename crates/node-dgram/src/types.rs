@@ -1254,10 +1254,11 @@ impl BindOptions {
 /// # }
 /// ```
 pub trait Destination: args_sealed::Sealed {
-    /// The address (`None`: not given) and the port, checked as Node checks it (`allow_zero`
-    /// for a bind). Not public API: the crate's methods call it.
+    /// Calls `f` with the address (`None`: not given) and the port, checked as Node checks it
+    /// (`allow_zero` for a bind), without copying borrowed text. Not public API: the crate's
+    /// methods call it.
     #[doc(hidden)]
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error>;
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error>;
 }
 
 /// What [`Socket::bind`](crate::Socket::bind) accepts: every [`Destination`] form (the address
@@ -1299,11 +1300,12 @@ mod args_sealed {
 
 impl<T: Destination> BindArgs for T {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
-        let (host, port) = self.into_host_port(true)?;
-        let o = BindOptions::new().port(port);
-        Ok(match host {
-            Some(h) => o.address(h),
-            None => o,
+        self.with_host_port(true, |host, port| {
+            let o = BindOptions::new().port(port);
+            match host {
+                Some(h) => o.address(h),
+                None => o,
+            }
         })
     }
 }
@@ -1325,8 +1327,8 @@ macro_rules! port_forms {
     ($($t:ty),*) => {$(
         impl args_sealed::Sealed for $t {}
         impl Destination for $t {
-            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-                Ok((None, self.into_port(allow_zero)?))
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                Ok(f(None, self.into_port(allow_zero)?))
             }
         }
         port_forms!(@node_order $t; &str, String, &String);
@@ -1335,9 +1337,9 @@ macro_rules! port_forms {
     (@node_order $p:ty; $($h:ty),*) => {$(
         impl args_sealed::Sealed for ($p, $h) {}
         impl Destination for ($p, $h) {
-            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
                 let port = self.0.into_port(allow_zero)?;
-                Ok((Some(AsRef::<str>::as_ref(&self.1).to_string()), port))
+                Ok(f(Some(AsRef::<str>::as_ref(&self.1)), port))
             }
         }
     )*};
@@ -1354,67 +1356,45 @@ macro_rules! host_port_forms {
     ($($h:ty),*) => {$(
         impl args_sealed::Sealed for ($h, u16) {}
         impl Destination for ($h, u16) {
-            fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
                 let port = self.1.into_port(allow_zero)?;
-                Ok((Some(AsRef::<str>::as_ref(&self.0).to_string()), port))
+                Ok(f(Some(AsRef::<str>::as_ref(&self.0)), port))
             }
         }
     )*};
 }
 host_port_forms!(&str, String, &String);
 
-impl args_sealed::Sealed for SocketAddr {}
-impl Destination for SocketAddr {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        Ok((Some(socket_addr_host(&self)), self.port().into_port(allow_zero)?))
-    }
+/// The forms that are a socket address: its IP as text (`fe80::1%2` with a scope), formatted on
+/// the stack.
+macro_rules! socket_addr_forms {
+    ($($t:ty => $to:expr),* $(,)?) => {$(
+        impl args_sealed::Sealed for $t {}
+        impl Destination for $t {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                #[allow(clippy::redundant_closure_call)]
+                let a: SocketAddr = ($to)(self);
+                let port = a.port().into_port(allow_zero)?;
+                let mut buf = [0u8; 64];
+                Ok(f(Some(socket_addr_host(&a, &mut buf)), port))
+            }
+        }
+    )*};
 }
-impl args_sealed::Sealed for &SocketAddr {}
-impl Destination for &SocketAddr {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        (*self).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for SocketAddrV4 {}
-impl Destination for SocketAddrV4 {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        SocketAddr::V4(self).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for SocketAddrV6 {}
-impl Destination for SocketAddrV6 {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        SocketAddr::V6(self).into_host_port(allow_zero)
-    }
-}
+socket_addr_forms!(
+    SocketAddr => |a| a,
+    &SocketAddr => |a: &SocketAddr| *a,
+    SocketAddrV4 => SocketAddr::V4,
+    SocketAddrV6 => SocketAddr::V6,
+    &RemoteInfo => |r: &RemoteInfo| r.socket_addr(),
+    RemoteInfo => |r: RemoteInfo| r.socket_addr(),
+    &AddressInfo => |a: &AddressInfo| a.socket_addr(),
+    AddressInfo => |a: AddressInfo| a.socket_addr(),
+);
 impl<I: IpLike> args_sealed::Sealed for (I, u16) {}
 impl<I: IpLike> Destination for (I, u16) {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        SocketAddr::new(self.0.into(), self.1).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for &RemoteInfo {}
-impl Destination for &RemoteInfo {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        SocketAddr::from(self).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for RemoteInfo {}
-impl Destination for RemoteInfo {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        (&self).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for &AddressInfo {}
-impl Destination for &AddressInfo {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        SocketAddr::from(self).into_host_port(allow_zero)
-    }
-}
-impl args_sealed::Sealed for AddressInfo {}
-impl Destination for AddressInfo {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        (&self).into_host_port(allow_zero)
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        SocketAddr::new(self.0.into(), self.1).with_host_port(allow_zero, f)
     }
 }
 
@@ -1423,35 +1403,32 @@ impl Destination for AddressInfo {
 /// is a bad port, as Node reports that text given as the port.
 impl args_sealed::Sealed for &str {}
 impl Destination for &str {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        if let Ok(a) = self.parse::<SocketAddr>() {
-            return a.into_host_port(allow_zero);
-        }
-        // `[v6%zone]:port` with a zone by name, which `SocketAddr` does not parse.
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        // `[v6]:port`, with a zone by number or by name (which `SocketAddr` does not parse).
         if let Some((host, port)) = self.strip_prefix('[').and_then(|r| r.rsplit_once("]:")) {
             if parse_ip(host).is_some_and(|(ip, _)| ip.is_ipv6()) {
-                return Ok((Some(host.to_string()), port.into_port(allow_zero)?));
+                return Ok(f(Some(host), port.into_port(allow_zero)?));
             }
         }
         match self.rsplit_once(':') {
             Some((host, port)) if !host.contains(':') && !host.contains('[') => {
                 let port = port.into_port(allow_zero)?;
-                Ok(((!host.is_empty()).then(|| host.to_string()), port))
+                Ok(f((!host.is_empty()).then_some(host), port))
             }
-            _ => Ok((None, self.into_port(allow_zero)?)),
+            _ => Ok(f(None, self.into_port(allow_zero)?)),
         }
     }
 }
 impl args_sealed::Sealed for &String {}
 impl Destination for &String {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        self.as_str().into_host_port(allow_zero)
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        self.as_str().with_host_port(allow_zero, f)
     }
 }
 impl args_sealed::Sealed for String {}
 impl Destination for String {
-    fn into_host_port(self, allow_zero: bool) -> Result<(Option<String>, u16), Error> {
-        self.as_str().into_host_port(allow_zero)
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        self.as_str().with_host_port(allow_zero, f)
     }
 }
 
@@ -1467,13 +1444,18 @@ mod sealed {
     impl Sealed for std::net::Ipv6Addr {}
 }
 
-/// The host text of a socket address as node-dgram reads it back: `fe80::1%2` for a scoped
-/// IPv6 address.
-fn socket_addr_host(a: &SocketAddr) -> String {
-    match a {
-        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
-        a => a.ip().to_string(),
-    }
+/// The host text of a socket address as node-dgram reads it back (`fe80::1%2` for a scoped
+/// IPv6 address), written into `buf` (64 bytes hold the longest: 39 + `%` + 10 digits).
+fn socket_addr_host<'b>(a: &SocketAddr, buf: &'b mut [u8; 64]) -> &'b str {
+    use std::io::Write;
+    let mut w = std::io::Cursor::new(&mut buf[..]);
+    let written = match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => write!(w, "{}%{}", v6.ip(), v6.scope_id()),
+        a => write!(w, "{}", a.ip()),
+    };
+    debug_assert!(written.is_ok(), "an IP address is at most 50 bytes");
+    let n = w.position() as usize;
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
 }
 
 /// Parses an IP literal as node-dgram reads addresses: IPv4 dotted quad or IPv6, the latter

@@ -219,7 +219,7 @@ async fn destinations_without_a_valid_port_are_refused_at_the_call() {
         ("localhost", "type string ('localhost')"),
         ("::1", "type string ('::1')"),
         ("[::1]", "type string ('[::1]')"),
-        ("127.0.0.1:0", "type number (0)"),
+        ("127.0.0.1:0", "type string ('0')"),
         ("localhost:x", "type string ('x')"),
         ("localhost:65536", "type string ('65536')"),
         ("", "type string ('')"),
