@@ -34,9 +34,9 @@ async fn adopts_a_udp_socket_made_with_socket2() {
         s.on_message(move |m, _| {
             let _ = tx.send(m.to_vec());
         });
-        within("send", peer.send_to("to adopted", port, "").unwrap()).await.unwrap();
+        within("send", peer.send_to("to adopted", port).unwrap()).await.unwrap();
         assert_eq!(within("message", got.recv()).await.unwrap(), b"to adopted");
-        within("send", s.send_to("from adopted", peer_port, "").unwrap()).await.unwrap();
+        within("send", s.send_to("from adopted", peer_port).unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"from adopted");
         assert_eq!(s.bind(0).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
         s.close().unwrap();

@@ -46,6 +46,19 @@ pub use windows::*;
 pub const MAX_DATAGRAM: usize = 65_535;
 
 /// Node's (libuv's) name for an errno value.
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::errno_name;
+/// assert_eq!(errno_name(libc::EADDRINUSE), "EADDRINUSE");
+/// assert_eq!(errno_name(libc::EOPNOTSUPP), "ENOTSUP"); // libuv's name
+/// assert_eq!(errno_name(-1), "UNKNOWN");
+/// ```
+///
+/// # Errors
+///
+/// None: an errno it does not know is `"UNKNOWN"`.
 pub fn errno_name(errno: i32) -> &'static str {
     match errno {
         libc::EPERM => "EPERM",
@@ -93,6 +106,18 @@ pub fn errno_name(errno: i32) -> &'static str {
 }
 
 /// libuv's description of an errno value (as in `ERR_SOCKET_BUFFER_SIZE` messages).
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::errno_description;
+/// assert_eq!(errno_description(libc::EBADF), "bad file descriptor");
+/// assert_eq!(errno_description(-1), "unknown error");
+/// ```
+///
+/// # Errors
+///
+/// None: an errno it does not know is `"unknown error"`.
 pub fn errno_description(errno: i32) -> &'static str {
     match errno {
         libc::EBADF => "bad file descriptor",
