@@ -80,9 +80,11 @@ function loadNative() {
 
 const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;
 
+// Node's bind states, as the handle's state() reports the engine's (the engine owns the bind
+// and connect states; this face keeps none of its own and reads them where Node's code does).
 const UNBOUND = 0;
-const BINDING = 1;
 const BOUND = 2;
+const CONNECTED = 2;
 
 const kState = SymbolCtor('node-dgram state');
 const { errorMonitor } = EventEmitter;
@@ -200,36 +202,23 @@ function deliver(socket, kind, a, b, c, sync) {
   switch (kind) {
     case LOOKUP:
       return startLookup(socket, a, b);
-    case LISTENING: {
-      if (st.silentBind) {
-        st.silentlyBound = true;
-        return;
-      }
-      st.bindState = BOUND;
+    case LISTENING:
       // (What waited for the bind runs from a 'listening' listener: see enqueue.)
-      if (st.dropListening) st.dropListening = false;
-      else socket.emit('listening');
-      return;
-    }
+      return socket.emit('listening');
     case ERROR:
       a = toError(a, sync);
-      if (st.bindState === BINDING) {
-        if (a !== null && typeof a === 'object' && a.syscall === 'bind' && typeof a.errno === 'number' &&
-            !isLookupFailure(a)) {
+      if (a !== null && typeof a === 'object') {
+        // A buffer size refused at bind: Node throws it from its bind callback (the engine
+        // emits no 'listening' after it).
+        if (a.code === 'ERR_SOCKET_BUFFER_SIZE') throw a;
+        if (a.syscall === 'bind' && typeof a.errno === 'number' && !isLookupFailure(a)) {
           a = errors.exceptionWithHostPort(a.errno, 'bind', a.address, st.bindGivenPort);
           ErrorCaptureStackTrace(a, sync ? dispatch : deliver);
         }
-        if (a !== null && typeof a === 'object' && a.code === 'ERR_SOCKET_BUFFER_SIZE') {
-          // Node throws this from its bind callback, before 'listening' (which never comes).
-          st.dropListening = true;
-          throw a;
-        }
-        st.bindState = UNBOUND;
       }
       // (The queue of what waited for the bind is dropped by its errorMonitor listener.)
       return socket.emit('error', a);
     case CONNECT:
-      st.connectState = 2;
       return later(sync, () => socket.emit('connect'));
     case CLOSE:
       return later(sync, () => socket.emit('close'));
@@ -247,7 +236,6 @@ function finish(socket, st, id, err, bytes, sync) {
   if (id === 0) {
     // The connect: success shows as 'connect'; a failure goes to the callback or 'error'.
     if (err === null || st.closed) return;
-    st.connectState = 0;
     const cb = st.connectCallback;
     st.connectCallback = undefined;
     return later(sync, () => {
@@ -392,12 +380,14 @@ function onmessage(data, address, family, port) {
 
 native.init(onevent, onmessage, makeError, staging);
 
+// What the JavaScript face keeps of a socket: the objects only JavaScript has (the lookup, the
+// block lists, callbacks, the queue of calls waiting for the bind as Node keeps it in listeners),
+// what Node's error shapes name (the port as given), and what close() ended. The bind and
+// connect states are the engine's (see bindStateOf).
 function newState(type, options) {
   return {
     type,
     handle: null,
-    bindState: UNBOUND,
-    connectState: 0,
     closed: false,
     lookup: options.lookup,
     reuseAddr: !!options.reuseAddr,
@@ -406,9 +396,6 @@ function newState(type, options) {
     bindLookupPending: false,
     bindAddress: null,
     bindGivenPort: undefined,
-    silentBind: false,
-    silentlyBound: false,
-    dropListening: false,
     ipv6Only: !!options.ipv6Only,
     receiveBlockList: options.receiveBlockList,
     sendBlockList: options.sendBlockList,
@@ -424,6 +411,7 @@ function newState(type, options) {
     handleView: undefined,
     receivingView: undefined,
     stoppedReceiving: false,
+    bindStateWritten: undefined,
     bindPortGiven: 0,
     shadow: undefined,
     queuedBytes: 0,
@@ -493,14 +481,28 @@ function openHandle(socket, property) {
   return st;
 }
 
+// The engine's states, read where Node's code reads its own.
+function bindStateOf(st) {
+  return st.handle.state() & 3;
+}
+
+function connectStateOf(st) {
+  return st.handle.state() >> 2;
+}
+
+// A state check the engine refused (its descriptor), thrown from the public method.
+function refuse(d) {
+  if (d !== undefined) throw shapes.plainError(d.kind, d.code, d.message, refuse);
+}
+
 function defaultLookup(st) {
   return st.lookup === undefined;
 }
 
 Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
-  const st = running(this);
-  if (st.bindState !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
-  st.bindState = BINDING;
+  const st = this[kState];
+  // (Binding from here on, whatever fails below, as in Node.)
+  refuse(st.handle.reserveBind());
   let callback = arguments.length > 0 ? arguments[arguments.length - 1] : undefined;
   if (typeof callback === 'function') {
     const cb = callback;
@@ -555,15 +557,6 @@ Socket.prototype.bind = function bind(port_, address_ /* , callback */) {
     return this;
   }
   const portNum = bindPort(port);
-  if (st.silentlyBound) {
-    const host = address === null ? (st.type === 'udp4' ? '0.0.0.0' : '::') : StringCtor(address);
-    const lookup = lookupFn(st, host);
-    lookup(host, st.type === 'udp4' ? 4 : 6, (err, ip) => {
-      st.bindState = UNBOUND;
-      this.emit('error', err || errors.exceptionWithHostPort(-22, 'bind', ip, portNum));
-    });
-    return this;
-  }
   if (!exclusive && !st.reusePort && clusterSupport.isWorker()) {
     bindInCluster(this, st, portNum, address);
   } else {
@@ -603,11 +596,7 @@ function bindInCluster(socket, st, port, address) {
   const lookup = lookupFn(st, host);
   lookup(host, family, (err, ip) => {
     if (st.closed) return;
-    if (err) {
-      st.bindState = UNBOUND;
-      socket.emit('error', err);
-      return;
-    }
+    if (err) return abandonBind(st, err);
     const flags =
       (st.reuseAddr ? clusterSupport.UV_UDP_REUSEADDR : 0) | (st.ipv6Only ? clusterSupport.UV_UDP_IPV6ONLY : 0);
     clusterSupport.acquireSharedFd(
@@ -619,19 +608,24 @@ function bindInCluster(socket, st, port, address) {
 
 Socket.prototype.send = function send(buffer, offset, length, port, address, callback) {
   const st = this[kState];
-  const connected = st.connectState === 2;
+  const state = st.handle.state();
+  const connected = state >> 2 === CONNECTED;
   const a = v.normalizeSendArgs(connected, buffer, offset, length, port, address, callback);
   running(this);
+  let bound = state & 3;
   if (!connected && NumberCtor(a.port) === 0) {
     // A port that passes the check but is 0 as a number ('0'): Node fails later, uncaught.
-    if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
+    if (bound === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
     process.nextTick(() => {
       throw new errors.codes.ERR_SOCKET_BAD_PORT('Port', 0, false);
     });
     return;
   }
-  if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
-  if (st.bindState !== BOUND) {
+  if (bound === UNBOUND) {
+    this.bind({ port: 0, exclusive: true }, null);
+    bound = bindStateOf(st);
+  }
+  if (bound !== BOUND) {
     // Made again once bound (a connection made meanwhile then refuses an address).
     const { list, port, address, callback } = a;
     enqueue(this, st, () => this.send(list, port, address, callback));
@@ -797,12 +791,11 @@ Socket.prototype.sendto = function sendto(buffer, offset, length, port, address,
 Socket.prototype.connect = function connect(port_, address_, callback_) {
   const { port, address, callback } = v.normalizeConnectArgs(port_, address_, callback_);
   const st = this[kState];
-  if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
-  st.connectState = 1;
+  refuse(st.handle.reserveConnect());
   // (Closed: the implicit bind throws ERR_SOCKET_DGRAM_NOT_RUNNING, a socket closed while binding
   // queues the connect, one closed once bound fails in connectNow.)
-  if (st.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
-  if (st.bindState !== BOUND) {
+  if (bindStateOf(st) === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
+  if (bindStateOf(st) !== BOUND) {
     enqueue(this, st, () => connectNow(this, st, port, address, callback));
     return;
   }
@@ -826,11 +819,9 @@ function connectNow(socket, st, port, address, callback) {
 
 Socket.prototype.disconnect = function disconnect() {
   const st = this[kState];
-  if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
+  if (connectStateOf(st) !== CONNECTED) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
   openHandle(this, 'disconnect');
-  const events = st.handle.disconnect();
-  st.connectState = 0;
-  dispatch(events);
+  dispatch(st.handle.disconnect());
 };
 
 Socket.prototype.close = function close(callback) {
@@ -875,7 +866,7 @@ Socket.prototype.address = function address() {
 
 Socket.prototype.remoteAddress = function remoteAddress() {
   const st = running(this);
-  if (st.connectState !== 2) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
+  if (connectStateOf(st) !== CONNECTED) throw new errors.codes.ERR_SOCKET_DGRAM_NOT_CONNECTED();
   if (st.peerless) throw errors.errnoException(-107, 'getpeername');
   return st.handle.remoteAddress();
 };
@@ -918,24 +909,18 @@ function iface(x) {
   return x === undefined || x === null ? null : StringCtor(x);
 }
 
-// libuv binds an unbound socket for a membership call without Node knowing: no 'listening', and
-// a later bind() fails with EINVAL.
+// (libuv binds an unbound socket for a membership call without Node knowing: the engine does
+// the same, with no 'listening', and a later bind() fails with EINVAL.)
 function membership(socket, st, which, grp, src, ifc) {
-  const silent = st.bindState === UNBOUND && !st.silentlyBound;
-  if (silent) st.silentBind = true;
+  let events;
+  let threw = true;
   try {
-    let events;
-    let threw = true;
-    try {
-      events = st.handle.membership(which, grp, src, ifc);
-      threw = false;
-    } finally {
-      if (threw) takeAfterThrow();
-    }
-    dispatch(events);
+    events = st.handle.membership(which, grp, src, ifc);
+    threw = false;
   } finally {
-    st.silentBind = false;
+    if (threw) takeAfterThrow();
   }
+  dispatch(events);
 }
 
 Socket.prototype.addMembership = function addMembership(multicastAddress, interfaceAddress) {
@@ -1054,7 +1039,7 @@ if (HAS_SYNC) {
   Socket.prototype.bindSync = function bindSync(options = noOptions) {
     const st = running(this);
     v.validateObject(options, 'options');
-    if (st.bindState !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    if (bindStateOf(st) !== UNBOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
     const given = options.port;
     const port = v.validatePort(given === undefined || given === null ? 0 : given, 'options.port');
     let address = options.address;
@@ -1071,14 +1056,11 @@ if (HAS_SYNC) {
       }
     }
     if (netDenied()) throw accessDenied(address, port);
-    st.bindState = BINDING;
-    // (A plain bind of this socket's own descriptor: bindSync never goes through the cluster.)
+    refuse(st.handle.reserveBind());
+    // (A plain bind of this socket's own descriptor: bindSync never goes through the cluster.
+    // The engine is unbound again after a failure.)
     const failure = settleNow(this, st, st.handle.bind(port, address, -1));
-    if (failure !== null) {
-      st.bindState = UNBOUND;
-      throw syncFailure(failure, 'bind', address, port);
-    }
-    st.bindState = BOUND;
+    if (failure !== null) throw syncFailure(failure, 'bind', address, port);
     process.nextTick(emitListeningNow, this, st);
     return st.handle.address();
   };
@@ -1086,7 +1068,7 @@ if (HAS_SYNC) {
   Socket.prototype.connectSync = function connectSync(port_, address_) {
     const st = running(this);
     const port = v.validatePort(port_, 'Port', false);
-    if (st.connectState !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
+    if (connectStateOf(st) !== 0) throw new errors.codes.ERR_SOCKET_DGRAM_IS_CONNECTED();
     let address = address_;
     if (address === undefined || address === null || address === '') {
       address = st.type === 'udp4' ? '127.0.0.1' : '::1';
@@ -1100,18 +1082,16 @@ if (HAS_SYNC) {
         );
       }
     }
-    if (st.bindState === UNBOUND) FunctionPrototypeCall(Socket.prototype.bindSync, this);
-    else if (st.bindState !== BOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
+    const bound = bindStateOf(st);
+    if (bound === UNBOUND) FunctionPrototypeCall(Socket.prototype.bindSync, this);
+    else if (bound !== BOUND) throw new errors.codes.ERR_SOCKET_ALREADY_BOUND();
     if (st.sendBlockList !== undefined && st.sendBlockList.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
       throw new errors.codes.ERR_IP_BLOCKED(address);
     }
-    st.connectState = 1;
+    refuse(st.handle.reserveConnect());
+    // (The engine is disconnected again after a failure.)
     const failure = settleNow(this, st, st.handle.connect(port, address));
-    if (failure !== null) {
-      st.connectState = 0;
-      throw syncFailure(failure, 'connect', address, port);
-    }
-    st.connectState = 2;
+    if (failure !== null) throw syncFailure(failure, 'connect', address, port);
     st.peerless = false;
     process.nextTick(emitConnectNow, this, st);
   };
@@ -1153,13 +1133,15 @@ if (HAS_DEP0112) {
       this[kState].receivingView = value;
     },
   );
+  // (A value written is read back, as Node keeps it; the engine's state is not changed by it.)
   accessor(
     '_bindState',
     function () {
-      return this[kState].bindState;
+      const st = this[kState];
+      return st.bindStateWritten !== undefined ? st.bindStateWritten : bindStateOf(st);
     },
     function (value) {
-      this[kState].bindState = value;
+      this[kState].bindStateWritten = value;
     },
   );
   accessor(
@@ -1202,7 +1184,7 @@ if (HAS_DEP0112) {
 }
 
 function isReceiving(st) {
-  return st.bindState === BOUND && !st.closed && !st.stoppedReceiving;
+  return !st.closed && bindStateOf(st) === BOUND && !st.stoppedReceiving;
 }
 
 // What `_handle` is for a program that reads it: `fd` (the descriptor, -9 (EBADF) until bound),
@@ -1311,14 +1293,17 @@ function adoptShared(socket, st) {
       if (release) release();
       return;
     }
-    if (e) {
-      st.bindState = UNBOUND;
-      socket.emit('error', e);
-      return;
-    }
+    if (e) return abandonBind(st, e);
     st.clusterRelease = release;
     dispatch(st.handle.bind(0, null, native.dup(sharedFd)));
   };
+}
+
+// A cluster worker's bind that failed outside the engine (its lookup, the primary's refusal):
+// the engine ends the reserved bind and emits this very error.
+function abandonBind(st, err) {
+  if (typeof err === 'object' && err !== null) WeakSetPrototypeAdd(lookupFailures, err);
+  dispatch(st.handle.abandonBind(err));
 }
 
 // --test-udp-no-try-send: Node puts every send in its handle's queue, where it stays, counted

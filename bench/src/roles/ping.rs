@@ -22,7 +22,7 @@ pub(super) fn echo_ndg(seconds: f64) {
                 let _ = s2.close();
                 return;
             }
-            let _ = s2.send_to(m, r.port, "127.0.0.1");
+            let _ = s2.send_to(m, (r.port, "127.0.0.1"));
         });
         let s3 = s.clone();
         s.on_listening(move || {
@@ -52,7 +52,7 @@ pub(super) fn ping_ndg(port: u16, size: usize, count: usize, seconds: f64) {
         let (mut rtts, mut lost) = (Vec::with_capacity(count.min(1 << 20)), 0usize);
         while rtts.len() + lost < count && Instant::now() < end {
             let t = Instant::now();
-            let _ = s.send_to(payload.clone(), port, "127.0.0.1");
+            let _ = s.send_to(payload.clone(), (port, "127.0.0.1"));
             if tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.is_err() {
                 lost += 1;
                 continue;
@@ -63,7 +63,7 @@ pub(super) fn ping_ndg(port: u16, size: usize, count: usize, seconds: f64) {
         let p = |q: f64| rtts.get(((rtts.len() as f64) * q) as usize).copied().unwrap_or(f64::NAN);
         let n = rtts.len();
         println!("{{\"p50\":{},\"p99\":{},\"count\":{n},\"lost\":{lost}}}", p(0.5), p(0.99));
-        let _ = s.send_to("quit", port, "127.0.0.1");
+        let _ = s.send_to("quit", (port, "127.0.0.1"));
         tokio::time::sleep(Duration::from_millis(20)).await;
         let _ = s.close();
     });

@@ -66,7 +66,7 @@ pub(super) fn send_ndg(port: u16, size: usize, seconds: f64, count: u64, gso: bo
         let (t0, c0) = (Instant::now(), cpu_seconds());
         let mut sent = 0u64;
         while sent < count && t0.elapsed().as_secs_f64() < seconds {
-            let ops: Vec<_> = (0..64).filter_map(|_| s.send_to(payload.clone(), port, "127.0.0.1").ok()).collect();
+            let ops: Vec<_> = (0..64).filter_map(|_| s.send_to(payload.clone(), (port, "127.0.0.1")).ok()).collect();
             for op in ops {
                 if op.await.is_ok() {
                     sent += 1;

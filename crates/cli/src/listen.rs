@@ -231,7 +231,7 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
                         break 'serve;
                     }
                     if echo {
-                        match sock.0.send_to(msg, rinfo.port, &rinfo.address_string()) {
+                        match sock.0.send_to(msg, &rinfo) {
                             Ok(op) => echoes.push_back(op),
                             Err(e) => warn(&e),
                         }

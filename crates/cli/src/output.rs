@@ -149,11 +149,9 @@ pub fn thousands(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use node_dgram::Family;
 
     fn rinfo(addr: &str, port: u16, size: usize) -> RemoteInfo {
-        let address = addr.parse().unwrap();
-        RemoteInfo { address, family: Family::of(&address), port, size, scope_id: 0 }
+        RemoteInfo::new(std::net::SocketAddr::new(addr.parse().unwrap(), port), size)
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Sender {
     /// Sends `msg` once, keeping at most [`WINDOW`] sends in flight.
     async fn send(&mut self, msg: Vec<u8>) -> Outcome {
         let op =
-            if self.connected { self.sock.0.send(msg)? } else { self.sock.0.send_to(msg, self.port, &self.host)? };
+            if self.connected { self.sock.0.send(msg)? } else { self.sock.0.send_to(msg, (self.port, &self.host))? };
         self.inflight.push_back(op);
         self.sent += 1;
         if self.inflight.len() >= WINDOW {
@@ -211,7 +211,7 @@ pub async fn run(args: SendArgs) -> Outcome {
         sock.0.set_multicast_loopback(false)?;
     }
     if args.connect {
-        sock.0.connect(target.port, target.host.as_str())?.await?;
+        sock.0.connect((target.port, target.host.as_str()))?.await?;
     }
 
     let mut s = Sender {

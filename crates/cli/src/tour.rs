@@ -40,7 +40,7 @@ pub async fn run() -> Outcome {
     outln!("\n> client.send('Some bytes', {port}, 'localhost')");
     {
         let client = Closing(create_socket("udp4")?);
-        client.0.send_to("Some bytes", port, "localhost")?.await?;
+        client.0.send_to("Some bytes", (port, "localhost"))?.await?;
         received(&mut inbox).await?;
     }
 
@@ -48,7 +48,7 @@ pub async fn run() -> Outcome {
     outln!("\n> client.send([Buffer.from('Some '), Buffer.from('bytes')], {port})");
     {
         let client = Closing(create_socket("udp4")?);
-        client.0.send_to(vec!["Some ", "bytes"], port, "")?.await?;
+        client.0.send_to(vec!["Some ", "bytes"], port)?.await?;
         received(&mut inbox).await?;
     }
 
@@ -56,7 +56,7 @@ pub async fn run() -> Outcome {
     outln!("\n> client.connect({port}, 'localhost'); client.send('Some bytes')");
     {
         let client = Closing(create_socket("udp4")?);
-        client.0.connect(port, "localhost")?.await?;
+        client.0.connect((port, "localhost"))?.await?;
         let remote = client.0.remote_address()?;
         outln!("  (connected to {})", fmt_endpoint(&remote.address.to_string(), remote.port));
         client.0.send("Some bytes")?.await?;
@@ -109,7 +109,7 @@ pub async fn throughput(size: usize, length: Duration) -> Result<(u64, u64, Dura
 
     let client = Closing(create_socket("udp4")?);
     client.0.on_error(|_| {});
-    client.0.connect(port, "127.0.0.1")?.await?;
+    client.0.connect((port, "127.0.0.1"))?.await?;
     let payload = Message::from(vec![7u8; size]);
     let start = Instant::now();
     let mut sent = 0u64;

@@ -23,6 +23,7 @@ pub const STAGED: usize = 64;
 pub struct UvFd(socket2::Socket);
 
 impl IoHandle for UvFd {
+    type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> std::io::Result<Self> {
         Ok(UvFd(sock))
     }
@@ -104,6 +105,8 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         .ipv6_only(arg_bool(env, option(env, o, c"ipv6Only")?, false))
         .lookup_all(true)
         .keep_failed_bind_socket(true)
+        .silent_membership_bind(true)
+        .buffer_size_error_ends_bind(true)
         .gso(arg_bool(env, option(env, o, c"gso")?, false));
     if let Some(n) = env.get_f64(option(env, o, c"recvBufferSize")?) {
         opts = opts.recv_buffer_size(n as u32);

@@ -6,11 +6,13 @@
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use node_dgram::embed::Membership;
+use node_dgram::embed::{BindState, ConnectState, Membership};
 use node_dgram::{parse_ip, BindOptions, Error};
 
 use crate::handle::{take_queued, Handle};
-use crate::marshal::{address_object, arg_bool, arg_i64, arg_string, read_message, throw_error, type_error};
+use crate::marshal::{
+    address_object, arg_bool, arg_i64, arg_string, error_descriptor, read_message, throw_error, type_error,
+};
 use crate::sys::{self, Cx, Env, JsResult, Method, Type};
 use crate::{Callbacks, Module};
 
@@ -29,7 +31,11 @@ macro_rules! uncorked {
 /// corked: Node would have made their system calls before this method's. (`send` and `flush`
 /// manage the cork themselves; the bare ones make no system call whose order can be seen.)
 pub const TABLE: &[(&std::ffi::CStr, Method<Handle>)] = &[
+    (c"state", m_state),
+    (c"reserveBind", m_reserve_bind),
     (c"bind", uncorked!(m_bind)),
+    (c"abandonBind", uncorked!(m_abandon_bind)),
+    (c"reserveConnect", m_reserve_connect),
     (c"connect", uncorked!(m_connect)),
     (c"disconnect", uncorked!(m_disconnect)),
     (c"send", m_send),
@@ -63,7 +69,56 @@ fn respond(env: Env, h: &Rc<Handle>, r: Result<(), Error>) -> JsResult {
     take_queued(env, h.module())
 }
 
-/// `bind(port, address, fd)`: `fd` >= 0 adopts that descriptor, as `bind({ fd })`.
+/// `state()`: the engine's bind and connect states as one number, `bind | connect << 2`, each
+/// with Node's values (0 unbound / disconnected, 1 binding / connecting, 2 bound / connected).
+/// The JavaScript face reads its state here; it keeps none of its own.
+fn m_state(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let core = h.core().borrow();
+    let bind = match core.bind_state() {
+        BindState::Unbound => 0,
+        BindState::Binding => 1,
+        _ => 2,
+    };
+    let connect = match core.connect_state() {
+        ConnectState::Disconnected => 0,
+        ConnectState::Connecting => 1,
+        _ => 2,
+    };
+    Ok(cx.env.int(bind | connect << 2))
+}
+
+/// A state check's outcome, returned rather than thrown (the JavaScript face throws it from
+/// the public method, whose frame then tops its stack): `undefined`, or the error's descriptor.
+fn checked(env: Env, r: Result<(), Error>) -> JsResult {
+    match r {
+        Ok(()) => Ok(env.undefined()),
+        Err(e) => error_descriptor(env, &e, None),
+    }
+}
+
+/// `reserveBind()`: Node's first step of `bind()` (see `Core::reserve_bind`).
+fn m_reserve_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let r = h.core().borrow_mut().reserve_bind();
+    checked(cx.env, r)
+}
+
+/// `reserveConnect()`: Node's first step of `connect()` (see `Core::reserve_connect`).
+fn m_reserve_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let r = h.core().borrow_mut().reserve_connect();
+    checked(cx.env, r)
+}
+
+/// `abandonBind(err)`: a reserved bind failed outside the engine (a cluster worker's lookup or
+/// the primary's refusal); `error` comes back with the very value given.
+fn m_abandon_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let env = cx.env;
+    let token = h.keep_lookup_error(env.reference(cx.arg(0), true)?);
+    h.core().borrow_mut().abandon_bind(Error::external(token, "ERR_BIND", "bind failed"));
+    respond(env, h, Ok(()))
+}
+
+/// `bind(port, address, fd)`, after `reserveBind()`: `fd` >= 0 adopts that descriptor, as
+/// `bind({ fd })`.
 fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let fd = env.get_f64(cx.arg(2)).unwrap_or(-1.0);
@@ -88,17 +143,17 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         }
         o
     };
-    let r = h.core().borrow_mut().bind(o, None);
+    let r = h.core().borrow_mut().bind_reserved(o, None);
     respond(env, h, r)
 }
 
-/// `connect(port, address)`.
+/// `connect(port, address)`, after `reserveConnect()`.
 fn m_connect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let port = arg_i64(env, cx.arg(0)).clamp(0, 65535) as u16;
     let addr = arg_string(env, cx.arg(1)).unwrap_or_default();
     // (Id 0 is the connect's; sends have ids from 1.)
-    let r = h.core().borrow_mut().connect(port, &addr, Some(0));
+    let r = h.core().borrow_mut().connect_reserved(port, &addr, Some(0));
     respond(env, h, r)
 }
 

@@ -8,7 +8,7 @@ fn main() -> std::io::Result<()> {
         let message = b"Some bytes".to_vec();
         let client = create_socket("udp4").expect("udp4 is a valid type");
         let c = client.clone();
-        match client.send_to(message, port, "localhost") {
+        match client.send_to(message, (port, "localhost")) {
             Ok(op) => op.callback(move |_err| {
                 let _ = c.close();
             }),

@@ -19,7 +19,7 @@ fn main() -> std::io::Result<()> {
         let message = b"Some bytes".to_vec();
         let client = create_socket("udp4").expect("udp4 is a valid type");
         let c = client.clone();
-        let connected = client.connect(port, "localhost").map(|op| {
+        let connected = client.connect((port, "localhost")).map(|op| {
             op.callback(move |err| {
                 if let Err(e) = err {
                     // Node would throw from `send` on a socket that failed to connect.

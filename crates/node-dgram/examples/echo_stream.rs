@@ -27,7 +27,7 @@ async fn main() -> Result<(), node_dgram::Error> {
     while let Some((msg, rinfo)) = messages.next().await {
         // The sender as a `SocketAddr`: no formatting, no parsing.
         let to = SocketAddr::from(&rinfo);
-        let n = server.send_to_addr(msg, to)?.await?;
+        let n = server.send_to(msg, to)?.await?;
         println!("echoed {n} bytes to {to}");
         echoed += 1;
         if Some(echoed) == count {

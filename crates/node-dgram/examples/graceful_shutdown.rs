@@ -50,7 +50,7 @@ async fn main() -> Result<(), node_dgram::Error> {
                         if let Some(socket) = socket.upgrade() {
                             let mut reply = b"answer: ".to_vec();
                             reply.extend_from_slice(&msg);
-                            let _ = socket.send_to_addr(reply, &rinfo)?.await;
+                            let _ = socket.send_to(reply, &rinfo)?.await;
                         }
                         Ok::<(), node_dgram::Error>(())
                     });

@@ -21,7 +21,7 @@ fn main() -> std::io::Result<()> {
         let c = client.clone();
         // A list of buffers goes out as one gathered datagram; an empty address is Node's
         // default, 127.0.0.1 for udp4.
-        match client.send_to(vec![buf1, buf2], port, "") {
+        match client.send_to(vec![buf1, buf2], port) {
             Ok(op) => op.callback(move |_err| {
                 let _ = c.close();
             }),

@@ -28,7 +28,7 @@ fn main() {
     let server = match serve(opts, move |sock, msg, rinfo| {
         let name = std::thread::current().name().unwrap_or("?").to_string();
         *c.lock().unwrap().entry(name).or_default() += 1;
-        let _ = sock.send_to(msg, rinfo.port, &rinfo.address.to_string());
+        let _ = sock.send_to(msg, rinfo);
     }) {
         Ok(s) => s,
         Err(e) => {

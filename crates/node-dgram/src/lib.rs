@@ -40,13 +40,13 @@
 //! | `emitter.off(...)`, `removeAllListeners`, `listenerCount` | [`Socket::off`], [`Socket::remove_all_listeners`], [`Socket::listener_count`] |
 //! | `for await` over messages (`events.on(socket, 'message')`) | [`Socket::messages`]`(capacity)` then `.recv().await` |
 //! | `rinfo {address, family, port, size}` | [`RemoteInfo`] `{ address, family: Family::IPv4/IPv6, port, size }` |
-//! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind(())` |
+//! | `socket.bind([port][, address][, cb])` | [`Socket::bind`]`(41234)`, `bind((41234, "127.0.0.1"))`, `bind("127.0.0.1:0")`, `bind(SocketAddr)`, `bind(())` ([`BindArgs`]) |
 //! | `socket.bind(options[, cb])` | `bind(BindOptions::new().port(..).address(..).exclusive(..))` ([`BindOptions`]) |
-//! | `socket.connect(port[, address][, cb])` | [`Socket::connect`]`(port, "")` (empty: loopback) |
+//! | `socket.connect(port[, address][, cb])` | [`Socket::connect`]`(to)`: a [`Destination`] (`SocketAddr`, `(IpAddr, u16)`, `"127.0.0.1:41234"`, `(41234, "localhost")`, a port alone: loopback) |
 //! | `socket.disconnect()` | [`Socket::disconnect`] |
 //! | `socket.address()`, `socket.remoteAddress()` | [`Socket::address`], [`Socket::remote_address`] ([`AddressInfo`]) |
 //! | `socket.send(msg[, cb])` (connected) | [`Socket::send`]`(msg)` |
-//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, port, address)` or [`Socket::send_to_addr`]`(msg, SocketAddr / (IpAddr, u16) / &rinfo)`; offset/length with [`Message::range`] |
+//! | `socket.send(msg[, offset, length], port[, address][, cb])` | [`Socket::send_to`]`(msg, to)`: a [`Destination`] (`SocketAddr`, `(IpAddr, u16)`, `&rinfo`, `"host:port"`, Node's `(port, "address")`, a port alone); offset/length with [`Message::range`] |
 //! | `this` in a listener | [`Socket::on_message_with`]`(\|socket, msg, rinfo\| ..)` and the other `_with` forms; [`WeakSocket`] |
 //! | `msg` as Buffer, string, array of buffers | anything `Into<`[`Message`]`>`: bytes, `&str`/`String`, `Vec` of buffers (one gathered datagram) |
 //! | callbacks of bind, connect, send, close | the returned [`Op`]: `.await` it or [`Op::callback`] |
@@ -122,16 +122,108 @@ pub use runtime::{run, scope};
 /// [`Core::resolved`](embed::Core::resolved). When the descriptor is readable it reads it with
 /// a [`Receiver`](embed::Receiver); when [`Core::wants_write`](embed::Core::wants_write) and
 /// the descriptor is writable, [`Core::flush`](embed::Core::flush). Its
-/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; sockets
-/// are [`socket2`] sockets, re-exported here on purpose.
+/// [`IoHandle`](embed::IoHandle) type holds the open socket while the loop watches it; its
+/// socket type is the engine's one way to the kernel, a [`SocketIo`](embed::SocketIo):
+/// [`socket2`]'s sockets (re-exported here on purpose) are one, a test's fake kernel another.
+///
+/// # Example: the protocol, end to end
+///
+/// A bind, a send to itself, a read, and a close, driven by hand as an adapter's loop would
+/// drive them (a real adapter registers the descriptor with its loop in
+/// [`IoHandle::open`](embed::IoHandle::open) and reacts to readiness instead):
+///
+/// ```
+/// use node_dgram::embed::{socket2, Core, IoHandle, Output, Receiver};
+/// use node_dgram::{BindOptions, Message, SocketOptions, SocketType};
+///
+/// /// The adapter's handle for an open socket (a real one holds its loop's registration).
+/// struct Plain(socket2::Socket);
+/// impl IoHandle for Plain {
+///     type Sock = socket2::Socket;
+///     fn open(sock: socket2::Socket) -> std::io::Result<Plain> {
+///         Ok(Plain(sock))
+///     }
+///     fn socket(&self) -> &socket2::Socket {
+///         &self.0
+///     }
+/// }
+///
+/// /// One turn of the loop: let the engine move, then deliver its outputs in order.
+/// fn turn(core: &mut Core<Plain>) -> Vec<String> {
+///     core.advance();
+///     if core.wants_write() {
+///         core.flush();
+///         core.advance();
+///     }
+///     core.take_output()
+///         .into_iter()
+///         .map(|o| match o {
+///             Output::Listening => "listening".to_string(),
+///             Output::Close => "close".to_string(),
+///             // Operations end by the ids the adapter gave them.
+///             Output::Done { id, result, .. } => format!("done {id}: {:?}", result.map_err(|e| e.code().to_string())),
+///             // A lookup is answered later with `core.resolved(id, ..)`; errors are emitted.
+///             _ => "other".to_string(),
+///         })
+///         .collect()
+/// }
+///
+/// let mut core: Core<Plain> = Core::new(SocketOptions::new(SocketType::Udp4));
+/// core.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+/// assert_eq!(turn(&mut core), ["listening", "done 1: Ok(0)"]);
+/// let port = core.address().unwrap().port;
+///
+/// core.send_to(Message::from("hi"), port, "127.0.0.1", Some(2)).unwrap();
+/// assert_eq!(turn(&mut core), ["done 2: Ok(2)"]);
+///
+/// // The descriptor is readable: read it, let the engine see the outcome, deliver `message`s.
+/// let read = Receiver::new().read(core.fd().unwrap());
+/// let batch = read.into_batch(&mut core).expect("the datagram to itself is waiting");
+/// let mut got = Vec::new();
+/// batch.deliver(None, |bytes, from| {
+///     got.push((bytes.to_vec(), from.port()));
+///     true // false once the socket closed: stop delivering
+/// });
+/// assert_eq!(got, [(b"hi".to_vec(), port)]);
+///
+/// // close() hands the socket back: stop watching it, then drop it.
+/// drop(core.close().unwrap());
+/// assert_eq!(turn(&mut core), ["close"]);
+/// ```
+///
+/// # Documentation sections
+///
+/// The engine and the receive path ([`Core`](embed::Core) and its state and output types,
+/// [`Receiver`](embed::Receiver), [`Read`](embed::Read), [`Batch`](embed::Batch),
+/// [`IoHandle`](embed::IoHandle), and the system calls of [`SocketIo`](embed::SocketIo)) are
+/// documented for adapter authors, and unlike the rest of the
+/// crate their methods carry no per-method `# Examples` / `# Errors` sections: a method of the
+/// engine does nothing observable alone, only within the protocol above (an operation, then
+/// `advance`, then the outputs), so the example above, which runs as a test, is the example of
+/// each of them; and their errors are those the [`Socket`] methods of the same names document,
+/// as the tokio adapter passes them through unchanged. The crate's `tests/doc_sections.rs`
+/// names this exemption and checks that this section and the example are here. The functions
+/// that stand alone ([`batch`](embed::batch), [`errno_name`](embed::errno_name), ...) have
+/// their sections, checked like the rest of the crate.
 pub mod embed {
     pub use crate::engine::{BindState, ConnectState, Core, Membership, OpId, Output, Recv, Sock};
     pub use crate::recv::{Batch, Read, Receiver, MAX_BATCH, PER_WAKE};
-    pub use crate::sys::{errno_description, errno_from_uv, errno_name, guess_handle_type, IoHandle};
+    pub use crate::sys::{errno_description, errno_from_uv, errno_name, guess_handle_type, IoHandle, SocketIo};
     pub use socket2;
 
     /// `ERR_INVALID_FD_TYPE` (`Unsupported fd type: TCP`), for an adapter that checks the
     /// descriptors it adopts itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = node_dgram::embed::invalid_fd_type("TCP");
+    /// assert_eq!((e.code(), e.message()), ("ERR_INVALID_FD_TYPE", "Unsupported fd type: TCP"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None: it builds the error.
     pub fn invalid_fd_type(kind: &str) -> crate::Error {
         crate::Error::invalid_fd_type(kind)
     }

@@ -12,7 +12,10 @@ pub type LookupFuture = Pin<Box<dyn Future<Output = Result<IpAddr, Error>> + Sen
 
 /// The `lookup` option: resolves a host name for a socket of a given family.
 ///
-/// Called for every host name the socket meets (bind, connect, send), never for IP literals.
+/// Called for every address the socket meets (bind, connect, send, in whichever
+/// [`Destination`](crate::Destination) form it was given): set with
+/// [`SocketOptions::lookup`](crate::SocketOptions::lookup) it is asked for IP literals and the
+/// default addresses (`0.0.0.0`, `127.0.0.1`, ...) too, as Node calls its `lookup` option.
 /// Its error reaches the operation's callback, or the `error` event when there is none, with
 /// the code it gave. Closures `Fn(String, Family) -> impl Future<Output = Result<IpAddr, Error>>`
 /// are resolvers:

@@ -213,7 +213,7 @@ impl<F: Fn(&Socket, &[u8], &RemoteInfo) + Send + Sync + 'static> Handler for F {
 /// use node_dgram::{serve, ServerOptions, SocketType};
 /// // An echo server on two cores.
 /// let server = serve(ServerOptions::new(SocketType::Udp4).address("127.0.0.1").threads(2), |sock, msg, rinfo| {
-///     let _ = sock.send_to(msg, rinfo.port, &rinfo.address.to_string());
+///     let _ = sock.send_to(msg, rinfo);
 /// })
 /// .unwrap();
 /// assert!(server.local_addr().port() > 0);

@@ -22,7 +22,7 @@ use crate::op::{op_pair, Completer, Op};
 use crate::recv::{Batch, Receiver, PER_WAKE};
 use crate::runtime::{fallback_handle, Hold, Loop, OnIdle};
 use crate::sys::TokioFd;
-use crate::types::{AddressInfo, BindArgs, Family, IntoPort, IntoSocketOptions, Message, RemoteInfo, SocketType};
+use crate::types::{AddressInfo, BindArgs, Destination, Family, IntoSocketOptions, Message, RemoteInfo, SocketType};
 
 struct Guarded {
     core: Core<TokioFd>,
@@ -280,7 +280,7 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let echo = node_dgram::create_socket_with_listener("udp4", |socket, msg, rinfo| {
-///     socket.send_to_addr(msg.to_vec(), rinfo).ok();
+///     socket.send_to(msg.to_vec(), rinfo).ok();
 /// })
 /// .unwrap();
 /// echo.bind((0, "127.0.0.1")).unwrap().await.unwrap();
@@ -594,16 +594,7 @@ impl Shared {
         if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
             return false;
         }
-        let rinfo = RemoteInfo {
-            address: from.ip(),
-            family: Family::of(&from.ip()),
-            port: from.port(),
-            size: bytes.len(),
-            scope_id: match from {
-                std::net::SocketAddr::V6(v6) if v6.ip().is_unicast_link_local() => v6.scope_id(),
-                _ => 0,
-            },
-        };
+        let rinfo = RemoteInfo::new(from, bytes.len());
         let list = self.listeners.lock().for_emit(Event::Message);
         for e in list.iter() {
             if let Handler::Message(f) = e.handler() {
@@ -738,7 +729,7 @@ impl Socket {
         /// s.on_message(|msg, rinfo| println!("{} bytes from {}", msg.len(), rinfo.address));
         /// // Replying needs the socket: `on_message_with` hands it over.
         /// s.on_message_with(|socket, msg, rinfo| {
-        ///     socket.send_to_addr(msg.to_vec(), rinfo).ok();
+        ///     socket.send_to(msg.to_vec(), rinfo).ok();
         /// });
         /// # s.close().unwrap();
         /// # }
@@ -948,14 +939,13 @@ impl Socket {
 
     /// `socket.bind([port][, address][, callback])` and `socket.bind(options[, callback])`.
     ///
-    /// Accepts `()`, a port, `(port, address)` or [`BindOptions`](crate::BindOptions). Port 0
-    /// picks a free port; no address means all interfaces; a host name is resolved with the
-    /// socket's family. The `listening` event fires when bound; a failure emits `error` (with
-    /// Node's message, e.g. `bind EADDRINUSE 0.0.0.0:41234`) and also resolves the returned
-    /// [`Op`] with it.
-    ///
-    /// Synchronous errors: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed,
-    /// `ERR_SOCKET_ALREADY_BOUND` when bound or binding, `ERR_SOCKET_BAD_PORT` for a bad port.
+    /// Accepts any [`BindArgs`](crate::BindArgs): the address and port as one value
+    /// (`"127.0.0.1:0"`, `"[::1]:0"`, a [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`,
+    /// Node's `(port, "address")`, a port alone), `()`, or [`BindOptions`](crate::BindOptions).
+    /// Port 0 picks a free port; no address means all interfaces; a host name is resolved with
+    /// the socket's family (through its custom `lookup`, if any, as Node does). The `listening`
+    /// event fires when bound; a failure emits `error` (with Node's message, e.g.
+    /// `bind EADDRINUSE 0.0.0.0:41234`) and also resolves the returned [`Op`] with it.
     ///
     /// [Node: `socket.bind`](https://nodejs.org/api/dgram.html#socketbindport-address-callback)
     ///
@@ -964,25 +954,29 @@ impl Socket {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// use node_dgram::BindOptions;
+    /// use std::net::Ipv4Addr;
     /// let s = node_dgram::create_socket("udp4").unwrap();
-    /// // Node: socket.bind(0, '127.0.0.1', cb); also `bind("127.0.0.1:0")`, a `SocketAddr`, ...
-    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// // Node: socket.bind(0, '127.0.0.1', cb); also `bind((0, "127.0.0.1"))`, a `SocketAddr`, ...
+    /// s.bind("127.0.0.1:0").unwrap().await.unwrap();
     /// assert_ne!(s.address().unwrap().port, 0);
     /// assert_eq!(s.bind(0).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
     /// let t = node_dgram::create_socket("udp4").unwrap();
     /// let taken = s.address().unwrap().port;
-    /// let e = t.bind(BindOptions::new().port(taken).address("127.0.0.1").exclusive(true)).unwrap().await.unwrap_err();
+    /// let e = t.bind((Ipv4Addr::LOCALHOST, taken)).unwrap().await.unwrap_err();
     /// assert_eq!(e.code(), "EADDRINUSE");
-    /// # s.close().unwrap(); t.close().unwrap();
+    /// let u = node_dgram::create_socket("udp4").unwrap();
+    /// u.bind(BindOptions::new().address("127.0.0.1").exclusive(true)).unwrap().await.unwrap();
+    /// # s.close().unwrap(); t.close().unwrap(); u.close().unwrap();
     /// # }
     /// ```
     ///
     /// # Errors
     ///
-    /// At once: `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed, `ERR_SOCKET_ALREADY_BOUND` when bound or
-    /// binding, `ERR_SOCKET_BAD_PORT` for a bad port, `ERR_INVALID_FD_TYPE` / `open EEXIST` for a
-    /// refused [`BindOptions::fd`](crate::BindOptions::fd). Through the [`Op`] (and always `error`,
-    /// as in Node): `bind EADDRINUSE 0.0.0.0:41234`, `bind EADDRNOTAVAIL ...`, `bind EACCES ...`,
+    /// At once: `ERR_SOCKET_BAD_PORT` for a bad port (text without a port included),
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed, `ERR_SOCKET_ALREADY_BOUND` when bound or
+    /// binding, `ERR_INVALID_FD_TYPE` / `open EEXIST` for a refused
+    /// [`BindOptions::fd`](crate::BindOptions::fd). Through the [`Op`] (and always `error`, as in
+    /// Node): `bind EADDRINUSE 0.0.0.0:41234`, `bind EADDRNOTAVAIL ...`, `bind EACCES ...`,
     /// `bind EINVAL ...`, and lookup errors (`getaddrinfo ENOTFOUND host`).
     pub fn bind(&self, args: impl BindArgs) -> Result<Op<()>, Error> {
         self.check_signal();
@@ -992,16 +986,11 @@ impl Socket {
         Ok(op)
     }
 
-    /// `socket.connect(port[, address][, callback])`. An empty address means `127.0.0.1` or
-    /// `::1`. Binds implicitly when unbound. Sends made while connecting go out after the
-    /// `connect` event.
-    ///
-    /// # Errors
-    ///
-    /// At once: `ERR_SOCKET_BAD_PORT` (port 0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED`,
-    /// `ERR_SOCKET_DGRAM_NOT_RUNNING`. A failed lookup (`getaddrinfo ENOTFOUND host`),
-    /// `connect EINVAL ...` or `ERR_IP_BLOCKED` goes to the returned [`Op`], or to `error` when
-    /// it is dropped.
+    /// `socket.connect(port[, address][, callback])`, the peer as one [`Destination`]: a
+    /// [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`, `"127.0.0.1:41234"`,
+    /// `"localhost:53"`, a [`RemoteInfo`], Node's `(port, "address")`, or a port alone (no
+    /// address: `127.0.0.1` or `::1`). A host name goes to the socket's resolver. Binds
+    /// implicitly when unbound. Sends made while connecting go out after the `connect` event.
     ///
     /// [Node: `socket.connect`](https://nodejs.org/api/dgram.html#socketconnectport-address-callback)
     ///
@@ -1009,18 +998,29 @@ impl Socket {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::net::Ipv4Addr;
     /// let s = node_dgram::create_socket("udp4").unwrap();
-    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// // Node: socket.connect((9, '127.0.0.1')); also `connect((9, "127.0.0.1"))`, `connect("127.0.0.1:9")`.
+    /// s.connect((Ipv4Addr::LOCALHOST, 9)).unwrap().await.unwrap();
     /// assert_eq!(s.remote_address().unwrap().port, 9);
-    /// assert_eq!(s.connect(9, "").unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    /// assert_eq!(s.connect(9).unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    /// assert_eq!(s.connect(0).unwrap_err().code(), "ERR_SOCKET_BAD_PORT"); // the port first, as in Node
     /// # s.close().unwrap();
     /// # }
     /// ```
-    pub fn connect(&self, port: impl IntoPort, address: &str) -> Result<Op<()>, Error> {
+    ///
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_BAD_PORT` (port 0 and text without a port included; checked first, as
+    /// Node does), `ERR_SOCKET_DGRAM_IS_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING`. A failed
+    /// lookup (`getaddrinfo ENOTFOUND host`), `connect EINVAL ...` or `ERR_IP_BLOCKED` goes to
+    /// the returned [`Op`], or to `error` when it is dropped.
+    pub fn connect(&self, to: impl Destination) -> Result<Op<()>, Error> {
         self.check_signal();
-        let port = port.into_port(false)?;
-        let op =
-            self.start(&mut self.sh.g.lock(), Some(Event::Connect), |core, id| core.connect(port, address, Some(id)))?;
+        let op = to.with_host_port(false, |host, port| {
+            let address = host.unwrap_or_default();
+            self.start(&mut self.sh.g.lock(), Some(Event::Connect), |core, id| core.connect(port, address, Some(id)))
+        })??;
         self.after();
         Ok(op)
     }
@@ -1034,7 +1034,7 @@ impl Socket {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let s = node_dgram::create_socket("udp4").unwrap();
-    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// s.connect((9, "127.0.0.1")).unwrap().await.unwrap();
     /// s.disconnect().unwrap();
     /// assert_eq!(s.disconnect().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
     /// # s.close().unwrap();
@@ -1065,7 +1065,7 @@ impl Socket {
     /// let server = node_dgram::create_socket("udp4").unwrap();
     /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
     /// let client = node_dgram::create_socket("udp4").unwrap();
-    /// client.connect_addr(server.address().unwrap()).unwrap().await.unwrap();
+    /// client.connect(server.address().unwrap()).unwrap().await.unwrap();
     /// assert_eq!(client.send("Some bytes").unwrap().await.unwrap(), 10);
     /// # server.close().unwrap(); client.close().unwrap();
     /// # }
@@ -1084,17 +1084,13 @@ impl Socket {
         Ok(op)
     }
 
-    /// `socket.send(msg, port[, address][, callback])` on an unconnected socket. An empty
-    /// address means `127.0.0.1` / `::1`; host names are resolved for each send. An unbound
-    /// socket binds implicitly; sends made before the bind (or their lookup) completes are
-    /// queued and go out in order.
-    ///
-    /// # Errors
-    ///
-    /// At once: `ERR_SOCKET_BAD_PORT` (0 included), `ERR_SOCKET_DGRAM_IS_CONNECTED` on a
-    /// connected socket, `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed. Asynchronous ones
-    /// (`send EMSGSIZE 127.0.0.1:12345`, lookup errors, `ERR_IP_BLOCKED`, `send ECANCELED` at
-    /// close) through the [`Op`], or `error` when it was dropped.
+    /// `socket.send(msg, port[, address][, callback])` on an unconnected socket, the
+    /// destination as one [`Destination`]: a [`SocketAddr`](std::net::SocketAddr),
+    /// `(IpAddr, u16)`, the [`RemoteInfo`] of a datagram (to reply), an [`AddressInfo`],
+    /// `"127.0.0.1:41234"`, `"localhost:53"`, Node's `(port, "address")`, or a port alone (no
+    /// address: `127.0.0.1` / `::1`). Host names are resolved for each send, by the socket's
+    /// resolver. An unbound socket binds implicitly; sends made before the bind (or their
+    /// lookup) completes are queued and go out in order.
     ///
     /// For `send(msg, offset, length, ...)`, slice with [`Message::range`].
     ///
@@ -1104,99 +1100,41 @@ impl Socket {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::net::SocketAddr;
     /// let server = node_dgram::create_socket("udp4").unwrap();
-    /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
-    /// let port = server.address().unwrap().port;
+    /// server.bind("127.0.0.1:0").unwrap().await.unwrap();
+    /// let to: SocketAddr = server.address().unwrap().into();
     /// let client = node_dgram::create_socket("udp4").unwrap();
+    /// assert_eq!(client.send_to("Some bytes", to).unwrap().await.unwrap(), 10);
     /// // Node: client.send('Some bytes', port, '127.0.0.1', cb)
-    /// assert_eq!(client.send_to("Some bytes", port, "127.0.0.1").unwrap().await.unwrap(), 10);
-    /// assert_eq!(client.send_to("x", 0, "127.0.0.1").unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+    /// assert_eq!(client.send_to("Some bytes", (to.port(), "127.0.0.1")).unwrap().await.unwrap(), 10);
+    /// assert_eq!(client.send_to("x", "127.0.0.1:0").unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+    /// // A reply goes to the sender's `RemoteInfo`, with no formatting.
+    /// server.on_message_with(|s, msg, rinfo| drop(s.send_to(msg.to_vec(), rinfo)));
     /// # server.close().unwrap(); client.close().unwrap();
     /// # }
     /// ```
-    pub fn send_to(&self, msg: impl Into<Message>, port: impl IntoPort, address: &str) -> Result<Op<usize>, Error> {
+    ///
+    /// # Errors
+    ///
+    /// At once: `ERR_SOCKET_DGRAM_IS_CONNECTED` on a connected socket (checked first, as Node
+    /// does), `ERR_SOCKET_BAD_PORT` (0 and text without a port included),
+    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` when closed. Asynchronous ones
+    /// (`send EMSGSIZE 127.0.0.1:12345`, lookup errors, `ERR_IP_BLOCKED`, `send ECANCELED` at
+    /// close) through the [`Op`], or `error` when it was dropped.
+    pub fn send_to(&self, msg: impl Into<Message>, to: impl Destination) -> Result<Op<usize>, Error> {
         self.check_signal();
         let mut g = self.sh.g.lock();
         if g.core.is_connected() {
             // Node refuses the address before looking at the port.
             return Err(Error::is_connected());
         }
-        let port = port.into_port(false)?;
-        let op = self.start(&mut g, None, |core, id| core.send_to(msg.into(), port, address, Some(id)))?;
+        let op = to.with_host_port(false, |host, port| {
+            self.start(&mut g, None, |core, id| core.send_to(msg.into(), port, host.unwrap_or_default(), Some(id)))
+        })??;
         drop(g);
         self.after();
         Ok(op)
-    }
-
-    /// `socket.send(msg, port, address)` with the destination as one value, the `std::net` way:
-    /// a [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`, the [`RemoteInfo`] of a
-    /// datagram (to reply), an [`AddressInfo`], `("host", port)` or `"127.0.0.1:41234"` (any
-    /// [`Destination`](crate::Destination)). Otherwise as [`send_to`](Socket::send_to).
-    ///
-    /// [Node: `socket.send`](https://nodejs.org/api/dgram.html#socketsendmsg-offset-length-port-address-callback)
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use std::net::{Ipv4Addr, SocketAddr};
-    /// let server = node_dgram::create_socket("udp4").unwrap();
-    /// server.bind((Ipv4Addr::LOCALHOST, 0)).unwrap().await.unwrap();
-    /// let to: SocketAddr = server.address().unwrap().into();
-    /// let client = node_dgram::create_socket("udp4").unwrap();
-    /// assert_eq!(client.send_to_addr("hi", to).unwrap().await.unwrap(), 2);
-    /// # server.close().unwrap(); client.close().unwrap();
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`send_to`](Socket::send_to): `ERR_SOCKET_BAD_PORT` (port 0 included, or text
-    /// without a port), `ERR_SOCKET_DGRAM_IS_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING` at
-    /// once; `send EMSGSIZE ...`, lookup errors and `ERR_IP_BLOCKED` through the [`Op`].
-    pub fn send_to_addr(
-        &self,
-        msg: impl Into<Message>,
-        to: impl crate::types::Destination,
-    ) -> Result<Op<usize>, Error> {
-        self.check_signal();
-        if self.sh.g.lock().core.is_connected() {
-            return Err(Error::is_connected());
-        }
-        let (host, port) = to.into_destination()?;
-        self.send_to(msg, port, &host)
-    }
-
-    /// `socket.connect(port, address)` with the peer as one value: a
-    /// [`SocketAddr`](std::net::SocketAddr), `(IpAddr, u16)`, a [`RemoteInfo`],
-    /// `("host", port)` or `"127.0.0.1:41234"` (any [`Destination`](crate::Destination)).
-    /// Otherwise as [`connect`](Socket::connect).
-    ///
-    /// [Node: `socket.connect`](https://nodejs.org/api/dgram.html#socketconnectport-address-callback)
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use std::net::Ipv4Addr;
-    /// let s = node_dgram::create_socket("udp4").unwrap();
-    /// s.connect_addr((Ipv4Addr::LOCALHOST, 9)).unwrap().await.unwrap();
-    /// assert_eq!(s.remote_address().unwrap().port, 9);
-    /// # s.close().unwrap();
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`connect`](Socket::connect): `ERR_SOCKET_BAD_PORT`, `ERR_SOCKET_DGRAM_IS_CONNECTED`,
-    /// `ERR_SOCKET_DGRAM_NOT_RUNNING` at once; lookup and `connect` errors through the [`Op`].
-    pub fn connect_addr(&self, to: impl crate::types::Destination) -> Result<Op<()>, Error> {
-        self.check_signal();
-        if self.sh.g.lock().core.is_connected() {
-            return Err(Error::is_connected());
-        }
-        let (host, port) = to.into_destination()?;
-        self.connect(port, &host)
     }
 
     /// `socket.close([callback])`: closes the descriptor now (the port is free when this
@@ -1312,7 +1250,7 @@ impl Socket {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let s = node_dgram::create_socket("udp4").unwrap();
     /// assert_eq!(s.remote_address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
-    /// s.connect(9, "127.0.0.1").unwrap().await.unwrap();
+    /// s.connect((9, "127.0.0.1")).unwrap().await.unwrap();
     /// assert_eq!(s.remote_address().unwrap().port, 9);
     /// # s.close().unwrap();
     /// # }
@@ -1393,7 +1331,7 @@ impl Socket {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let s = node_dgram::create_socket("udp4").unwrap();
-    /// s.send_to("1234", 9, "127.0.0.1").unwrap(); // queued behind the implicit bind
+    /// s.send_to("1234", (9, "127.0.0.1")).unwrap(); // queued behind the implicit bind
     /// assert_eq!(s.get_send_queue_size(), 4);
     /// assert_eq!(s.get_send_queue_count(), 1);
     /// # s.close().unwrap();
@@ -1766,7 +1704,7 @@ impl Socket {
     /// let mut messages = server.messages(1024);
     /// server.bind((0, "127.0.0.1")).unwrap().await.unwrap();
     /// let client = create_socket("udp4").unwrap();
-    /// client.send_to_addr("hello", server.address().unwrap()).unwrap().await.unwrap();
+    /// client.send_to("hello", server.address().unwrap()).unwrap().await.unwrap();
     /// let (msg, rinfo) = messages.recv().await.unwrap();
     /// assert_eq!(&msg[..], b"hello");
     /// assert_eq!(rinfo.size, 5);

@@ -200,6 +200,8 @@ pub struct SocketOptions {
     /// `close` (see the engine's `bind_before_close`). Set by the tokio adapter; off for other
     /// adapters (the Node addon keeps Node's queue in JavaScript).
     pub(crate) listening_before_close: bool,
+    pub(crate) silent_membership_bind: bool,
+    pub(crate) buffer_size_error_ends_bind: bool,
 }
 
 impl fmt::Debug for SocketOptions {
@@ -254,6 +256,8 @@ impl SocketOptions {
             lookup_all: false,
             keep_failed_bind_socket: false,
             listening_before_close: false,
+            silent_membership_bind: false,
+            buffer_size_error_ends_bind: false,
         }
     }
     /// The socket type.
@@ -553,6 +557,52 @@ impl SocketOptions {
         self
     }
 
+    /// A membership call on an unbound socket binds it as libuv does under Node: silently.
+    /// The bind state stays `Unbound`, no `listening` is emitted, the buffer sizes are not
+    /// applied, nothing is received, and a later `bind()` (or a send's implicit bind) fails
+    /// with `bind EINVAL` once its lookup answers, as the system refuses a second bind. A
+    /// socket that already has a descriptor (kept by a failed bind) is not bound at all. Off by
+    /// default, where the membership call binds the socket for good and `listening` follows;
+    /// the Node addon turns it on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).silent_membership_bind(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn silent_membership_bind(mut self, on: bool) -> Self {
+        self.silent_membership_bind = on;
+        self
+    }
+
+    /// A buffer size the system refuses at bind time (`recvBufferSize`, `sendBufferSize`)
+    /// ends the bind as in Node, which throws `ERR_SOCKET_BUFFER_SIZE` from the bind's own
+    /// callback: the socket is bound, the `error` output comes, and `listening` never does (nor
+    /// does anything that waited for it). Off by default, where `listening` follows the
+    /// `error`; the Node addon turns it on (its JavaScript face throws that error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// let o = SocketOptions::new(SocketType::Udp4).buffer_size_error_ends_bind(true);
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn buffer_size_error_ends_bind(mut self, on: bool) -> Self {
+        self.buffer_size_error_ends_bind = on;
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         // Node accepts any 32-bit size here; one the system refuses fails at bind.
         Ok(())
@@ -594,7 +644,29 @@ impl IntoSocketOptions for String {
 }
 
 /// `socket.address()` and `socket.remoteAddress()`: `{ address, family, port }`.
+///
+/// The fields are public to read; the struct is `#[non_exhaustive]` (Node may add fields), so
+/// build one from a [`SocketAddr`] (`AddressInfo::from(addr)`), and convert it back with
+/// [`socket_addr`](AddressInfo::socket_addr) or `SocketAddr::from`.
+///
+/// ```
+/// use node_dgram::{AddressInfo, Family};
+/// use std::net::SocketAddr;
+/// let addr: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+/// let info = AddressInfo::from(addr);
+/// assert_eq!((info.family, info.port), (Family::IPv4, 41234));
+/// assert_eq!(info.to_string(), "127.0.0.1:41234");
+/// assert_eq!(SocketAddr::from(&info), addr);
+/// ```
+///
+/// A struct literal does not compile outside the crate (`#[non_exhaustive]`):
+///
+/// ```compile_fail,E0639
+/// use node_dgram::{AddressInfo, Family};
+/// let info = AddressInfo { address: [127, 0, 0, 1].into(), family: Family::IPv4, port: 1, scope_id: 0 };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AddressInfo {
     /// The IP address.
     pub address: IpAddr,
@@ -622,6 +694,27 @@ impl AddressInfo {
     /// None.
     pub fn address_string(&self) -> String {
         zoned(&self.address, self.scope_id)
+    }
+    /// The address with its port (and scope), for `std::net` and tokio APIs; the same as
+    /// `SocketAddr::from(&info)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let s = node_dgram::create_socket("udp4").unwrap();
+    /// s.bind("127.0.0.1:0").unwrap().await.unwrap();
+    /// let local: std::net::SocketAddr = s.address().unwrap().socket_addr();
+    /// assert!(local.ip().is_loopback());
+    /// # s.close().unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn socket_addr(&self) -> SocketAddr {
+        scoped(self.address, self.port, self.scope_id)
     }
 }
 
@@ -684,7 +777,19 @@ impl fmt::Display for AddressInfo {
 }
 
 /// `rinfo` of the `message` event: the sender and the datagram's size.
+///
+/// The fields are public to read; the struct is `#[non_exhaustive]` (Node may add fields), so
+/// build one with [`RemoteInfo::new`] (to test a listener, say). A reply takes it as it is
+/// (`socket.send_to(msg, rinfo)`); [`socket_addr`](RemoteInfo::socket_addr) or
+/// `SocketAddr::from` give the sender as a [`SocketAddr`].
+///
+/// ```compile_fail,E0639
+/// use node_dgram::{Family, RemoteInfo};
+/// // `#[non_exhaustive]`: use `RemoteInfo::new(addr, size)`.
+/// let r = RemoteInfo { address: [127, 0, 0, 1].into(), family: Family::IPv4, port: 1, size: 0, scope_id: 0 };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteInfo {
     /// The sender's address.
     pub address: IpAddr,
@@ -699,6 +804,42 @@ pub struct RemoteInfo {
 }
 
 impl RemoteInfo {
+    /// The `rinfo` of a datagram of `size` bytes from `from`, as a `message` listener gets it
+    /// (the scope of an IPv6 link-local sender is kept, others have scope 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::{Family, RemoteInfo};
+    /// let rinfo = RemoteInfo::new("[::1]:5353".parse().unwrap(), 12);
+    /// assert_eq!((rinfo.family, rinfo.port, rinfo.size), (Family::IPv6, 5353, 12));
+    /// assert_eq!(rinfo.socket_addr(), "[::1]:5353".parse().unwrap());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn new(from: SocketAddr, size: usize) -> RemoteInfo {
+        let a = AddressInfo::from(from);
+        RemoteInfo { address: a.address, family: a.family, port: a.port, size, scope_id: a.scope_id }
+    }
+    /// The sender's address with its port (and scope): where a reply goes; the same as
+    /// `SocketAddr::from(&rinfo)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::RemoteInfo;
+    /// let rinfo = RemoteInfo::new("127.0.0.1:41234".parse().unwrap(), 3);
+    /// assert_eq!(rinfo.socket_addr().port(), 41234);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn socket_addr(&self) -> SocketAddr {
+        scoped(self.address, self.port, self.scope_id)
+    }
     /// The address as Node prints it: with `%iface` for IPv6 link-local senders.
     ///
     /// # Examples
@@ -1072,7 +1213,8 @@ impl BindOptions {
     /// (`as_raw_fd()`) before handing it over if you may need to close it after a refusal. A
     /// descriptor of another open socket must never be closed by the refusal: it is that
     /// socket's. From a raw number you were handed (e.g. fd 3 from a parent), build the
-    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code.
+    /// `OwnedFd` with `OwnedFd::from_raw_fd` in your own code. As in Node, the socket stays
+    /// binding after such a refusal: a later `bind()` fails with `ERR_SOCKET_ALREADY_BOUND`.
     ///
     /// On Windows this takes an `OwnedSocket` and, as Node there, refuses it with
     /// `ERR_INVALID_FD_TYPE` (Node's type check never finds a socket in the C runtime's
@@ -1115,101 +1257,233 @@ impl BindOptions {
     }
 }
 
-/// What `bind` accepts: `()` (any port, all interfaces), a port, `(port, address)`, or
-/// [`BindOptions`]. Ports are validated as Node validates them.
-pub trait BindArgs {
-    /// Converts into options, failing with `ERR_SOCKET_BAD_PORT` for a bad port.
+/// Where [`Socket::send_to`](crate::Socket::send_to) sends and
+/// [`Socket::connect`](crate::Socket::connect) connects (and, through [`BindArgs`], what
+/// [`Socket::bind`](crate::Socket::bind) binds): one value for the address and its port.
+///
+/// | Form | Example | Address |
+/// | --- | --- | --- |
+/// | `std::net` | [`SocketAddr`], [`SocketAddrV4`], [`SocketAddrV6`], `(IpAddr, u16)`, `(Ipv4Addr, u16)`, `(Ipv6Addr, u16)` | the IP |
+/// | a sender or a socket's address | [`&RemoteInfo`](RemoteInfo) (to reply), [`AddressInfo`] | the IP |
+/// | text with a port | `"127.0.0.1:41234"`, `"[::1]:41234"`, `"[fe80::1%eth0]:5"`, `"localhost:53"` | the text before the port |
+/// | a host and a port | `("localhost", 53)` (`u16` port) | the host |
+/// | Node's order | `(41234, "127.0.0.1")`: `socket.send(msg, 41234, '127.0.0.1')` | the host (`""`: none) |
+/// | a port alone | `41234`, `"41234"`: `socket.send(msg, 41234)` | none |
+///
+/// With no address (a port alone, or `""`), a send or a connect goes to `127.0.0.1` / `::1` and a
+/// bind binds all interfaces, as in Node. Every address, IP literals included, is handled as
+/// Node's `address` argument: a host name goes to the socket's resolver (its custom
+/// [`lookup`](SocketOptions::lookup) too, which also sees the literals, as in Node).
+///
+/// Ports are checked as Node checks them, when the method is called: `ERR_SOCKET_BAD_PORT` for
+/// a port outside 0..=65535, a non-integer, and 0 for a send or a connect (a bind takes 0: any
+/// free port). Text that is neither an address with a port nor a port is a bad port too, with
+/// Node's message for that text given as the port
+/// (`Port should be > 0 and < 65536. Received type string ('localhost').`).
+///
+/// Sealed: the forms above are the ones there are; convert other types to a [`SocketAddr`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use node_dgram::create_socket;
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// let server = create_socket("udp4").unwrap();
+/// server.bind("127.0.0.1:0").unwrap().await.unwrap();
+/// let to: SocketAddr = server.address().unwrap().into();
+/// let port = to.port();
+///
+/// let client = create_socket("udp4").unwrap();
+/// client.send_to("a", to).unwrap().await.unwrap();
+/// client.send_to("b", (Ipv4Addr::LOCALHOST, port)).unwrap().await.unwrap();
+/// client.send_to("c", format!("127.0.0.1:{port}")).unwrap().await.unwrap();
+/// client.send_to("d", (port, "127.0.0.1")).unwrap().await.unwrap(); // Node's order
+/// client.send_to("e", port).unwrap().await.unwrap(); // no address: 127.0.0.1
+///
+/// let e = client.send_to("f", "127.0.0.1").unwrap_err(); // no port
+/// assert_eq!(e.code(), "ERR_SOCKET_BAD_PORT");
+/// assert_eq!(e.message(), "Port should be > 0 and < 65536. Received type string ('127.0.0.1').");
+/// assert_eq!(client.send_to("g", (Ipv4Addr::LOCALHOST, 0)).unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
+/// # server.close().unwrap(); client.close().unwrap();
+/// # }
+/// ```
+pub trait Destination: args_sealed::Sealed {
+    /// Calls `f` with the address (`None`: not given) and the port, checked as Node checks it
+    /// (`allow_zero` for a bind), without copying borrowed text. Not public API: the crate's
+    /// methods call it.
+    #[doc(hidden)]
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error>;
+}
+
+/// What [`Socket::bind`](crate::Socket::bind) accepts: every [`Destination`] form (the address
+/// and port to bind: `"127.0.0.1:0"`, a [`SocketAddr`], `(IpAddr, u16)`, a port alone,
+/// `(port, "address")`, ...), `()` (any port, all interfaces), or [`BindOptions`]. Ports are
+/// validated as Node validates them (0 picks a free port).
+///
+/// Sealed, as [`Destination`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use node_dgram::{create_socket, BindOptions};
+/// use std::net::Ipv4Addr;
+/// let a = create_socket("udp4").unwrap();
+/// a.bind("127.0.0.1:0").unwrap().await.unwrap();
+/// let b = create_socket("udp4").unwrap();
+/// b.bind((Ipv4Addr::LOCALHOST, 0)).unwrap().await.unwrap();
+/// let c = create_socket("udp4").unwrap();
+/// c.bind(BindOptions::new().address("127.0.0.1")).unwrap().await.unwrap();
+/// let d = create_socket("udp4").unwrap();
+/// assert_eq!(d.bind("127.0.0.1").unwrap_err().code(), "ERR_SOCKET_BAD_PORT"); // no port
+/// # for s in [a, b, c, d] { let _ = s.close(); }
+/// # }
+/// ```
+pub trait BindArgs: args_sealed::Sealed {
+    /// Converts into options, failing with `ERR_SOCKET_BAD_PORT` for a bad port. Not public
+    /// API: [`Socket::bind`](crate::Socket::bind) calls it.
+    #[doc(hidden)]
     fn into_bind_options(self) -> Result<BindOptions, Error>;
 }
 
+mod args_sealed {
+    /// Implemented by the address forms [`Destination`](super::Destination) and
+    /// [`BindArgs`](super::BindArgs) take; not nameable outside the crate.
+    pub trait Sealed {}
+}
+
+impl<T: Destination> BindArgs for T {
+    fn into_bind_options(self) -> Result<BindOptions, Error> {
+        self.with_host_port(true, |host, port| {
+            let o = BindOptions::new().port(port);
+            match host {
+                Some(h) => o.address(h),
+                None => o,
+            }
+        })
+    }
+}
+impl args_sealed::Sealed for () {}
 impl BindArgs for () {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
         Ok(BindOptions::new())
     }
 }
+impl args_sealed::Sealed for BindOptions {}
 impl BindArgs for BindOptions {
     fn into_bind_options(self) -> Result<BindOptions, Error> {
         Ok(self)
     }
 }
-macro_rules! bind_port {
+
+/// A port alone: Node's `send(msg, port)`, `connect(port)`, `bind(port)`.
+macro_rules! port_forms {
     ($($t:ty),*) => {$(
-        impl BindArgs for $t {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.into_port(true)?))
+        impl args_sealed::Sealed for $t {}
+        impl Destination for $t {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                Ok(f(None, self.into_port(allow_zero)?))
             }
         }
-        impl<A: AsRef<str>> BindArgs for ($t, A) {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+        port_forms!(@node_order $t; &str, String, &String);
+    )*};
+    // Node's order, `(port, address)`: `send(msg, port, address)`, `bind(port, address)`.
+    (@node_order $p:ty; $($h:ty),*) => {$(
+        impl args_sealed::Sealed for ($p, $h) {}
+        impl Destination for ($p, $h) {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                let port = self.0.into_port(allow_zero)?;
+                Ok(f(Some(AsRef::<str>::as_ref(&self.1)), port))
             }
         }
     )*};
 }
-bind_port!(u16, u32, u64, usize, i32, i64, f64);
+port_forms!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
+// A port that may be missing, as JavaScript's `undefined`: `None` is a bad port (`Received undefined`).
+port_forms!(Option<u16>);
+// A port as text in Node's order: `("41234", "127.0.0.1")`.
+port_forms!(@node_order &str; &str, String, &String);
+port_forms!(@node_order String; &str, String, &String);
 
-macro_rules! bind_port_tuple {
-    ($($t:ty),*) => {$(
-        impl<A: AsRef<str>> BindArgs for ($t, A) {
-            fn into_bind_options(self) -> Result<BindOptions, Error> {
-                Ok(BindOptions::new().port(self.0.into_port(true)?).address(self.1.as_ref()))
+/// A host (or IP text) and its port, `std::net::ToSocketAddrs`'s order: `("localhost", 53)`.
+macro_rules! host_port_forms {
+    ($($h:ty),*) => {$(
+        impl args_sealed::Sealed for ($h, u16) {}
+        impl Destination for ($h, u16) {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                let port = self.1.into_port(allow_zero)?;
+                Ok(f(Some(AsRef::<str>::as_ref(&self.0)), port))
             }
         }
     )*};
 }
-bind_port_tuple!(&str, String);
+host_port_forms!(&str, String, &String);
 
-/// A port (`"41234"`, as Node accepts it), or an address with its port (`"127.0.0.1:0"`,
-/// `"[::1]:0"`, `"localhost:41234"`); anything else is a bad port, as in Node.
-impl BindArgs for &str {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        if let Ok(a) = self.parse::<SocketAddr>() {
-            return a.into_bind_options();
+/// The forms that are a socket address: its IP as text (`fe80::1%2` with a scope), formatted on
+/// the stack.
+macro_rules! socket_addr_forms {
+    ($($t:ty => $to:expr),* $(,)?) => {$(
+        impl args_sealed::Sealed for $t {}
+        impl Destination for $t {
+            fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+                #[allow(clippy::redundant_closure_call)]
+                let a: SocketAddr = ($to)(self);
+                let port = a.port().into_port(allow_zero)?;
+                let mut buf = [0u8; 64];
+                Ok(f(Some(socket_addr_host(&a, &mut buf)), port))
+            }
+        }
+    )*};
+}
+socket_addr_forms!(
+    SocketAddr => |a| a,
+    &SocketAddr => |a: &SocketAddr| *a,
+    SocketAddrV4 => SocketAddr::V4,
+    SocketAddrV6 => SocketAddr::V6,
+    &RemoteInfo => |r: &RemoteInfo| r.socket_addr(),
+    RemoteInfo => |r: RemoteInfo| r.socket_addr(),
+    &AddressInfo => |a: &AddressInfo| a.socket_addr(),
+    AddressInfo => |a: AddressInfo| a.socket_addr(),
+);
+impl<I: IpLike> args_sealed::Sealed for (I, u16) {}
+impl<I: IpLike> Destination for (I, u16) {
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        SocketAddr::new(self.0.into(), self.1).with_host_port(allow_zero, f)
+    }
+}
+
+/// Text: `"127.0.0.1:41234"`, `"[::1]:41234"`, `"[fe80::1%eth0]:41234"`, `"host:41234"`
+/// (`":41234"`: no address), or a port alone (`"41234"`, as Node takes a port). Anything else
+/// is a bad port, as Node reports that text given as the port.
+impl args_sealed::Sealed for &str {}
+impl Destination for &str {
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        // `[v6]:port`, with a zone by number or by name (which `SocketAddr` does not parse).
+        if let Some((host, port)) = self.strip_prefix('[').and_then(|r| r.rsplit_once("]:")) {
+            if parse_ip(host).is_some_and(|(ip, _)| ip.is_ipv6()) {
+                return Ok(f(Some(host), port.into_port(allow_zero)?));
+            }
         }
         match self.rsplit_once(':') {
-            Some((host, port)) if !host.is_empty() && !host.contains(':') => {
-                Ok(BindOptions::new().port(port.into_port(true)?).address(host))
+            Some((host, port)) if !host.contains(':') && !host.contains('[') => {
+                let port = port.into_port(allow_zero)?;
+                Ok(f((!host.is_empty()).then_some(host), port))
             }
-            _ => Ok(BindOptions::new().port(self.into_port(true)?)),
+            _ => Ok(f(None, self.into_port(allow_zero)?)),
         }
     }
 }
-impl BindArgs for String {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        self.as_str().into_bind_options()
+impl args_sealed::Sealed for &String {}
+impl Destination for &String {
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        self.as_str().with_host_port(allow_zero, f)
     }
 }
-impl BindArgs for &String {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        self.as_str().into_bind_options()
-    }
-}
-impl BindArgs for SocketAddr {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        Ok(BindOptions::new().port(self.port()).address(socket_addr_host(&self)))
-    }
-}
-impl BindArgs for SocketAddrV4 {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::V4(self).into_bind_options()
-    }
-}
-impl BindArgs for SocketAddrV6 {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::V6(self).into_bind_options()
-    }
-}
-impl<I: Into<IpAddr>> BindArgs for (I, u16)
-where
-    I: IpLike,
-{
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::new(self.0.into(), self.1).into_bind_options()
-    }
-}
-impl BindArgs for &AddressInfo {
-    fn into_bind_options(self) -> Result<BindOptions, Error> {
-        SocketAddr::from(self).into_bind_options()
+impl args_sealed::Sealed for String {}
+impl Destination for String {
+    fn with_host_port<R>(self, allow_zero: bool, f: impl FnOnce(Option<&str>, u16) -> R) -> Result<R, Error> {
+        self.as_str().with_host_port(allow_zero, f)
     }
 }
 
@@ -1225,117 +1499,18 @@ mod sealed {
     impl Sealed for std::net::Ipv6Addr {}
 }
 
-/// The host text of a socket address as node-dgram reads it back: `fe80::1%2` for a scoped
-/// IPv6 address.
-fn socket_addr_host(a: &SocketAddr) -> String {
-    match a {
-        SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
-        a => a.ip().to_string(),
-    }
-}
-
-/// Where [`Socket::send_to_addr`](crate::Socket::send_to_addr) sends and
-/// [`Socket::connect_addr`](crate::Socket::connect_addr) connects: the `std::net` forms
-/// ([`SocketAddr`], `(IpAddr, u16)`, ...), a sender ([`RemoteInfo`], to reply) or a socket's
-/// address ([`AddressInfo`]), a host with its port (`("localhost", 41234)`), or text
-/// (`"127.0.0.1:41234"`, `"[::1]:41234"`, `"localhost:41234"`).
-///
-/// ```
-/// use node_dgram::Destination;
-/// use std::net::{Ipv4Addr, SocketAddr};
-/// assert_eq!("127.0.0.1:41234".into_destination().unwrap(), ("127.0.0.1".to_string(), 41234));
-/// assert_eq!((Ipv4Addr::LOCALHOST, 7).into_destination().unwrap(), ("127.0.0.1".to_string(), 7));
-/// let a: SocketAddr = "[::1]:9".parse().unwrap();
-/// assert_eq!(a.into_destination().unwrap(), ("::1".to_string(), 9));
-/// assert_eq!(("localhost", 0).into_destination().unwrap_err().code(), "ERR_SOCKET_BAD_PORT");
-/// ```
-pub trait Destination {
-    /// The host (an IP literal or a name for the resolver) and the port, checked as Node
-    /// checks a send's port (`ERR_SOCKET_BAD_PORT`, 0 included).
-    fn into_destination(self) -> Result<(String, u16), Error>;
-}
-
-fn dest_port(p: u16) -> Result<u16, Error> {
-    p.into_port(false)
-}
-
-impl Destination for SocketAddr {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        Ok((socket_addr_host(&self), dest_port(self.port())?))
-    }
-}
-impl Destination for SocketAddrV4 {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::V4(self).into_destination()
-    }
-}
-impl Destination for SocketAddrV6 {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::V6(self).into_destination()
-    }
-}
-impl<I: IpLike> Destination for (I, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::new(self.0.into(), self.1).into_destination()
-    }
-}
-impl Destination for (&str, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        Ok((self.0.to_string(), dest_port(self.1)?))
-    }
-}
-impl Destination for (String, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        let port = dest_port(self.1)?;
-        Ok((self.0, port))
-    }
-}
-impl Destination for (&String, u16) {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (self.0.as_str(), self.1).into_destination()
-    }
-}
-impl Destination for &RemoteInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::from(self).into_destination()
-    }
-}
-impl Destination for RemoteInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (&self).into_destination()
-    }
-}
-impl Destination for &AddressInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        SocketAddr::from(self).into_destination()
-    }
-}
-impl Destination for AddressInfo {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        (&self).into_destination()
-    }
-}
-/// `"127.0.0.1:41234"`, `"[::1]:41234"`, or `"host:41234"`; without a port, the port is bad.
-impl Destination for &str {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        if let Ok(a) = self.parse::<SocketAddr>() {
-            return a.into_destination();
-        }
-        match self.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') => Ok((host.to_string(), port.into_port(false)?)),
-            _ => Err(Error::bad_port(&describe(&Value::Str(self)), false)),
-        }
-    }
-}
-impl Destination for &String {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        self.as_str().into_destination()
-    }
-}
-impl Destination for String {
-    fn into_destination(self) -> Result<(String, u16), Error> {
-        self.as_str().into_destination()
-    }
+/// The host text of a socket address as node-dgram reads it back (`fe80::1%2` for a scoped
+/// IPv6 address), written into `buf` (64 bytes hold the longest: 39 + `%` + 10 digits).
+fn socket_addr_host<'b>(a: &SocketAddr, buf: &'b mut [u8; 64]) -> &'b str {
+    use std::io::Write;
+    let mut w = std::io::Cursor::new(&mut buf[..]);
+    let written = match a {
+        SocketAddr::V6(v6) if v6.scope_id() != 0 => write!(w, "{}%{}", v6.ip(), v6.scope_id()),
+        a => write!(w, "{}", a.ip()),
+    };
+    debug_assert!(written.is_ok(), "an IP address is at most 50 bytes");
+    let n = w.position() as usize;
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
 }
 
 /// Parses an IP literal as node-dgram reads addresses: IPv4 dotted quad or IPv6, the latter

@@ -38,7 +38,7 @@ async fn create_socket_with_a_message_listener() {
         within("bind", s.bind((0, loopback(ty).to_string())).unwrap()).await.unwrap();
         let port = s.address().unwrap().port;
         let c = create_socket(ty).unwrap();
-        within("send", c.send_to("hi", port, "").unwrap()).await.unwrap();
+        within("send", c.send_to("hi", port).unwrap()).await.unwrap();
         let (m, r) = within("message", rx.recv()).await.unwrap();
         assert_eq!(m, b"hi");
         assert_eq!(r.address, loopback(ty));
@@ -122,7 +122,7 @@ async fn listening_fires_once_then_bind_callback_and_messages_follow() {
     })
     .await;
     let c = create_socket("udp4").unwrap();
-    within("send", c.send_to("one", s.address().unwrap().port, "").unwrap()).await.unwrap();
+    within("send", c.send_to("one", s.address().unwrap().port).unwrap()).await.unwrap();
     within("message", async {
         while log.get().len() < 3 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -157,7 +157,7 @@ async fn once_and_off_listeners() {
     assert!(!s.off(id));
     let c = create_socket("udp4").unwrap();
     for _ in 0..3 {
-        within("send", c.send_to("x", port, "").unwrap()).await.unwrap();
+        within("send", c.send_to("x", port).unwrap()).await.unwrap();
     }
     within("messages", async {
         while always.load(Ordering::SeqCst) < 3 {
@@ -194,7 +194,7 @@ async fn every_message_form_arrives_intact() {
         ];
         for (m, want) in sends {
             let len = m.len();
-            let sent = within("send", c.send_to(m, port, "").unwrap()).await.unwrap();
+            let sent = within("send", c.send_to(m, port).unwrap()).await.unwrap();
             assert_eq!(sent, len);
             let got = within("message", rx.recv()).await.unwrap();
             assert_eq!(got.msg, want);
@@ -202,7 +202,7 @@ async fn every_message_form_arrives_intact() {
         }
         // Many buffers: one datagram of all of them.
         let parts: Vec<Bytes> = (0..20).map(|i| Bytes::from(vec![i as u8; 3])).collect();
-        within("send", c.send_to(parts, port, &loopback(ty).to_string()).unwrap()).await.unwrap();
+        within("send", c.send_to(parts, (port, &loopback(ty).to_string())).unwrap()).await.unwrap();
         let got = within("message", rx.recv()).await.unwrap();
         assert_eq!(got.msg.len(), 60);
         assert_eq!(got.msg[59], 19);
@@ -216,10 +216,10 @@ async fn large_datagrams_up_to_the_limit() {
     let (s, port, mut rx) = receiver(SocketType::Udp4).await;
     let c = create_socket("udp4").unwrap();
     let big = vec![7u8; 65507];
-    assert_eq!(within("send", c.send_to(big.clone(), port, "").unwrap()).await.unwrap(), 65507);
+    assert_eq!(within("send", c.send_to(big.clone(), port).unwrap()).await.unwrap(), 65507);
     let got = within("message", rx.recv()).await.unwrap();
     assert_eq!(got.msg, big);
-    let e = within("send", c.send_to(vec![0u8; 65508], port, "127.0.0.1").unwrap()).await.unwrap_err();
+    let e = within("send", c.send_to(vec![0u8; 65508], (port, "127.0.0.1")).unwrap()).await.unwrap_err();
     assert_eq!(e.code(), "EMSGSIZE");
     assert_eq!(e.message(), format!("send EMSGSIZE 127.0.0.1:{port}"));
     s.close().unwrap();
@@ -234,7 +234,7 @@ async fn implicit_bind_and_sends_queued_before_it_go_out_in_order() {
         let log = record(&c);
         let mut ops = Vec::new();
         for i in 0..200 {
-            ops.push(c.send_to(format!("{i}"), port, "").unwrap());
+            ops.push(c.send_to(format!("{i}"), port).unwrap());
         }
         // All queued behind the implicit bind.
         assert_eq!(c.get_send_queue_count(), 200);
@@ -265,12 +265,12 @@ async fn host_names_are_resolved_for_each_send() {
         let (s, port, mut rx) = receiver(ty).await;
         let (opts, calls) = fake_dns(ty);
         let c = create_socket(opts).unwrap();
-        within("send", c.send_to("a", port, "peer.test").unwrap()).await.unwrap();
-        within("send", c.send_to("b", port, "peer.test").unwrap()).await.unwrap();
+        within("send", c.send_to("a", (port, "peer.test")).unwrap()).await.unwrap();
+        within("send", c.send_to("b", (port, "peer.test")).unwrap()).await.unwrap();
         // As Node calls a custom `lookup`: IP literals, the default and the implicit bind's
         // address reach it too.
-        within("send", c.send_to("c", port, &loopback(ty).to_string()).unwrap()).await.unwrap();
-        within("send", c.send_to("d", port, "").unwrap()).await.unwrap();
+        within("send", c.send_to("c", (port, &loopback(ty).to_string())).unwrap()).await.unwrap();
+        within("send", c.send_to("d", port).unwrap()).await.unwrap();
         for want in ["a", "b", "c", "d"] {
             assert_eq!(within("message", rx.recv()).await.unwrap().msg, want.as_bytes());
         }
@@ -289,13 +289,13 @@ async fn lookup_failures_go_to_the_op_or_to_error() {
     let (opts, _) = fake_dns(SocketType::Udp4);
     let c = create_socket(opts).unwrap();
     let log = record(&c);
-    let e = within("send", c.send_to("x", 9, "nowhere.invalid").unwrap()).await.unwrap_err();
+    let e = within("send", c.send_to("x", (9, "nowhere.invalid")).unwrap()).await.unwrap_err();
     assert_eq!(e.code(), "ENOTFOUND");
     assert_eq!(e.message(), "getaddrinfo ENOTFOUND nowhere.invalid");
     assert_eq!(e.syscall(), Some("getaddrinfo"));
     assert_eq!(e.hostname(), Some("nowhere.invalid"));
     // Without anyone awaiting: the `error` event.
-    drop(c.send_to("x", 9, "nowhere.invalid").unwrap());
+    drop(c.send_to("x", (9, "nowhere.invalid")).unwrap());
     within("error event", async {
         while !log.get().iter().any(|l| l.starts_with("error:")) {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -305,7 +305,7 @@ async fn lookup_failures_go_to_the_op_or_to_error() {
     assert_eq!(log.get(), vec!["listening", "error:ENOTFOUND:getaddrinfo ENOTFOUND nowhere.invalid"]);
     // The socket still works.
     let (s, port, mut rx) = receiver(SocketType::Udp4).await;
-    within("send", c.send_to("ok", port, "").unwrap()).await.unwrap();
+    within("send", c.send_to("ok", port).unwrap()).await.unwrap();
     assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"ok");
     s.close().unwrap();
     c.close().unwrap();
@@ -315,7 +315,7 @@ async fn lookup_failures_go_to_the_op_or_to_error() {
 async fn send_errors_without_a_callback_are_emitted() {
     let c = create_socket("udp4").unwrap();
     let log = record(&c);
-    drop(c.send_to(vec![0u8; 70000], 12345, "127.0.0.1").unwrap());
+    drop(c.send_to(vec![0u8; 70000], (12345, "127.0.0.1")).unwrap());
     within("error event", async {
         while !log.get().iter().any(|l| l.starts_with("error:")) {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -333,7 +333,7 @@ async fn connect_send_receive_and_disconnect() {
         let c = create_socket(ty).unwrap();
         let log = record(&c);
         let (tx, rx_cb) = oneshot::channel();
-        c.connect(port, "").unwrap().callback(move |r| {
+        c.connect(port).unwrap().callback(move |r| {
             let _ = tx.send(r);
         });
         // Sent while connecting: goes out after `connect`.
@@ -348,8 +348,8 @@ async fn connect_send_receive_and_disconnect() {
         // Connected: send without address; an address is refused.
         within("send", c.send(vec!["con", "nected"]).unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"connected");
-        assert_eq!(c.send_to("x", port, "").unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
-        assert_eq!(c.connect(port, "").unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+        assert_eq!(c.send_to("x", port).unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+        assert_eq!(c.connect(port).unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
 
         // Only the peer's datagrams arrive.
         let my_port = c.address().unwrap().port;
@@ -358,8 +358,8 @@ async fn connect_send_receive_and_disconnect() {
             let _ = got_tx.send((m.to_vec(), r.port));
         });
         let stranger = create_socket(ty).unwrap();
-        within("send", stranger.send_to("stranger", my_port, "").unwrap()).await.unwrap();
-        within("send", s.send_to("peer", my_port, "").unwrap()).await.unwrap();
+        within("send", stranger.send_to("stranger", my_port).unwrap()).await.unwrap();
+        within("send", s.send_to("peer", my_port).unwrap()).await.unwrap();
         let (m, from) = within("peer message", got_rx.recv()).await.unwrap();
         assert_eq!((m.as_slice(), from), (&b"peer"[..], port));
 
@@ -371,7 +371,7 @@ async fn connect_send_receive_and_disconnect() {
         // to port 0 releases its port: address() shows port 0 until the next send binds one.
         let a = c.address().unwrap();
         assert_eq!((a.address, a.port), (ty.family().any(), 0));
-        within("send", c.send_to("after", port, "").unwrap()).await.unwrap();
+        within("send", c.send_to("after", port).unwrap()).await.unwrap();
         assert_ne!(c.address().unwrap().port, 0);
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"after");
         for x in [s, c, stranger] {
@@ -385,7 +385,7 @@ async fn connect_resolves_names_and_reports_failures() {
     let (s, port, mut rx) = receiver(SocketType::Udp6).await;
     let (opts, calls) = fake_dns(SocketType::Udp6);
     let c = create_socket(opts).unwrap();
-    within("connect", c.connect(port, "peer.test").unwrap()).await.unwrap();
+    within("connect", c.connect((port, "peer.test")).unwrap()).await.unwrap();
     within("send", c.send("via name").unwrap()).await.unwrap();
     assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"via name");
     // The implicit bind asks the resolver for `::` first, as Node's does.
@@ -400,11 +400,11 @@ async fn connect_resolves_names_and_reports_failures() {
     let (opts, _) = fake_dns(SocketType::Udp4);
     let c = create_socket(opts).unwrap();
     let log = record(&c);
-    let e = within("connect", c.connect(5000, "nowhere.invalid").unwrap()).await.unwrap_err();
+    let e = within("connect", c.connect((5000, "nowhere.invalid")).unwrap()).await.unwrap_err();
     assert_eq!(e.code(), "ENOTFOUND");
     assert_eq!(c.remote_address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
     // Without anyone awaiting: `error`.
-    drop(c.connect(5000, "nowhere.invalid").unwrap());
+    drop(c.connect((5000, "nowhere.invalid")).unwrap());
     within("error event", async {
         while !log.get().iter().any(|l| l.starts_with("error:")) {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -429,7 +429,7 @@ async fn icmp_port_unreachable_on_a_connected_socket() {
         c.on_error(move |e| {
             let _ = tx.send(e.clone());
         });
-        within("connect", c.connect(dead, "").unwrap()).await.unwrap();
+        within("connect", c.connect(dead).unwrap()).await.unwrap();
         within("send", c.send("anyone?").unwrap()).await.unwrap();
         let e = within("ECONNREFUSED", errs.recv()).await.unwrap();
         assert_eq!(e.code(), "ECONNREFUSED");
@@ -453,7 +453,7 @@ async fn close_fires_once_and_ends_everything_pending() {
     let c = create_socket(opts).unwrap();
     let log = record(&c);
     let bind = c.bind((0, "slow.test")).unwrap();
-    let send = c.send_to("x", 9, "").unwrap();
+    let send = c.send_to("x", 9).unwrap();
     let closed = c.close().unwrap();
     assert_eq!(c.close().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
     assert_eq!(within("bind", bind).await.unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
@@ -464,8 +464,8 @@ async fn close_fires_once_and_ends_everything_pending() {
     assert_eq!(log.get(), vec!["close"]);
     for r in [
         c.bind(0).map(|_| ()),
-        c.send_to("x", 9, "").map(|_| ()),
-        c.connect(9, "").map(|_| ()),
+        c.send_to("x", 9).map(|_| ()),
+        c.connect(9).map(|_| ()),
         c.address().map(|_| ()),
         c.remote_address().map(|_| ()),
         c.set_broadcast(true),
@@ -594,7 +594,7 @@ async fn a_burst_is_received_whole() {
         let c = create_socket(ty).unwrap();
         let mut ops = Vec::new();
         for i in 0..2000usize {
-            ops.push(c.send_to(vec![(i % 251) as u8; i % 1500], port, "").unwrap());
+            ops.push(c.send_to(vec![(i % 251) as u8; i % 1500], port).unwrap());
         }
         for op in ops {
             within("send", op).await.unwrap();
@@ -628,7 +628,7 @@ fn run_returns_when_nothing_referenced_remains() {
             let port = s.address().unwrap().port;
             let client = create_socket("udp4").unwrap();
             let c = client.clone();
-            client.send_to("bye", port, "").unwrap().callback(move |_| {
+            client.send_to("bye", port).unwrap().callback(move |_| {
                 let _ = c.close();
             });
         });
@@ -688,7 +688,7 @@ async fn scope_waits_for_sockets_created_inside() {
         });
         let c = create_socket("udp6").unwrap();
         let c2 = c.clone();
-        c.send_to("x", port, "").unwrap().callback(move |_| {
+        c.send_to("x", port).unwrap().callback(move |_| {
             let _ = c2.close();
         });
     })
@@ -747,8 +747,8 @@ async fn a_panicking_listener_does_not_break_the_socket() {
         }
     });
     let c = create_socket("udp4").unwrap();
-    c.send_to("a", port, "").unwrap().callback(|_| panic!("callback bug"));
-    within("send", c.send_to("b", port, "").unwrap()).await.unwrap();
+    c.send_to("a", port).unwrap().callback(|_| panic!("callback bug"));
+    within("send", c.send_to("b", port).unwrap()).await.unwrap();
     // Both datagrams reach the other listener; the socket keeps working and closes normally.
     assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"a");
     assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"b");
@@ -772,7 +772,7 @@ async fn batched_exchange(ty: SocketType, send: SocketOptions, recv: SocketOptio
     let ops: Vec<_> = sizes
         .iter()
         .enumerate()
-        .map(|(i, n)| c.send_to(vec![(i % 250) as u8; *n], port, &loopback(ty).to_string()).unwrap())
+        .map(|(i, n)| c.send_to(vec![(i % 250) as u8; *n], (port, &loopback(ty).to_string())).unwrap())
         .collect();
     for (op, n) in ops.into_iter().zip(sizes) {
         assert_eq!(within("send", op).await.unwrap(), *n);

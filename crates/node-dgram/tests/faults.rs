@@ -127,7 +127,7 @@ async fn close_during_a_bind_to_an_ip_literal() {
         let ends = Ends::default();
         ends.track(&log, "bind", s.bind((0, loopback(ty).to_string())).unwrap());
         for i in 0..5 {
-            ends.track(&log, format!("send{i}"), s.send_to("x", 9, "").unwrap());
+            ends.track(&log, format!("send{i}"), s.send_to("x", 9).unwrap());
         }
         // The event loop has not run yet: the bind is still pending. Sends wait behind it, so
         // Node queues the close behind them too: the bind completes (`listening`, its
@@ -151,7 +151,7 @@ async fn close_racing_a_bind_on_another_thread() {
         let s = create_socket("udp4").unwrap();
         let log = record(&s);
         let bind = s.bind((0, "127.0.0.1")).unwrap();
-        let sends: Vec<_> = (0..3).map(|_| s.send_to("x", 9, "").unwrap()).collect();
+        let sends: Vec<_> = (0..3).map(|_| s.send_to("x", 9).unwrap()).collect();
         for _ in 0..i % 4 {
             tokio::task::yield_now().await;
         }
@@ -182,7 +182,7 @@ async fn close_during_a_bind_waiting_for_a_slow_resolver() {
         let ends = Ends::default();
         ends.track(&log, "bind", s.bind((0, "slow.test")).unwrap());
         for i in 0..3 {
-            ends.track(&log, format!("send{i}"), s.send_to("x", 9, "127.0.0.1").unwrap());
+            ends.track(&log, format!("send{i}"), s.send_to("x", (9, "127.0.0.1")).unwrap());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -214,7 +214,7 @@ async fn close_with_sends_queued_behind_the_implicit_bind() {
         let log = record(&s);
         let ends = Ends::default();
         for i in 0..100 {
-            ends.track(&log, format!("send{i:03}"), s.send_to("x", port, "").unwrap());
+            ends.track(&log, format!("send{i:03}"), s.send_to("x", port).unwrap());
         }
         assert_eq!(s.get_send_queue_count(), 100);
         ends.track(&log, "closed", s.close().unwrap());
@@ -238,10 +238,10 @@ async fn close_during_a_lookup_for_a_send() {
         within("bind", s.bind((0, loopback(ty).to_string())).unwrap()).await.unwrap();
         let log = record(&s);
         let ends = Ends::default();
-        ends.track(&log, "a-by-name", s.send_to("a", port, "peer.test").unwrap());
+        ends.track(&log, "a-by-name", s.send_to("a", (port, "peer.test")).unwrap());
         // With a custom lookup, Node hands each send over when its own lookup answers: the
         // literal's answers at once, so it goes out ahead of the name's.
-        ends.track(&log, "b-literal", s.send_to("b", port, &loopback(ty).to_string()).unwrap());
+        ends.track(&log, "b-literal", s.send_to("b", (port, &loopback(ty).to_string())).unwrap());
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(s.get_send_queue_count(), 1);
@@ -263,7 +263,7 @@ async fn close_during_the_lookup_of_a_connect() {
         let s = create_socket(opts).unwrap();
         let log = record(&s);
         let ends = Ends::default();
-        ends.track(&log, "connect", s.connect(port, "peer.test").unwrap());
+        ends.track(&log, "connect", s.connect((port, "peer.test")).unwrap());
         ends.track(&log, "send", s.send("early").unwrap());
         tokio::time::sleep(Duration::from_millis(20)).await;
         ends.track(&log, "closed", s.close().unwrap());
@@ -297,17 +297,17 @@ async fn failing_resolvers_end_each_operation_with_their_code() {
 
         // The socket is unbound again; sends and connects through the resolver fail alone.
         let ends = Ends::default();
-        ends.track(&log, "send-name", s.send_to("a", port, "bad.test").unwrap());
-        ends.track(&log, "send-literal", s.send_to("b", port, "127.0.0.1").unwrap());
+        ends.track(&log, "send-name", s.send_to("a", (port, "bad.test")).unwrap());
+        ends.track(&log, "send-literal", s.send_to("b", (port, "127.0.0.1")).unwrap());
         ends.settled().await;
         assert_eq!((ends.outcome("send-name"), ends.outcome("send-literal")), (code.to_string(), "ok".to_string()));
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"b");
         let ends = Ends::default();
-        ends.track(&log, "connect", s.connect(port, "bad.test").unwrap());
+        ends.track(&log, "connect", s.connect((port, "bad.test")).unwrap());
         ends.settled().await;
         assert_eq!(ends.outcome("connect"), code);
         assert_eq!(s.remote_address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
-        within("connect", s.connect(port, "127.0.0.1").unwrap()).await.unwrap();
+        within("connect", s.connect((port, "127.0.0.1")).unwrap()).await.unwrap();
         within("send", s.send("c").unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"c");
         within("close", s.close().unwrap()).await.unwrap();
@@ -325,7 +325,7 @@ async fn a_slow_resolver_delays_but_delivers() {
         let s = create_socket(opts).unwrap();
         let t0 = Instant::now();
         let bind = s.bind((0, "me.test")).unwrap();
-        let sends: Vec<_> = (0..5).map(|i| s.send_to(format!("{i}"), port, "peer.test").unwrap()).collect();
+        let sends: Vec<_> = (0..5).map(|i| s.send_to(format!("{i}"), (port, "peer.test")).unwrap()).collect();
         within("bind", bind).await.unwrap();
         assert!(t0.elapsed() >= Duration::from_millis(200));
         for op in sends {
@@ -336,7 +336,7 @@ async fn a_slow_resolver_delays_but_delivers() {
         }
         let c = create_socket(slow_dns(ty, Duration::from_millis(200)).0).unwrap();
         let t0 = Instant::now();
-        within("connect", c.connect(port, "peer.test").unwrap()).await.unwrap();
+        within("connect", c.connect((port, "peer.test")).unwrap()).await.unwrap();
         assert!(t0.elapsed() >= Duration::from_millis(200));
         within("send", c.send("connected").unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"connected");
@@ -359,15 +359,15 @@ async fn a_resolver_that_never_answers_cannot_hang_scope() {
             // A bound socket whose sends wait on a lookup forever.
             let a = create_socket(silent_dns(SocketType::Udp4)).unwrap();
             within("bind", a.bind((0, "127.0.0.1")).unwrap()).await.unwrap();
-            e2.track(&l2, "a-send-name", a.send_to("x", 9, "void.test").unwrap());
-            e2.track(&l2, "a-send-literal", a.send_to("y", 9, "127.0.0.1").unwrap());
+            e2.track(&l2, "a-send-name", a.send_to("x", (9, "void.test")).unwrap());
+            e2.track(&l2, "a-send-literal", a.send_to("y", (9, "127.0.0.1")).unwrap());
             // A socket whose bind waits forever, with a send and a connect behind it.
             let b = create_socket(silent_dns(SocketType::Udp6)).unwrap();
             e2.track(&l2, "b-bind", b.bind((0, "void.test")).unwrap());
-            e2.track(&l2, "b-send", b.send_to("z", 9, "::1").unwrap());
+            e2.track(&l2, "b-send", b.send_to("z", (9, "::1")).unwrap());
             // A connect waiting forever, with a send behind it.
             let c = create_socket(silent_dns(SocketType::Udp4)).unwrap();
-            e2.track(&l2, "c-connect", c.connect(9, "void.test").unwrap());
+            e2.track(&l2, "c-connect", c.connect((9, "void.test")).unwrap());
             e2.track(&l2, "c-send", c.send("w").unwrap());
             tokio::time::sleep(Duration::from_millis(100)).await;
             // (The send to a literal is not held back by the name's lookup: Node hands each
@@ -442,20 +442,20 @@ fn emfile_child() {
         let log = record(&s);
         let ends = Ends::default();
         ends.track(&log, "bind", s.bind((0, "127.0.0.1")).unwrap());
-        ends.track(&log, "send", s.send_to("x", 9, "127.0.0.1").unwrap());
+        ends.track(&log, "send", s.send_to("x", (9, "127.0.0.1")).unwrap());
         ends.settled().await;
         assert_eq!(ends.outcome("bind"), "EMFILE");
         assert_eq!(ends.outcome("send"), "EMFILE");
         // Node leaves out port 0 from the message.
         assert_eq!(log.get(), vec!["error:EMFILE:bind EMFILE 127.0.0.1", "bind:EMFILE", "send:EMFILE"]);
         // The implicit bind of a send fails the same way, to the Op.
-        let e = within("send", s.send_to("x", 9, "").unwrap()).await.unwrap_err();
+        let e = within("send", s.send_to("x", 9).unwrap()).await.unwrap_err();
         assert_eq!(e.code(), "EMFILE");
         // Room again: binding works.
         drop(fillers);
         within("bind", s.bind((0, "127.0.0.1")).unwrap()).await.unwrap();
         let (r, port, mut rx) = receiver(SocketType::Udp4).await;
-        within("send", s.send_to("after", port, "").unwrap()).await.unwrap();
+        within("send", s.send_to("after", port).unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"after");
         within("close", s.close().unwrap()).await.unwrap();
         within("close", r.close().unwrap()).await.unwrap();
@@ -478,7 +478,7 @@ async fn a_flood_into_a_tiny_send_buffer_ends_every_send() {
     let log = record(&s);
     let ends = Ends::default();
     for i in 0..N {
-        ends.track(&log, format!("{i:05}"), s.send_to(vec![(i % 256) as u8; 1400], port, "").unwrap());
+        ends.track(&log, format!("{i:05}"), s.send_to(vec![(i % 256) as u8; 1400], port).unwrap());
     }
     ends.settled().await;
     let ok = ends.count("ok");
@@ -514,7 +514,7 @@ async fn icmp_unreachable_on_a_connected_socket_keeps_it_working() {
             assert_eq!(e.code(), "ECONNREFUSED");
             e2.fetch_add(1, Ordering::SeqCst);
         });
-        within("connect", c.connect(dead, "").unwrap()).await.unwrap();
+        within("connect", c.connect(dead).unwrap()).await.unwrap();
         let log = Log::default();
         let ends = Ends::default();
         for i in 0..30 {
@@ -527,7 +527,7 @@ async fn icmp_unreachable_on_a_connected_socket_keeps_it_working() {
         // Still usable: disconnect and reach a live peer.
         c.disconnect().unwrap();
         let (r, port, mut rx) = receiver(ty).await;
-        within("send", c.send_to("alive", port, "").unwrap()).await.unwrap();
+        within("send", c.send_to("alive", port).unwrap()).await.unwrap();
         assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"alive");
         within("close", c.close().unwrap()).await.unwrap();
         r.close().unwrap();
@@ -548,11 +548,11 @@ async fn a_panicking_error_listener_does_not_break_the_socket() {
     });
     let log = record(&s);
     // Two errors nobody awaits: both reach both listeners.
-    drop(s.send_to(vec![0u8; 70000], port, "127.0.0.1").unwrap());
-    drop(s.send_to(vec![0u8; 70001], port, "127.0.0.1").unwrap());
+    drop(s.send_to(vec![0u8; 70000], (port, "127.0.0.1")).unwrap());
+    drop(s.send_to(vec![0u8; 70001], (port, "127.0.0.1")).unwrap());
     wait_for("two error events", || log.get().iter().filter(|l| l.starts_with("error:")).count() == 2).await;
     assert_eq!(panicked.load(Ordering::SeqCst), 2);
-    within("send", s.send_to("fine", port, "").unwrap()).await.unwrap();
+    within("send", s.send_to("fine", port).unwrap()).await.unwrap();
     assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"fine");
     within("close", s.close().unwrap()).await.unwrap();
     let l = log.get();
@@ -580,7 +580,7 @@ async fn a_panicking_close_listener_still_ends_close_and_scope() {
             // The loop and other sockets are unaffected.
             let (r, port, mut rx) = receiver(SocketType::Udp4).await;
             let t = create_socket("udp4").unwrap();
-            within("send", t.send_to("next", port, "").unwrap()).await.unwrap();
+            within("send", t.send_to("next", port).unwrap()).await.unwrap();
             assert_eq!(within("message", rx.recv()).await.unwrap().msg, b"next");
             r.close().unwrap();
             t.close().unwrap();
@@ -616,7 +616,7 @@ async fn close_racing_queued_sends_on_another_thread() {
     let (r, port, _rx) = receiver(SocketType::Udp4).await;
     for i in 0..2000usize {
         let s = create_socket("udp4").unwrap();
-        let sends: Vec<_> = (0..10).map(|_| s.send_to("never", port, "").unwrap()).collect();
+        let sends: Vec<_> = (0..10).map(|_| s.send_to("never", port).unwrap()).collect();
         for _ in 0..i % 3 {
             tokio::task::yield_now().await;
         }

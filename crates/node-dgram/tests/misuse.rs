@@ -152,8 +152,8 @@ async fn fixture(ty: SocketType, state: State) -> Fx {
         Unbound | Closed => {}
         Binding => pending = Some(s.bind((0, lo.as_str())).unwrap()),
         Bound => within("bind", s.bind((0, lo.as_str())).unwrap()).await.unwrap(),
-        Connecting => pending = Some(s.connect(port, &lo).unwrap()),
-        Connected | ClosedConnected => within("connect", s.connect(port, &lo).unwrap()).await.unwrap(),
+        Connecting => pending = Some(s.connect((port, &lo)).unwrap()),
+        Connected | ClosedConnected => within("connect", s.connect((port, &lo)).unwrap()).await.unwrap(),
     }
     if matches!(state, Closed | ClosedConnected) {
         within("close", s.close().unwrap()).await.unwrap();
@@ -211,12 +211,12 @@ impl Fx {
             return;
         }
         let connected = self.s.remote_address().is_ok();
-        let op = if connected { self.s.send("ping") } else { self.s.send_to("ping", self.port, &self.lo) };
+        let op = if connected { self.s.send("ping") } else { self.s.send_to("ping", (self.port, &self.lo)) };
         let sent = within(what, op.unwrap()).await;
         assert_eq!(sent, Ok(4), "{what}: send after the rejected call");
         let got = recv_text(&mut self.peer_msgs, "ping", what).await;
         assert_eq!(got.rinfo.port, self.s.address().unwrap().port, "{what}");
-        within(what, self.peer.send_to("pong", got.rinfo.port, &self.lo).unwrap()).await.unwrap();
+        within(what, self.peer.send_to("pong", (got.rinfo.port, &self.lo)).unwrap()).await.unwrap();
         recv_text(&mut self.msgs, "pong", what).await;
         assert_eq!(self.s.get_send_queue_count(), 0, "{what}");
         self.no_error_event(what);
@@ -278,23 +278,23 @@ async fn synchronous_misuse_of_every_method() {
         ("bind when bound", Bound, |f| f.s.bind(()).map(drop), ALREADY_BOUND, "Socket is already bound"),
         ("bind while connecting", Connecting, |f| f.s.bind(0).map(drop), ALREADY_BOUND, "Socket is already bound"),
         ("bind when connected", Connected, |f| f.s.bind(0).map(drop), ALREADY_BOUND, "Socket is already bound"),
-        ("bind after send_to bound implicitly", Unbound, |f| { drop(f.s.send_to("x", f.port, &f.lo)?); f.s.bind(0).map(drop) }, ALREADY_BOUND, "Socket is already bound"),
+        ("bind after send_to bound implicitly", Unbound, |f| { drop(f.s.send_to("x", (f.port, &f.lo))?); f.s.bind(0).map(drop) }, ALREADY_BOUND, "Socket is already bound"),
         ("bind after close", Closed, |f| f.s.bind(0).map(drop), NOT_RUNNING, "Not running"),
         // connect: a bad port (0 included, `> 0` wording, checked first in every state), twice.
-        ("connect(-1)", Unbound, |f| f.s.connect(-1, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
-        ("connect(65536)", Unbound, |f| f.s.connect(65536, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (65536)."),
-        ("connect(1.5)", Unbound, |f| f.s.connect(1.5, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (1.5)."),
-        ("connect(0)", Unbound, |f| f.s.connect(0, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
-        ("connect(NaN)", Unbound, |f| f.s.connect(f64::NAN, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (NaN)."),
-        ("connect(\"abc\")", Unbound, |f| f.s.connect("abc", &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('abc')."),
-        ("connect(\"\")", Unbound, |f| f.s.connect("", &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('')."),
-        ("connect(undefined)", Unbound, |f| f.s.connect(None::<u16>, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
-        ("connect(0) when bound", Bound, |f| f.s.connect(0, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
-        ("connect(-1) when connected", Connected, |f| f.s.connect(-1, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
-        ("connect(-1) after close", Closed, |f| f.s.connect(-1, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
-        ("connect while connecting", Connecting, |f| f.s.connect(f.port, &f.lo).map(drop), IS_CONNECTED, "Already connected"),
-        ("connect when connected", Connected, |f| f.s.connect(f.port, &f.lo).map(drop), IS_CONNECTED, "Already connected"),
-        ("connect after close", Closed, |f| f.s.connect(f.port, &f.lo).map(drop), NOT_RUNNING, "Not running"),
+        ("connect(-1)", Unbound, |f| f.s.connect((-1, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
+        ("connect(65536)", Unbound, |f| f.s.connect((65536, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (65536)."),
+        ("connect(1.5)", Unbound, |f| f.s.connect((1.5, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (1.5)."),
+        ("connect(0)", Unbound, |f| f.s.connect((0, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
+        ("connect(NaN)", Unbound, |f| f.s.connect((f64::NAN, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (NaN)."),
+        ("connect(\"abc\")", Unbound, |f| f.s.connect(("abc", &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('abc')."),
+        ("connect(\"\")", Unbound, |f| f.s.connect(("", &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('')."),
+        ("connect(undefined)", Unbound, |f| f.s.connect((None::<u16>, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
+        ("connect(0) when bound", Bound, |f| f.s.connect((0, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
+        ("connect(-1) when connected", Connected, |f| f.s.connect((-1, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
+        ("connect(-1) after close", Closed, |f| f.s.connect((-1, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
+        ("connect while connecting", Connecting, |f| f.s.connect((f.port, &f.lo)).map(drop), IS_CONNECTED, "Already connected"),
+        ("connect when connected", Connected, |f| f.s.connect((f.port, &f.lo)).map(drop), IS_CONNECTED, "Already connected"),
+        ("connect after close", Closed, |f| f.s.connect((f.port, &f.lo)).map(drop), NOT_RUNNING, "Not running"),
         // disconnect
         ("disconnect unbound", Unbound, |f| f.s.disconnect(), NOT_CONNECTED, "Not connected"),
         ("disconnect bound", Bound, |f| f.s.disconnect(), NOT_CONNECTED, "Not connected"),
@@ -304,18 +304,18 @@ async fn synchronous_misuse_of_every_method() {
         // Node: TypeError (null handle).
         ("disconnect after close, connected", ClosedConnected, |f| f.s.disconnect(), NOT_RUNNING, "Not running"),
         // send_to: a bad port (0 included), on a connected socket, after close.
-        ("send_to port -1", Unbound, |f| f.s.send_to("x", -1, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
-        ("send_to port 65536", Unbound, |f| f.s.send_to("x", 65536, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (65536)."),
-        ("send_to port 1.5", Unbound, |f| f.s.send_to("x", 1.5, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (1.5)."),
-        ("send_to port 0", Unbound, |f| f.s.send_to("x", 0, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
-        ("send_to port \"abc\"", Unbound, |f| f.s.send_to("x", "abc", &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('abc')."),
-        ("send_to port undefined", Unbound, |f| f.s.send_to("x", None::<u16>, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
-        ("send_to port 0 when bound", Bound, |f| f.s.send_to("x", 0, "").map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
-        ("send_to port -1 after close", Closed, |f| f.s.send_to("x", -1, &f.lo).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
-        ("send_to when connected", Connected, |f| f.s.send_to("x", f.port, &f.lo).map(drop), IS_CONNECTED, "Already connected"),
-        ("send_to default address when connected", Connected, |f| f.s.send_to("x", f.port, "").map(drop), IS_CONNECTED, "Already connected"),
-        ("send_to after close", Closed, |f| f.s.send_to("x", f.port, &f.lo).map(drop), NOT_RUNNING, "Not running"),
-        ("send_to after close, connected", ClosedConnected, |f| f.s.send_to("x", f.port, &f.lo).map(drop), IS_CONNECTED, "Already connected"),
+        ("send_to port -1", Unbound, |f| f.s.send_to("x", (-1, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
+        ("send_to port 65536", Unbound, |f| f.s.send_to("x", (65536, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (65536)."),
+        ("send_to port 1.5", Unbound, |f| f.s.send_to("x", (1.5, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (1.5)."),
+        ("send_to port 0", Unbound, |f| f.s.send_to("x", (0, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
+        ("send_to port \"abc\"", Unbound, |f| f.s.send_to("x", ("abc", &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type string ('abc')."),
+        ("send_to port undefined", Unbound, |f| f.s.send_to("x", (None::<u16>, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
+        ("send_to port 0 when bound", Bound, |f| f.s.send_to("x", 0).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (0)."),
+        ("send_to port -1 after close", Closed, |f| f.s.send_to("x", (-1, &f.lo)).map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received type number (-1)."),
+        ("send_to when connected", Connected, |f| f.s.send_to("x", (f.port, &f.lo)).map(drop), IS_CONNECTED, "Already connected"),
+        ("send_to default address when connected", Connected, |f| f.s.send_to("x", f.port).map(drop), IS_CONNECTED, "Already connected"),
+        ("send_to after close", Closed, |f| f.s.send_to("x", (f.port, &f.lo)).map(drop), NOT_RUNNING, "Not running"),
+        ("send_to after close, connected", ClosedConnected, |f| f.s.send_to("x", (f.port, &f.lo)).map(drop), IS_CONNECTED, "Already connected"),
         // send (the connected form): without a connection the port is missing.
         ("send unbound", Unbound, |f| f.s.send("x").map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
         ("send bound", Bound, |f| f.s.send("x").map(drop), BAD_PORT, "Port should be > 0 and < 65536. Received undefined."),
@@ -443,8 +443,8 @@ type ConnectCall = fn(&Fx) -> Result<Op<()>, Error>;
 async fn connect_failures_go_to_the_op_or_to_error() {
     #[rustfmt::skip]
     let cases: Vec<(&str, ConnectCall, &str, &str)> = vec![
-        ("address of the other family", |f| f.s.connect(f.port, f.other), "EINVAL", "connect EINVAL {other}:{port}"),
-        ("host name the resolver fails", |f| f.s.connect(f.port, NOPE), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
+        ("address of the other family", |f| f.s.connect((f.port, f.other)), "EINVAL", "connect EINVAL {other}:{port}"),
+        ("host name the resolver fails", |f| f.s.connect((f.port, NOPE)), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
     ];
     for ty in BOTH {
         for awaited in [true, false] {
@@ -453,7 +453,7 @@ async fn connect_failures_go_to_the_op_or_to_error() {
                 let mut f = fixture(ty, Unbound).await;
                 let message = f.expand(template);
                 let op = call(&f).unwrap();
-                check(&what, &fails(&what, f.s.connect(f.port, &f.lo)), IS_CONNECTED, "Already connected");
+                check(&what, &fails(&what, f.s.connect((f.port, &f.lo))), IS_CONNECTED, "Already connected");
                 // Node: to the callback when there is one, else to 'error'.
                 let e = if awaited {
                     let e = within(&what, op).await.unwrap_err();
@@ -467,7 +467,7 @@ async fn connect_failures_go_to_the_op_or_to_error() {
                 check(&what, &fails(&what, f.s.remote_address()), NOT_CONNECTED, "Not connected");
                 assert!(!f.log.get().contains(&"connect".to_string()), "{what}: {:?}", f.log.get());
                 // Disconnected again: it can connect to the peer, send and receive.
-                within(&what, f.s.connect(f.port, &f.lo).unwrap()).await.unwrap();
+                within(&what, f.s.connect((f.port, &f.lo)).unwrap()).await.unwrap();
                 f.still_works(&what).await;
                 f.close();
             }
@@ -486,15 +486,15 @@ fn big() -> Vec<u8> {
 async fn send_failures_go_to_the_op_or_to_error() {
     #[rustfmt::skip]
     let cases: Vec<(&str, State, SendCall, &str, &str)> = vec![
-        ("to the other family", Unbound, |f| f.s.send_to("hi", f.port, f.other), "EINVAL", "send EINVAL {other}:{port}"),
-        ("to the other family, bound", Bound, |f| f.s.send_to("hi", f.port, f.other), "EINVAL", "send EINVAL {other}:{port}"),
-        ("70000 bytes", Unbound, |f| f.s.send_to(big(), f.port, &f.lo), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
-        ("70000 bytes, default address", Unbound, |f| f.s.send_to(big(), f.port, ""), "EMSGSIZE", "send EMSGSIZE undefined:{port}"),
-        ("70000 bytes, bound", Bound, |f| f.s.send_to(big(), f.port, &f.lo), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
-        ("70000 bytes, gathered", Bound, |f| f.s.send_to(vec![vec![1u8; 35_000], vec![2u8; 35_000]], f.port, &f.lo), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
+        ("to the other family", Unbound, |f| f.s.send_to("hi", (f.port, f.other)), "EINVAL", "send EINVAL {other}:{port}"),
+        ("to the other family, bound", Bound, |f| f.s.send_to("hi", (f.port, f.other)), "EINVAL", "send EINVAL {other}:{port}"),
+        ("70000 bytes", Unbound, |f| f.s.send_to(big(), (f.port, &f.lo)), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
+        ("70000 bytes, default address", Unbound, |f| f.s.send_to(big(), f.port), "EMSGSIZE", "send EMSGSIZE undefined:{port}"),
+        ("70000 bytes, bound", Bound, |f| f.s.send_to(big(), (f.port, &f.lo)), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
+        ("70000 bytes, gathered", Bound, |f| f.s.send_to(vec![vec![1u8; 35_000], vec![2u8; 35_000]], (f.port, &f.lo)), "EMSGSIZE", "send EMSGSIZE {lo}:{port}"),
         ("70000 bytes, connected", Connected, |f| f.s.send(big()), "EMSGSIZE", "send EMSGSIZE"),
-        ("host name the resolver fails", Unbound, |f| f.s.send_to("hi", f.port, NOPE), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
-        ("host name the resolver fails, bound", Bound, |f| f.s.send_to("hi", f.port, NOPE), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
+        ("host name the resolver fails", Unbound, |f| f.s.send_to("hi", (f.port, NOPE)), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
+        ("host name the resolver fails, bound", Bound, |f| f.s.send_to("hi", (f.port, NOPE)), "ENOTFOUND", "getaddrinfo ENOTFOUND nope.invalid"),
     ];
     for ty in BOTH {
         for awaited in [true, false] {
@@ -544,7 +544,7 @@ async fn message_range_out_of_bounds() {
         let mut f = fixture(ty, Unbound).await;
         for (offset, length, text) in [(1, 3, "ell"), (0, 5, "hello"), (5, 0, "")] {
             let part = Message::from("hello").range(offset, length).unwrap();
-            let n = within(&what, f.s.send_to(part, f.port, &f.lo).unwrap()).await.unwrap();
+            let n = within(&what, f.s.send_to(part, (f.port, &f.lo)).unwrap()).await.unwrap();
             assert_eq!(n, length, "{what}");
             recv_text(&mut f.peer_msgs, text, &what).await;
         }
@@ -563,7 +563,7 @@ async fn messages_with_capacity_zero_and_after_close() {
         let mut f = fixture(ty, Bound).await;
         let mut messages = f.s.messages(0);
         let port = f.s.address().unwrap().port;
-        within(&what, f.peer.send_to("one", port, &f.lo).unwrap()).await.unwrap();
+        within(&what, f.peer.send_to("one", (port, &f.lo)).unwrap()).await.unwrap();
         let (msg, rinfo) = within(&what, messages.recv()).await.expect("a datagram");
         assert_eq!((&msg[..], rinfo.port), (&b"one"[..], f.port), "{what}");
         f.still_works(&what).await;
@@ -620,7 +620,7 @@ async fn node_connect_after_close_when_connected_is_already_connected() {
     for ty in BOTH {
         let what = format!("{ty:?} connect after close, connected");
         let mut f = fixture(ty, ClosedConnected).await;
-        check(&what, &fails(&what, f.s.connect(f.port, &f.lo)), IS_CONNECTED, "Already connected");
+        check(&what, &fails(&what, f.s.connect((f.port, &f.lo))), IS_CONNECTED, "Already connected");
         f.still_works(&what).await;
         f.close();
     }
@@ -633,8 +633,8 @@ async fn node_send_to_on_a_connected_socket_does_not_validate_the_port() {
     for ty in BOTH {
         let what = format!("{ty:?} send_to(-1) when connected");
         let mut f = fixture(ty, Connected).await;
-        check(&what, &fails(&what, f.s.send_to("x", -1, &f.lo)), IS_CONNECTED, "Already connected");
-        check(&what, &fails(&what, f.s.send_to("x", 65536, &f.lo)), IS_CONNECTED, "Already connected");
+        check(&what, &fails(&what, f.s.send_to("x", (-1, &f.lo))), IS_CONNECTED, "Already connected");
+        check(&what, &fails(&what, f.s.send_to("x", (65536, &f.lo))), IS_CONNECTED, "Already connected");
         f.still_works(&what).await;
         f.close();
     }
@@ -647,7 +647,7 @@ async fn node_send_to_made_while_connecting_fails_with_eisconn() {
     for ty in BOTH {
         let what = format!("{ty:?} send_to while connecting");
         let mut f = fixture(ty, Connecting).await;
-        let op = f.s.send_to("stray", f.port, &f.lo).unwrap();
+        let op = f.s.send_to("stray", (f.port, &f.lo)).unwrap();
         let r = within(&what, op).await;
         let e = fails(&what, r);
         check(&what, &e, "EISCONN", &f.expand("send EISCONN {lo}:{port}"));

@@ -114,7 +114,7 @@ fn send(agent: &Agent, s: &Socket, tag: &str, n: usize, port: u16, to: &str) {
     let (s, tag, to) = (s.clone(), tag.to_owned(), to.to_owned());
     agent.run(move || async move {
         for i in 0..n {
-            let sent = within("send", s.send_to(format!("{tag}{i}"), port, &to).unwrap()).await;
+            let sent = within("send", s.send_to(format!("{tag}{i}"), (port, &to)).unwrap()).await;
             sent.unwrap_or_else(|e| panic!("send {tag}{i} to {to}:{port}: {e}"));
         }
     })
@@ -123,7 +123,7 @@ fn send(agent: &Agent, s: &Socket, tag: &str, n: usize, port: u16, to: &str) {
 /// Sends one datagram and returns the send's outcome.
 fn try_send(agent: &Agent, s: &Socket, msg: &str, port: u16, to: &str) -> Result<usize, Error> {
     let (s, msg, to) = (s.clone(), msg.to_owned(), to.to_owned());
-    agent.run(move || async move { within("send", s.send_to(msg, port, &to)?).await })
+    agent.run(move || async move { within("send", s.send_to(msg, (port, &to))?).await })
 }
 
 /// Runs a synchronous call on the agent's thread (in its namespace and runtime).
@@ -650,7 +650,7 @@ fn reuse_port_spreads_datagrams_over_two_sockets() {
             for i in 0..50 {
                 let s = create_socket(ty).unwrap();
                 for j in 0..4 {
-                    within("send", s.send_to(format!("rp-{i}-{j}"), port, &to).unwrap()).await.unwrap();
+                    within("send", s.send_to(format!("rp-{i}-{j}"), (port, &to)).unwrap()).await.unwrap();
                 }
                 within("close", s.close().unwrap()).await.unwrap();
             }
@@ -768,9 +768,9 @@ async fn ipv6_only_leaves_the_port_to_udp4() {
         assert_eq!(s4.address().unwrap().port, port);
         // Each family reaches its own socket.
         let c4 = create_socket(V4).unwrap();
-        within("send", c4.send_to("four", port, "127.0.0.1").unwrap()).await.unwrap();
+        within("send", c4.send_to("four", (port, "127.0.0.1")).unwrap()).await.unwrap();
         let c6 = create_socket(V6).unwrap();
-        within("send", c6.send_to("six", port, "::1").unwrap()).await.unwrap();
+        within("send", c6.send_to("six", (port, "::1")).unwrap()).await.unwrap();
         within("both", async {
             while inbox4.count("four") < 1 || in6.count("six") < 1 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -799,7 +799,7 @@ async fn dual_stack_udp6_receives_ipv4_as_mapped() {
     check_err(r, "EADDRINUSE", &format!("bind EADDRINUSE 0.0.0.0:{port}"));
 
     let c4 = create_socket(V4).unwrap();
-    within("send", c4.send_to("mapped", port, "127.0.0.1").unwrap()).await.unwrap();
+    within("send", c4.send_to("mapped", (port, "127.0.0.1")).unwrap()).await.unwrap();
     let c4_port = c4.address().unwrap().port;
     within("mapped", async {
         while in6.count("mapped") < 1 {
@@ -827,7 +827,7 @@ async fn dual_stack_udp6_receives_ipv4_as_mapped() {
 async fn still_works(s: &Socket, inbox: &Inbox, tag: &str) {
     let port = s.address().unwrap().port;
     let to = if s.socket_type() == V4 { "127.0.0.1" } else { "::1" };
-    within("send", s.send_to(tag.to_owned(), port, to).unwrap()).await.unwrap();
+    within("send", s.send_to(tag.to_owned(), (port, to)).unwrap()).await.unwrap();
     within(tag, async {
         while inbox.count(tag) < 1 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -1082,7 +1082,7 @@ fn gso_falls_back_to_plain_sends_where_the_path_refuses_segmentation() {
                 // Queued behind the implicit bind (first burst) or sent back to back: each
                 // burst reaches the kernel as one batch.
                 let ops: Vec<_> = (0..8)
-                    .map(|i| s.send_to(format!("gso{burst}-{i}-{}", "x".repeat(1400)), port, &to).unwrap())
+                    .map(|i| s.send_to(format!("gso{burst}-{i}-{}", "x".repeat(1400)), (port, &to)).unwrap())
                     .collect();
                 for op in ops {
                     sizes.push(within("send", op).await.unwrap());

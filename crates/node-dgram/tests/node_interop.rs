@@ -146,7 +146,7 @@ async fn rust_client_to_node_echo(ty: SocketType, connected: bool) {
 
     let (client, client_port, mut rx) = rust_socket(ty).await;
     if connected {
-        within("connect", client.connect(node_port, host(ty)).expect("connect")).await.expect("connect");
+        within("connect", client.connect((node_port, host(ty))).expect("connect")).await.expect("connect");
     }
     let big = vec![0xa5u8; 60_000];
     let messages: Vec<(Message, Vec<u8>)> = vec![
@@ -158,7 +158,7 @@ async fn rust_client_to_node_echo(ty: SocketType, connected: bool) {
     ];
     let loopback: IpAddr = host(ty).parse().unwrap();
     for (msg, bytes) in messages {
-        let op = if connected { client.send(msg) } else { client.send_to(msg, node_port, host(ty)) };
+        let op = if connected { client.send(msg) } else { client.send_to(msg, (node_port, host(ty))) };
         let sent = within("send", op.expect("send")).await.expect("send");
         assert_eq!(sent, bytes.len());
 

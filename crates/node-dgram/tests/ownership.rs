@@ -70,7 +70,7 @@ async fn dropping_every_handle_frees_the_descriptor_in_every_state() {
     let mut v = Vec::new();
     for _ in 0..N {
         let s = create_socket("udp4").unwrap();
-        s.connect_addr((Ipv4Addr::LOCALHOST, peer_port)).unwrap().await.unwrap();
+        s.connect((Ipv4Addr::LOCALHOST, peer_port)).unwrap().await.unwrap();
         v.push(s);
     }
     drop(v);
@@ -81,7 +81,7 @@ async fn dropping_every_handle_frees_the_descriptor_in_every_state() {
     peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     for _ in 0..N {
         let s = create_socket("udp4").unwrap();
-        drop(s.send_to_addr("x", (Ipv4Addr::LOCALHOST, peer_port)).unwrap());
+        drop(s.send_to("x", (Ipv4Addr::LOCALHOST, peer_port)).unwrap());
     }
     let mut buf = [0u8; 8];
     for i in 0..N {

@@ -5,6 +5,7 @@
 // with the constructors of ./errors.js.
 
 const {
+  ErrorCaptureStackTrace,
   ErrorCtor,
   ObjectDefineProperty,
   RangeErrorCtor,
@@ -33,9 +34,11 @@ function setOwn(obj, key, value) {
 
 // An ERR_* error with the core's message: the class, an own enumerable `code`, and
 // `Name [CODE]: message` at the head of the stack, as Node's errors have.
-function plainError(kind, code, message) {
+// (`at`: the stack starts at that function's caller, as for an error thrown there.)
+function plainError(kind, code, message, at) {
   const Ctor = classes[kind] || ErrorCtor;
   const e = new Ctor(message);
+  if (at !== undefined) ErrorCaptureStackTrace(e, at);
   setOwn(e, 'code', code);
   const stack = e.stack;
   if (typeof stack === 'string') {

@@ -1,12 +1,8 @@
 //! Descriptors: `bind({ fd })` adoption, and which descriptors open sockets of this process own
 //! (libuv refuses to adopt one twice).
 
-use crate::sys::{AsRawFd, RawFd};
-
-use socket2::Socket as RawSocket;
-
 use crate::error::Error;
-use crate::sys::{self};
+use crate::sys::{OwnedFd, RawFd, SocketIo};
 
 /// Descriptors owned by open sockets of this process, so that adopting one twice is refused
 /// (libuv's `uv__fd_exists`).
@@ -26,50 +22,45 @@ pub(super) fn release_fd(fd: RawFd) {
     OWNED_FDS.lock().retain(|f| *f != fd);
 }
 
-/// `bind({ fd })`: takes a UDP socket's descriptor, refusing other kinds and descriptors that
-/// another open socket owns (that one is not closed: it belongs to the other socket).
-#[cfg(unix)]
-pub(super) fn adopt(fd: std::os::fd::OwnedFd) -> Result<RawSocket, Error> {
-    use std::os::fd::IntoRawFd;
-    let kind = sys::guess_handle_type(fd.as_raw_fd());
+/// `bind({ fd })`: takes a UDP socket's descriptor, refusing other kinds
+/// (`ERR_INVALID_FD_TYPE`) and descriptors that another open socket owns (`open EEXIST`). A
+/// refused descriptor is left open, as Node leaves it: it is the caller's, or the other
+/// socket's. (On Windows Node refuses every socket here, as `guessHandleType` answers from the
+/// C runtime's descriptor table, where a `SOCKET` never is: see the platform's `kind_of`.)
+pub(super) fn adopt<S: SocketIo>(fd: OwnedFd) -> Result<S, Error> {
+    let kind = S::kind_of(&fd);
     if kind != "UDP" {
-        // Not ours to close: Node leaves a refused descriptor open.
-        let _ = fd.into_raw_fd();
+        leave_open(fd);
         return Err(Error::invalid_fd_type(kind));
     }
-    if !claim_fd(fd.as_raw_fd()) {
-        // Someone else's descriptor under our name: never close it.
-        let _ = fd.into_raw_fd();
+    let raw = raw_of(&fd);
+    if !claim_fd(raw) {
+        leave_open(fd);
         return Err(Error::system(libc::EEXIST, "open", None, None));
     }
-    let sock = RawSocket::from(fd);
-    if let Err(e) = sock.set_nonblocking(true) {
-        release_fd(sock.as_raw_fd());
-        return Err(Error::from_io(&e, "open", None, None));
-    }
-    Ok(sock)
+    S::from_fd(fd).map_err(|e| {
+        release_fd(raw);
+        Error::from_io(&e, "open", None, None)
+    })
 }
 
-/// `bind({ fd })` on Windows: Node asks `guessHandleType` about the number, which libuv answers
-/// from the C runtime's descriptor table, where a Winsock `SOCKET` never is, so Node refuses
-/// every socket there (`ERR_INVALID_FD_TYPE`), and so does this, leaving it open as Node leaves
-/// a refused descriptor. The exception: sockets this crate's `serve` opened for its threads.
+#[cfg(unix)]
+fn raw_of(fd: &OwnedFd) -> RawFd {
+    std::os::fd::AsRawFd::as_raw_fd(fd)
+}
+
 #[cfg(windows)]
-pub(super) fn adopt(fd: crate::sys::OwnedFd) -> Result<RawSocket, Error> {
-    use std::os::windows::io::{AsRawSocket, IntoRawSocket};
-    if !sys::take_vouched(fd.as_raw_socket()) {
-        let kind = sys::guess_handle_type(fd.as_raw_socket());
-        let _ = fd.into_raw_socket();
-        return Err(Error::invalid_fd_type(kind));
-    }
-    if !claim_fd(fd.as_raw_fd()) {
-        let _ = fd.into_raw_socket();
-        return Err(Error::system(libc::EEXIST, "open", None, None));
-    }
-    let sock = RawSocket::from(fd);
-    if let Err(e) = sock.set_nonblocking(true) {
-        release_fd(sock.as_raw_fd());
-        return Err(Error::from_io(&e, "open", None, None));
-    }
-    Ok(sock)
+fn raw_of(fd: &OwnedFd) -> RawFd {
+    std::os::windows::io::AsRawSocket::as_raw_socket(fd)
+}
+
+/// Lets go of a descriptor without closing it.
+#[cfg(unix)]
+fn leave_open(fd: OwnedFd) {
+    let _ = std::os::fd::IntoRawFd::into_raw_fd(fd);
+}
+
+#[cfg(windows)]
+fn leave_open(fd: OwnedFd) {
+    let _ = std::os::windows::io::IntoRawSocket::into_raw_socket(fd);
 }

@@ -12,6 +12,11 @@
 //! address stands), [`queue`] (the send queue in Node's order), [`transmit`] (how ready sends
 //! leave), [`options`] (socket options and memberships), [`adopt`] (descriptors), and
 //! [`output`] (what the adapter gets, as plain data).
+//!
+//! Its one way to the kernel is the adapter's [`IoHandle::Sock`], a
+//! [`SocketIo`](crate::sys::SocketIo): every system call the engine makes goes through it, so its
+//! tests run it over a fake kernel (`fake.rs`) that logs each call and fails the ones a test
+//! asks it to.
 
 mod adopt;
 mod lookups;
@@ -22,16 +27,15 @@ mod state;
 mod transmit;
 
 #[cfg(test)]
+mod fake;
+#[cfg(test)]
 mod tests;
 
-use crate::sys::{AsRawFd, RawFd};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use socket2::Socket as RawSocket;
-
 use crate::error::Error;
-use crate::sys::IoHandle;
+use crate::sys::{IoHandle, RawFd, SocketIo};
 use crate::types::{Family, SocketOptions};
 
 use adopt::*;
@@ -44,7 +48,7 @@ use state::*;
 pub use state::{BindState, ConnectState};
 
 /// The socket engine. Not thread-safe by itself: the adapter keeps it behind its lock.
-pub struct Core<H> {
+pub struct Core<H: IoHandle> {
     family: Family,
     opts: SocketOptions,
     bind_state: BindState,
@@ -64,15 +68,15 @@ pub struct Core<H> {
 /// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
 /// a membership call), or handed to the adapter's handle.
 #[non_exhaustive]
-pub enum Sock<H> {
+pub enum Sock<H: IoHandle> {
     /// Bound, not watched yet.
-    Raw(RawSocket),
+    Raw(H::Sock),
     /// Held by the adapter's handle.
     Watched(H),
 }
 
 impl<H: IoHandle> Sock<H> {
-    fn socket(&self) -> &RawSocket {
+    fn socket(&self) -> &H::Sock {
         match self {
             Sock::Raw(s) => s,
             Sock::Watched(h) => h.socket(),
@@ -116,9 +120,14 @@ impl<H: IoHandle> Core<H> {
         self.bind_state
     }
 
+    /// Node's connect state.
+    pub fn connect_state(&self) -> ConnectState {
+        self.connect_state
+    }
+
     /// The open descriptor, if any.
     pub fn fd(&self) -> Option<RawFd> {
-        self.sock.as_ref().map(|s| s.socket().as_raw_fd())
+        self.sock.as_ref().map(|s| s.socket().raw())
     }
 
     /// Whether the adapter should watch for writability (sends wait on a full buffer).

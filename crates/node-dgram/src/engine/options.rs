@@ -1,14 +1,11 @@
 //! Socket options: memberships, TTLs, multicast settings, buffer sizes (the calls Node makes on
 //! the handle's socket whatever the bind state, once there is one).
 
-use crate::sys::AsRawFd;
 use std::net::{IpAddr, SocketAddr};
-
-use socket2::{Domain, Socket as RawSocket};
 
 use super::*;
 use crate::error::Error;
-use crate::sys::{self, IoHandle};
+use crate::sys::{self, IoHandle, SocketIo};
 use crate::types::{parse_ip, Family};
 
 /// Which membership call.
@@ -56,7 +53,9 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// The membership calls. An unbound socket is bound at once to a random port on all
-    /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows.
+    /// interfaces (with `SO_REUSEADDR`, as libuv does), and `listening` follows; with
+    /// [`silent_membership_bind`](crate::types::SocketOptions::silent_membership_bind), as
+    /// Node: no `listening`, the bind state stays `Unbound`, and a later `bind()` fails.
     pub fn membership(
         &mut self,
         which: Membership,
@@ -83,13 +82,15 @@ impl<H: IoHandle> Core<H> {
             }
             None => None,
         };
-        if self.bind_state == BindState::Unbound {
-            let any = SocketAddr::new(self.family.any(), 0);
-            let s = self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
+        if self.bind_state == BindState::Unbound && self.opts.silent_membership_bind {
+            // libuv's deferred bind: only a socket with no descriptor yet, and Node never hears of it.
             if self.sock.is_none() {
-                claim_fd(s.as_raw_fd());
-                self.sock = Some(Sock::Raw(s));
+                let any = SocketAddr::new(self.family.any(), 0);
+                self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
             }
+        } else if self.bind_state == BindState::Unbound {
+            let any = SocketAddr::new(self.family.any(), 0);
+            self.open_and_bind(any, true).map_err(|e| Error::from_io(&e, syscall, None, None))?;
             self.bind_state = BindState::Bound;
             self.out.push_back(Output::Listening);
             self.apply_buffer_sizes();
@@ -107,11 +108,9 @@ impl<H: IoHandle> Core<H> {
                     },
                     None => std::net::Ipv4Addr::UNSPECIFIED,
                 };
-                match (src, add) {
-                    (None, true) => sock.join_multicast_v4(&g, &ifaddr),
-                    (None, false) => sock.leave_multicast_v4(&g, &ifaddr),
-                    (Some(IpAddr::V4(s)), true) => sock.join_ssm_v4(&s, &g, &ifaddr),
-                    (Some(IpAddr::V4(s)), false) => sock.leave_ssm_v4(&s, &g, &ifaddr),
+                match src {
+                    None => sock.membership_v4(add, &g, &ifaddr),
+                    Some(IpAddr::V4(s)) => sock.source_membership_v4(add, &s, &g, &ifaddr),
                     _ => return Err(einval()),
                 }
             }
@@ -120,10 +119,9 @@ impl<H: IoHandle> Core<H> {
                     Some(i) => parse_ip(i).ok_or_else(einval)?.1,
                     None => 0,
                 };
-                match (src, add) {
-                    (None, true) => sock.join_multicast_v6(&g, index),
-                    (None, false) => sock.leave_multicast_v6(&g, index),
-                    (Some(IpAddr::V6(s)), join) => sys::source_group_v6(sock.as_raw_fd(), join, index, g, s),
+                match src {
+                    None => sock.membership_v6(add, &g, index),
+                    Some(IpAddr::V6(s)) => sock.source_membership_v6(add, s, g, index),
                     _ => return Err(einval()),
                 }
             }
@@ -156,7 +154,7 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::system(libc::EINVAL, syscall, None, None));
         };
         self.with_socket(syscall, |s| {
-            match (multicast, sys::domain(s)? == Domain::IPV6) {
+            match (multicast, s.is_ipv6()?) {
                 (false, false) => s.set_ttl(t)?,
                 (false, true) => s.set_unicast_hops_v6(t)?,
                 (true, false) => s.set_multicast_ttl_v4(t)?,
@@ -169,7 +167,7 @@ impl<H: IoHandle> Core<H> {
     /// `setMulticastLoopback(flag)`: returns the flag.
     pub fn set_multicast_loopback(&self, on: bool) -> Result<bool, Error> {
         self.with_socket("setMulticastLoopback", |s| {
-            if sys::domain(s)? == Domain::IPV6 {
+            if s.is_ipv6()? {
                 s.set_multicast_loop_v6(on)?;
             } else {
                 s.set_multicast_loop_v4(on)?;
@@ -203,7 +201,7 @@ impl<H: IoHandle> Core<H> {
     /// Gets or sets a socket option on the socket: Node's `EBADF` while there is none (before
     /// the bind opens it; a socket kept by a failed bind is one) and
     /// `ERR_SOCKET_DGRAM_NOT_RUNNING` once closed.
-    pub fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&RawSocket) -> std::io::Result<R>) -> Result<R, Error> {
+    pub fn with_socket<R>(&self, syscall: &str, f: impl FnOnce(&H::Sock) -> std::io::Result<R>) -> Result<R, Error> {
         if self.closed {
             return Err(Error::not_running());
         }

@@ -1,14 +1,11 @@
 //! The socket's life: Node's bind and connect states, the pending bind and connect, what a
 //! failed bind leaves, and `close()`.
 
-use crate::sys::AsRawFd;
 use std::net::SocketAddr;
-
-use socket2::{Domain, Protocol, Socket as RawSocket, Type};
 
 use super::*;
 use crate::error::Error;
-use crate::sys::{self, IoHandle};
+use crate::sys::{IoHandle, SocketIo};
 use crate::types::{AddressInfo, BindOptions, Family};
 
 /// Node's bind states.
@@ -50,24 +47,59 @@ pub(super) struct ConnectReq {
 
 impl<H: IoHandle> Core<H> {
     /// `bind()`: Node's checks, then a pending bind. `op` is `None` for an implicit bind.
+    /// The same as [`Core::reserve_bind`] followed by [`Core::bind_reserved`].
     pub fn bind(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
+        self.reserve_bind()?;
+        self.bind_reserved(o, op)
+    }
+
+    /// The first step of Node's `bind()`: its checks (`ERR_SOCKET_DGRAM_NOT_RUNNING`, then
+    /// `ERR_SOCKET_ALREADY_BOUND`), then the state `Binding`, before anything else of the call
+    /// is looked at. An adapter whose own code works out what to bind (the addon's JavaScript
+    /// face: its arguments, a cluster's shared descriptor) reserves first; whatever fails
+    /// after that leaves the socket `Binding`, as Node leaves it, until it calls
+    /// [`Core::bind_reserved`] or [`Core::abandon_bind`].
+    pub fn reserve_bind(&mut self) -> Result<(), Error> {
         if self.closed {
             return Err(Error::not_running());
         }
         if self.bind_state != BindState::Unbound {
             return Err(Error::already_bound());
         }
+        self.bind_state = BindState::Binding;
+        Ok(())
+    }
+
+    /// The rest of a bind [reserved](Core::reserve_bind): adopts `o.fd` (bound at once) or asks
+    /// for the address's lookup. Fails with `ERR_SOCKET_ALREADY_BOUND` unless a reserved bind
+    /// waits for its address; a descriptor it cannot adopt fails it and leaves it reserved.
+    pub fn bind_reserved(&mut self, o: BindOptions, op: Option<OpId>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.bind_state != BindState::Binding || self.bind_req.is_some() {
+            return Err(Error::already_bound());
+        }
         if let Some(fd) = o.fd {
-            let sock = adopt(fd)?;
+            let sock = adopt::<H::Sock>(fd)?;
             self.sock = Some(Sock::Raw(sock));
             self.now_bound(op);
             return Ok(());
         }
-        self.bind_state = BindState::Binding;
         let host = o.address.unwrap_or_default();
         let target = self.lookup_target(&host, self.family.any());
         self.bind_req = Some(BindReq { port: o.port, target, op });
         Ok(())
+    }
+
+    /// Ends a [reserved](Core::reserve_bind) bind that failed outside the engine (a cluster
+    /// worker's lookup or the primary's refusal): `Unbound` again, `error` with `e`, and what
+    /// waited for the bind ends with it. Does nothing unless a reserved bind waits.
+    pub fn abandon_bind(&mut self, e: Error) {
+        if self.closed || self.bind_state != BindState::Binding || self.bind_req.is_some() {
+            return;
+        }
+        self.bind_failed(e, None);
     }
 
     pub(super) fn implicit_bind(&mut self) {
@@ -77,7 +109,8 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    /// `connect(port, address)`.
+    /// `connect(port, address)`: Node's checks, the state `Connecting`, the implicit bind,
+    /// then the pending connect (see [`Core::reserve_connect`], [`Core::connect_reserved`]).
     pub fn connect(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
         // Node checks the connection before whether the socket runs.
         if self.connect_state != ConnectState::Disconnected {
@@ -86,8 +119,32 @@ impl<H: IoHandle> Core<H> {
         if self.closed {
             return Err(Error::not_running());
         }
-        self.connect_state = ConnectState::Connecting;
+        self.reserve_connect()?;
         self.implicit_bind();
+        self.connect_reserved(port, host, op)
+    }
+
+    /// The first step of Node's `connect()`: `ERR_SOCKET_DGRAM_IS_CONNECTED` unless
+    /// disconnected, then the state `Connecting`, which stays while the connect waits for the
+    /// bind (in the addon, in its JavaScript face's queue) and after a failed bind drops it.
+    pub fn reserve_connect(&mut self) -> Result<(), Error> {
+        if self.connect_state != ConnectState::Disconnected {
+            return Err(Error::is_connected());
+        }
+        self.connect_state = ConnectState::Connecting;
+        Ok(())
+    }
+
+    /// The rest of a [reserved](Core::reserve_connect) connect: asks for the address's lookup;
+    /// it connects once bound. Fails with `ERR_SOCKET_DGRAM_IS_CONNECTED` unless a reserved
+    /// connect waits for its address.
+    pub fn connect_reserved(&mut self, port: u16, host: &str, op: Option<OpId>) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::not_running());
+        }
+        if self.connect_state != ConnectState::Connecting || self.connect_req.is_some() {
+            return Err(Error::is_connected());
+        }
         let target = self.lookup_target(host, self.family.loopback());
         self.connect_req = Some(ConnectReq { host: host.to_string(), port, target, op });
         Ok(())
@@ -98,10 +155,10 @@ impl<H: IoHandle> Core<H> {
         if self.connect_state != ConnectState::Connected {
             return Err(Error::not_connected());
         }
-        let Some(fd) = self.fd() else {
+        let Some(s) = self.sock.as_ref().map(|s| s.socket()) else {
             return Err(Error::not_running());
         };
-        sys::disconnect(fd).map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
+        s.disconnect().map_err(|e| Error::from_io(&e, "disconnect", None, None))?;
         self.connect_state = ConnectState::Disconnected;
         self.remote = None;
         Ok(())
@@ -150,10 +207,7 @@ impl<H: IoHandle> Core<H> {
         // bind reports the unbound address, even while the next bind waits for its lookup.
         match &self.sock {
             Some(s) => match s.socket().local_addr() {
-                Ok(a) => a
-                    .as_socket()
-                    .map(AddressInfo::from)
-                    .ok_or_else(|| Error::system(libc::EINVAL, "getsockname", None, None)),
+                Ok(a) => Ok(AddressInfo::from(a)),
                 Err(e) => Err(Error::from_io(&e, "getsockname", None, None)),
             },
             _ => Err(Error::system(libc::EBADF, "getsockname", None, None)),
@@ -167,9 +221,9 @@ impl<H: IoHandle> Core<H> {
         }
         match (self.connect_state, self.remote) {
             // The system's answer (a connect to `0.0.0.0` reaches 127.0.0.1, to `::` ::1).
-            (ConnectState::Connected, Some(a)) => Ok(AddressInfo::from(
-                self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).and_then(|p| p.as_socket()).unwrap_or(a),
-            )),
+            (ConnectState::Connected, Some(a)) => {
+                Ok(AddressInfo::from(self.sock.as_ref().and_then(|s| s.socket().peer_addr().ok()).unwrap_or(a)))
+            }
             _ => Err(Error::not_connected()),
         }
     }
@@ -244,7 +298,19 @@ impl<H: IoHandle> Core<H> {
     /// `listening`, then ends the bind's operation.
     fn now_bound(&mut self, op: Option<OpId>) {
         self.bind_state = BindState::Bound;
+        let before = self.out.len();
         self.apply_buffer_sizes();
+        if self.opts.buffer_size_error_ends_bind && self.out.len() > before {
+            // Node throws it from the bind's own callback: `listening` never comes.
+            if let Some(op) = op {
+                let e = match self.out.back() {
+                    Some(Output::Error(e)) => e.clone(),
+                    _ => Error::not_running(),
+                };
+                self.out.push_back(done(op, Err(e), true));
+            }
+            return;
+        }
         self.out.push_back(Output::Listening);
         if let Some(op) = op {
             self.out.push_back(done(op, Ok(0), false));
@@ -261,11 +327,7 @@ impl<H: IoHandle> Core<H> {
             return false;
         }
         match self.open_and_bind(addr, false) {
-            Ok(sock) => {
-                if self.sock.is_none() {
-                    claim_fd(sock.as_raw_fd());
-                    self.sock = Some(Sock::Raw(sock));
-                }
+            Ok(()) => {
                 self.now_bound(op);
                 true
             }
@@ -276,44 +338,38 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
-    /// Opens a socket and binds it to `addr`. With `keep_failed_bind_socket`, the socket a
-    /// failed bind left is bound instead of a new one, and a socket whose `bind(2)` fails is
-    /// kept (unbound, in `self.sock`), as Node's handle keeps it. The socket is returned for
-    /// the caller to keep; when it is the kept one, `self.sock` already holds it (a clone of
-    /// the descriptor is returned, which the caller drops).
-    pub(super) fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<RawSocket> {
+    /// Opens a socket and binds it to `addr`; once bound, `self.sock` holds it. With
+    /// `keep_failed_bind_socket`, the socket a failed bind left is bound instead of a new one,
+    /// and a socket whose `bind(2)` fails is kept (unbound, in `self.sock`), as Node's handle
+    /// keeps it.
+    pub(super) fn open_and_bind(&mut self, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
         if self.opts.keep_failed_bind_socket {
             if let Some(s) = self.sock.as_ref().map(|s| s.socket()) {
                 self.configure_for_bind(s, addr, reuse_addr)?;
-                s.bind(&addr.into())?;
-                return s.try_clone();
+                return s.bind(addr);
             }
         }
-        let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
-        let s = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
-        s.set_nonblocking(true)?;
-        if let Err(e) = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(&addr.into())) {
-            if self.opts.keep_failed_bind_socket {
-                claim_fd(s.as_raw_fd());
-                self.sock = Some(Sock::Raw(s));
-            }
-            return Err(e);
+        let s = H::Sock::udp(addr.is_ipv6())?;
+        let bound = self.configure_for_bind(&s, addr, reuse_addr).and_then(|_| s.bind(addr));
+        if bound.is_ok() || self.opts.keep_failed_bind_socket {
+            claim_fd(s.raw());
+            self.sock = Some(Sock::Raw(s));
         }
-        Ok(s)
+        bound
     }
 
-    pub(super) fn configure_for_bind(&self, s: &RawSocket, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
+    pub(super) fn configure_for_bind(&self, s: &H::Sock, addr: SocketAddr, reuse_addr: bool) -> std::io::Result<()> {
         if self.opts.reuse_addr || reuse_addr {
             s.set_reuse_address(true)?;
         }
         if self.opts.reuse_port {
-            sys::set_reuse_port(s)?;
+            s.set_reuse_port()?;
         }
         if addr.is_ipv6() {
             s.set_only_v6(self.opts.ipv6_only)?;
         }
         if self.opts.gro {
-            sys::set_gro(s.as_raw_fd(), true)?;
+            s.set_gro(true)?;
         }
         Ok(())
     }
@@ -352,7 +408,7 @@ impl<H: IoHandle> Core<H> {
                 } else if Family::of(&addr.ip()) != self.family {
                     Err(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)))
                 } else {
-                    match self.sock.as_ref().map(|s| s.socket().connect(&addr.into())) {
+                    match self.sock.as_ref().map(|s| s.socket().connect(addr)) {
                         Some(Ok(())) => Ok(addr),
                         Some(Err(e)) => Err(Error::from_io(&e, "connect", Some(host), Some(c.port))),
                         None => Err(Error::not_running()),

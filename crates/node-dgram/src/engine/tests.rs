@@ -1,22 +1,15 @@
-//! The engine's decisions, step by step, with no socket: every case here stops before a system
-//! call (a bind whose lookup has not answered or failed, a connect waiting for it, `close()`).
+//! The engine's decisions, step by step, with no socket: the engine runs over the fake kernel of
+//! `fake.rs`, whose log shows every system call it makes and whose calls can be made to fail.
 
 use std::collections::VecDeque;
 
 use super::*;
 use crate::types::{BindOptions, Message, SocketType};
 
-/// A handle type for an engine that never opens a socket.
-struct NoSocket(socket2::Socket);
+use super::fake::{fail_next, kernel, take_log, Fake};
 
-impl IoHandle for NoSocket {
-    fn open(sock: socket2::Socket) -> std::io::Result<Self> {
-        Ok(NoSocket(sock))
-    }
-    fn socket(&self) -> &socket2::Socket {
-        &self.0
-    }
-}
+/// The engine over the fake kernel of this thread.
+type NoSocket = Fake;
 
 /// An engine as the Node addon drives it: every address goes to the resolver.
 fn engine() -> Core<NoSocket> {
@@ -178,4 +171,295 @@ fn close_behind_queued_sends_completes_the_bind_first_when_switched_on() {
     c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
     drop(c.close().unwrap());
     assert_eq!(outs(&mut c), ["done 1 ERR_SOCKET_DGRAM_NOT_RUNNING (reported)", "close"]);
+}
+
+#[test]
+fn a_reserved_bind_is_binding_before_its_address_is_known_and_stays_so() {
+    let mut c = engine();
+    c.reserve_bind().unwrap();
+    assert_eq!(c.bind_state(), BindState::Binding);
+    // Nothing to do yet: no lookup until the address is given.
+    assert!(outs(&mut c).is_empty());
+    assert_eq!(c.reserve_bind().unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    assert_eq!(c.bind(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    c.bind_reserved(BindOptions::new().port(5).address("localhost"), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 localhost"]);
+    // Only one request per reserved bind.
+    assert_eq!(c.bind_reserved(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+}
+
+#[test]
+fn a_bind_given_no_address_needs_a_reservation_first() {
+    let mut c = engine();
+    assert_eq!(c.bind_reserved(BindOptions::new(), None).unwrap_err().code(), "ERR_SOCKET_ALREADY_BOUND");
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    c.close().unwrap();
+    assert_eq!(c.reserve_bind().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_RUNNING");
+}
+
+#[test]
+fn an_abandoned_bind_is_unbound_again_with_its_error_and_ends_what_waited() {
+    let mut c = engine();
+    c.reserve_bind().unwrap();
+    c.reserve_connect().unwrap();
+    c.abandon_bind(Error::not_running());
+    assert_eq!(outs(&mut c), ["error Not running"]);
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    // A connect that waited outside the engine (the JavaScript face's queue) stays connecting,
+    // as Node's does once its queue is dropped.
+    assert_eq!(c.connect_state(), ConnectState::Connecting);
+    assert_eq!(c.reserve_connect().unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    // Abandoning what is not a reserved bind does nothing.
+    c.abandon_bind(Error::not_running());
+    c.bind(BindOptions::new(), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 0.0.0.0"]);
+    c.abandon_bind(Error::not_running());
+    assert_eq!(c.bind_state(), BindState::Binding);
+    assert!(outs(&mut c).is_empty());
+}
+
+#[test]
+fn a_reserved_connect_asks_for_its_lookup_only_when_given_its_address() {
+    let mut c = engine();
+    c.bind(BindOptions::new(), None).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 0.0.0.0"]);
+    c.reserve_connect().unwrap();
+    assert_eq!(c.connect_state(), ConnectState::Connecting);
+    assert!(outs(&mut c).is_empty());
+    c.connect_reserved(9, "", Some(0)).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 2 127.0.0.1"]);
+    assert_eq!(c.connect_reserved(9, "", Some(0)).unwrap_err().code(), "ERR_SOCKET_DGRAM_IS_CONNECTED");
+    // The bind's lookup fails: the connect ends with it, disconnected again.
+    c.resolved_addr(1, Err(Error::not_running()));
+    assert_eq!(outs(&mut c), ["error Not running", "done 0 ERR_SOCKET_DGRAM_NOT_RUNNING (reported)"]);
+    assert_eq!((c.bind_state(), c.connect_state()), (BindState::Unbound, ConnectState::Disconnected));
+}
+
+// ---- Step by step through the fake kernel (engine/fake.rs): the system calls the engine makes,
+// in order, and what it decides when one of them fails.
+
+/// An engine of `opts` whose addresses need no resolver (IP literals bind at once).
+fn direct(opts: SocketOptions) -> Core<Fake> {
+    let _ = take_log();
+    Core::new(opts)
+}
+
+fn udp4() -> SocketOptions {
+    SocketOptions::new(SocketType::Udp4)
+}
+
+fn sent() -> Vec<(String, Option<String>)> {
+    kernel(|k| std::mem::take(&mut k.sent))
+        .into_iter()
+        .map(|(b, to)| (String::from_utf8_lossy(&b).into_owned(), to.map(|a| a.to_string())))
+        .collect()
+}
+
+#[test]
+fn a_bind_opens_configures_and_binds_then_listens() {
+    let mut c = direct(SocketOptions::new(SocketType::Udp6).reuse_addr(true).ipv6_only(true));
+    c.bind(BindOptions::new().address("::1"), Some(1)).unwrap();
+    assert_eq!(outs(&mut c), ["listening", "done 1 ok 0"]);
+    assert_eq!(
+        take_log(),
+        [
+            "socket 6 -> F1",
+            "setsockopt F1 SO_REUSEADDR true",
+            "setsockopt F1 IPV6_V6ONLY true",
+            "bind F1 [::1]:0",
+            "watch F1"
+        ]
+    );
+    assert_eq!(c.address().unwrap().address_string(), "::1");
+    assert_eq!(c.address().unwrap().port, 40000);
+    assert_eq!(c.bind_state(), BindState::Bound);
+}
+
+#[test]
+fn a_failed_bind_keeps_its_socket_for_the_next_bind_when_switched_on() {
+    let mut c = direct(udp4().keep_failed_bind_socket(true));
+    fail_next("bind", libc::EADDRINUSE);
+    c.bind(BindOptions::new().port(5000).address("127.0.0.1"), Some(1)).unwrap();
+    assert_eq!(outs(&mut c), ["error bind EADDRINUSE 127.0.0.1:5000", "done 1 EADDRINUSE (reported)"]);
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    // Node's handle keeps the socket: it reports the unbound address, and the next bind uses it.
+    assert_eq!(c.address().unwrap().to_string(), "0.0.0.0:0");
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(2)).unwrap();
+    assert_eq!(outs(&mut c), ["listening", "done 2 ok 0"]);
+    assert_eq!(
+        take_log(),
+        ["socket 4 -> F1", "bind F1 127.0.0.1:5000 -> EADDRINUSE", "watch F1", "bind F1 127.0.0.1:0"]
+    );
+
+    // Off: the failed socket is closed, and a bind opens another.
+    let mut c = direct(udp4());
+    fail_next("bind", libc::EADDRINUSE);
+    c.bind(BindOptions::new().port(5000).address("127.0.0.1"), None).unwrap();
+    assert_eq!(outs(&mut c), ["error bind EADDRINUSE 127.0.0.1:5000"]);
+    assert_eq!(c.fd(), None);
+    assert_eq!(c.address().unwrap_err().code(), "EBADF");
+    assert_eq!(take_log(), ["socket 4 -> F2", "bind F2 127.0.0.1:5000 -> EADDRINUSE", "close F2"]);
+}
+
+#[test]
+fn sends_made_while_binding_leave_in_order_with_one_sendmmsg() {
+    let mut c = direct(udp4());
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    for (i, m) in ["a", "bb", "ccc"].iter().enumerate() {
+        c.send_to(msg(m), 9, "127.0.0.1", Some(i as u64 + 1)).unwrap();
+    }
+    assert_eq!(outs(&mut c), ["listening", "done 1 ok 1", "done 2 ok 2", "done 3 ok 3"]);
+    assert_eq!(take_log(), ["socket 4 -> F1", "bind F1 127.0.0.1:0", "watch F1", "sendmmsg F1 3"]);
+    let to = Some("127.0.0.1:9".to_string());
+    assert_eq!(sent(), [("a".into(), to.clone()), ("bb".into(), to.clone()), ("ccc".into(), to)]);
+    assert_eq!(c.send_queue_count(), 0);
+}
+
+#[test]
+fn a_full_send_buffer_holds_the_rest_in_order_until_writable() {
+    let mut c = direct(udp4());
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    let _ = outs(&mut c);
+    kernel(|k| k.room = Some(1));
+    for (i, m) in ["1", "22", "333"].iter().enumerate() {
+        c.send_to(msg(m), 9, "127.0.0.1", Some(i as u64 + 1)).unwrap();
+    }
+    assert_eq!(outs(&mut c), ["done 1 ok 1"]);
+    assert!(c.wants_write(), "the adapter must watch for room");
+    assert_eq!((c.send_queue_count(), c.send_queue_size()), (2, 5));
+    assert_eq!(c.kernel_queue(), (2, 5), "both wait for the system");
+    // Room again: the adapter's writable event flushes.
+    kernel(|k| k.room = None);
+    c.flush();
+    assert_eq!(outs(&mut c), ["done 2 ok 2", "done 3 ok 3"]);
+    assert!(!c.wants_write());
+    let texts: Vec<String> = sent().into_iter().map(|(b, _)| b).collect();
+    assert_eq!(texts, ["1", "22", "333"]);
+}
+
+#[test]
+fn equal_sends_to_one_address_leave_as_one_segmented_datagram_with_gso() {
+    let mut c = direct(udp4().gso(true));
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    let _ = outs(&mut c);
+    let _ = take_log();
+    for i in 0..4 {
+        c.send_to(msg("same"), 9, "127.0.0.1", Some(i + 1)).unwrap();
+    }
+    c.flush();
+    assert_eq!(outs(&mut c).len(), 4);
+    assert_eq!(take_log(), ["sendmsg+gso F1 4"]);
+    // The path refuses segmentation: ordinary sends from then on.
+    fail_next("sendmsg+gso", libc::EIO);
+    for i in 0..2 {
+        c.send_to(msg("more"), 9, "127.0.0.1", Some(i + 10)).unwrap();
+    }
+    c.flush();
+    assert_eq!(outs(&mut c), ["done 10 ok 4", "done 11 ok 4"]);
+    assert_eq!(take_log(), ["sendmsg+gso F1 2 -> EIO", "sendmsg F1 1", "sendmsg F1 1"]);
+}
+
+#[test]
+fn a_send_the_system_refuses_ends_with_where_it_was_going() {
+    let mut c = direct(udp4());
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    let _ = outs(&mut c);
+    fail_next("sendmsg", libc::EMSGSIZE);
+    c.send_to(Message::Many(vec![b"a"[..].into(), b"b"[..].into()]), 9, "127.0.0.1", Some(1)).unwrap();
+    c.send_to(msg("next"), 9, "127.0.0.1", Some(2)).unwrap();
+    c.flush();
+    let o = outs(&mut c);
+    assert_eq!(o, ["done 1 EMSGSIZE", "done 2 ok 4"]);
+    assert_eq!(sent().len(), 1, "the refused one never left");
+}
+
+#[test]
+fn a_refused_buffer_size_ends_the_bind_without_listening_when_switched_on() {
+    let mut c = direct(udp4().recv_buffer_size(1 << 20).buffer_size_error_ends_bind(true));
+    fail_next("SO_RCVBUF", libc::EPERM);
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+    let o = outs(&mut c);
+    assert_eq!(o.len(), 2, "{o:?}");
+    assert!(o[0].starts_with("error Could not get or set buffer size"), "{o:?}");
+    assert!(o[1].starts_with("done 1 ERR_SOCKET_BUFFER_SIZE"), "{o:?}");
+    // Bound all the same, as Node's socket is once its bind callback threw.
+    assert_eq!(c.bind_state(), BindState::Bound);
+
+    // Off: `listening` follows the error.
+    let mut c = direct(udp4().recv_buffer_size(1 << 20));
+    fail_next("SO_RCVBUF", libc::EPERM);
+    c.bind(BindOptions::new().address("127.0.0.1"), Some(1)).unwrap();
+    let o = outs(&mut c);
+    assert_eq!(o[1..], ["listening", "done 1 ok 0"], "{o:?}");
+}
+
+#[test]
+fn a_membership_on_an_unbound_socket_binds_it_silently_when_switched_on() {
+    let mut c = direct(udp4().silent_membership_bind(true).keep_failed_bind_socket(true));
+    c.membership(Membership::Add, "239.1.2.3", None, None).unwrap();
+    assert!(outs(&mut c).is_empty(), "no listening");
+    assert_eq!(c.bind_state(), BindState::Unbound);
+    assert_eq!(
+        take_log(),
+        [
+            "socket 4 -> F1",
+            "setsockopt F1 SO_REUSEADDR true",
+            "bind F1 0.0.0.0:0",
+            "setsockopt F1 IP_ADD_MEMBERSHIP 239.1.2.3 0.0.0.0",
+            "watch F1"
+        ]
+    );
+    // A second call binds nothing; a bind then fails as the system refuses a second bind.
+    c.membership(Membership::Add, "239.1.2.4", None, Some("198.51.100.1")).unwrap();
+    assert_eq!(take_log(), ["setsockopt F1 IP_ADD_MEMBERSHIP 239.1.2.4 198.51.100.1"]);
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    assert_eq!(outs(&mut c), ["error bind EINVAL 127.0.0.1"]);
+    assert_eq!(c.bind_state(), BindState::Unbound);
+
+    // Off: the membership binds for good, and `listening` follows.
+    let mut c = direct(udp4());
+    c.membership(Membership::Add, "239.1.2.3", None, None).unwrap();
+    assert_eq!(outs(&mut c), ["listening"]);
+    assert_eq!(c.bind_state(), BindState::Bound);
+}
+
+#[test]
+fn a_connect_binds_connects_and_sends_to_the_peer() {
+    let mut c = direct(udp4());
+    c.connect(9, "127.0.0.1", Some(0)).unwrap();
+    c.send_connected(msg("hi"), Some(1)).unwrap();
+    assert_eq!(outs(&mut c), ["listening", "connect", "done 0 ok 0", "done 1 ok 2"]);
+    assert_eq!(
+        take_log(),
+        ["socket 4 -> F1", "bind F1 0.0.0.0:0", "watch F1", "connect F1 127.0.0.1:9", "sendmsg F1 1"]
+    );
+    assert_eq!(sent(), [("hi".to_string(), None)]);
+    assert_eq!(c.remote_address().unwrap().to_string(), "127.0.0.1:9");
+    c.disconnect().unwrap();
+    assert_eq!(take_log(), ["disconnect F1"]);
+    assert_eq!(c.remote_address().unwrap_err().code(), "ERR_SOCKET_DGRAM_NOT_CONNECTED");
+    // A refused connect: the callback's error, disconnected again.
+    fail_next("connect", libc::ENETUNREACH);
+    c.connect(9, "127.0.0.2", Some(0)).unwrap();
+    assert_eq!(outs(&mut c), ["done 0 ENETUNREACH"]);
+    assert_eq!(c.connect_state(), ConnectState::Disconnected);
+}
+
+#[test]
+fn an_icmp_error_surfaces_as_node_reports_it_and_close_frees_the_descriptor() {
+    let mut c = direct(udp4());
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    let _ = outs(&mut c);
+    assert!(!c.take_socket_error());
+    kernel(|k| k.so_error = Some(libc::ECONNREFUSED));
+    assert!(c.take_socket_error());
+    assert_eq!(outs(&mut c), ["error recvmsg ECONNREFUSED"]);
+    let fd = c.fd().unwrap();
+    assert!(!claim_fd(fd), "an open socket's descriptor is claimed");
+    let _ = take_log();
+    drop(c.close().unwrap());
+    assert_eq!(take_log(), ["close F1"]);
+    assert!(claim_fd(fd), "released on close");
+    release_fd(fd);
+    assert_eq!(outs(&mut c), ["close"]);
 }

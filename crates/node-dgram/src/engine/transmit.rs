@@ -1,18 +1,19 @@
 //! The transmit plan: how the ready sends at the front of the queue leave (one GSO super-datagram,
 //! one `sendmmsg`, or one send each), and the system calls that send them.
 
-use crate::sys::RawFd;
 use std::net::SocketAddr;
 
 use super::*;
-use crate::sys::{self, IoHandle};
+use crate::sys::{self, IoHandle, SocketIo};
 use crate::types::Message;
 
 impl<H: IoHandle> Core<H> {
     /// Writes ready sends in order until one must wait (a lookup, the connection, or a full
     /// buffer).
     pub fn flush(&mut self) {
-        let Some(fd) = self.fd() else { return };
+        if self.sock.is_none() {
+            return;
+        }
         self.blocked_on_write = false;
         while let Some(front) = self.sends.front() {
             let to = match self.classify(front) {
@@ -25,7 +26,7 @@ impl<H: IoHandle> Core<H> {
             };
             let batch = self.batch_len();
             if batch >= 2 {
-                match self.send_batch(fd, to, batch) {
+                match self.send_batch(to, batch) {
                     Ok(()) => continue,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         self.blocked_on_write = true;
@@ -35,7 +36,8 @@ impl<H: IoHandle> Core<H> {
                     Err(_) => {}
                 }
             }
-            let r = self.sends[0].msg.with_parts(|parts| sys::send_gather(fd, parts, to.as_ref()));
+            let Some(sock) = self.sock.as_ref().map(|s| s.socket()) else { return };
+            let r = self.sends[0].msg.with_parts(|parts| sock.send_gather(parts, to.as_ref()));
             match r {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     self.blocked_on_write = true;
@@ -70,7 +72,8 @@ impl<H: IoHandle> Core<H> {
 
     /// Writes the first `n` sends with one system call: a GSO send when they fit one
     /// (same destination, equal sizes but the last), else `sendmmsg`.
-    pub(super) fn send_batch(&mut self, fd: RawFd, to: Option<SocketAddr>, n: usize) -> std::io::Result<()> {
+    pub(super) fn send_batch(&mut self, to: Option<SocketAddr>, n: usize) -> std::io::Result<()> {
+        let Some(sock) = self.sock.as_ref().map(|s| s.socket()) else { return Ok(()) };
         let bufs: Vec<&[u8]> = self
             .sends
             .iter()
@@ -91,7 +94,7 @@ impl<H: IoHandle> Core<H> {
             Plan::Many(_) => (0, 0),
         };
         let sent = if run >= 2 {
-            match sys::send_segmented(fd, &bufs[..run], seg, to.as_ref()) {
+            match sock.send_segmented(&bufs[..run], seg, to.as_ref()) {
                 Ok(_) => run,
                 Err(e) => {
                     if e.kind() != std::io::ErrorKind::WouldBlock && sys::errno_of(&e) != Some(libc::ENOBUFS) {
@@ -111,7 +114,7 @@ impl<H: IoHandle> Core<H> {
                 .zip(&bufs)
                 .map(|(s, b)| (*b, if let Target::Ready(a) = s.target { Some(a) } else { None }))
                 .collect();
-            sys::send_many(fd, &items)?
+            sock.send_many(&items)?
         };
         drop(bufs);
         if sent == 0 {

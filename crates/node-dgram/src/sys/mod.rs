@@ -32,6 +32,9 @@ mod portable;
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub use portable::*;
 
+mod socket_io;
+pub use socket_io::SocketIo;
+
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
@@ -43,6 +46,19 @@ pub use windows::*;
 pub const MAX_DATAGRAM: usize = 65_535;
 
 /// Node's (libuv's) name for an errno value.
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::errno_name;
+/// assert_eq!(errno_name(libc::EADDRINUSE), "EADDRINUSE");
+/// assert_eq!(errno_name(libc::EOPNOTSUPP), "ENOTSUP"); // libuv's name
+/// assert_eq!(errno_name(-1), "UNKNOWN");
+/// ```
+///
+/// # Errors
+///
+/// None: an errno it does not know is `"UNKNOWN"`.
 pub fn errno_name(errno: i32) -> &'static str {
     match errno {
         libc::EPERM => "EPERM",
@@ -90,6 +106,18 @@ pub fn errno_name(errno: i32) -> &'static str {
 }
 
 /// libuv's description of an errno value (as in `ERR_SOCKET_BUFFER_SIZE` messages).
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::errno_description;
+/// assert_eq!(errno_description(libc::EBADF), "bad file descriptor");
+/// assert_eq!(errno_description(-1), "unknown error");
+/// ```
+///
+/// # Errors
+///
+/// None: an errno it does not know is `"unknown error"`.
 pub fn errno_description(errno: i32) -> &'static str {
     match errno {
         libc::EBADF => "bad file descriptor",
@@ -111,8 +139,10 @@ const EHOSTDOWN: i32 = libc::EHOSTDOWN;
 /// needs to watch it (tokio's `AsyncFd` here; the Node addon's uv_poll holder there). Dropping
 /// the handle stops the watching and closes the descriptor, in that order.
 pub trait IoHandle: Sized + Send {
+    /// The socket the engine's system calls go through: socket2's `Socket`, or a fake kernel's.
+    type Sock: SocketIo;
     /// Takes ownership of a freshly bound socket and starts watching it.
-    fn open(sock: socket2::Socket) -> io::Result<Self>;
+    fn open(sock: Self::Sock) -> io::Result<Self>;
     /// The socket, for system calls.
-    fn socket(&self) -> &socket2::Socket;
+    fn socket(&self) -> &Self::Sock;
 }

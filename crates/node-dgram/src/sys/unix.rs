@@ -57,6 +57,27 @@ pub fn domain(s: &socket2::Socket) -> io::Result<socket2::Domain> {
 
 /// Sends one datagram gathered from `bufs` (one iovec each, no copy) to `to`, or to the
 /// connected peer when `to` is `None`, without blocking. Returns the bytes sent.
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::batch::{send_gather};
+/// use std::os::fd::AsRawFd;
+/// let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// let to = rx.local_addr().unwrap();
+/// rx.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+/// assert_eq!(send_gather(tx.as_raw_fd(), &[b"Some ", b"bytes"], Some(&to)).unwrap(), 10);
+/// let mut buf = [0u8; 16];
+/// let n = rx.recv(&mut buf).unwrap();
+/// assert_eq!(&buf[..n], b"Some bytes");
+/// ```
+///
+/// # Errors
+///
+/// The system call's error, unchanged: `WouldBlock` when the send buffer is full (the socket is
+/// non-blocking or the call does not wait), `EMSGSIZE` for a datagram too large, `EDESTADDRREQ`
+/// with no `to` on an unconnected socket, `ECONNREFUSED` after an ICMP error on a connected one.
 pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Result<usize> {
     send_gather_flags(fd, bufs, to, SEND_FLAGS)
 }
@@ -262,6 +283,7 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
 pub(crate) type TokioFd = tokio::io::unix::AsyncFd<socket2::Socket>;
 
 impl IoHandle for TokioFd {
+    type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> io::Result<Self> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
@@ -321,6 +343,22 @@ pub fn source_group_v6(fd: RawFd, join: bool, interface: u32, group: Ipv6Addr, s
 
 /// Node's `guessHandleType(fd)` (libuv's `uv_guess_handle`): `"UDP"`, `"TCP"`, `"PIPE"`,
 /// `"TTY"`, `"FILE"`, or `"UNKNOWN"` (a closed descriptor among them). Only inspects `fd`.
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::guess_handle_type;
+/// use std::os::fd::AsRawFd;
+/// let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// assert_eq!(guess_handle_type(udp.as_raw_fd()), "UDP");
+/// let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// assert_eq!(guess_handle_type(tcp.as_raw_fd()), "TCP");
+/// assert_eq!(guess_handle_type(-1), "UNKNOWN");
+/// ```
+///
+/// # Errors
+///
+/// None: a descriptor it cannot inspect (closed, negative) is `"UNKNOWN"`.
 pub fn guess_handle_type(fd: RawFd) -> &'static str {
     if fd < 0 {
         return "UNKNOWN";

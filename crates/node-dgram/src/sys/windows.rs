@@ -589,6 +589,7 @@ impl TokioFd {
 }
 
 impl IoHandle for TokioFd {
+    type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> io::Result<Self> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(io::Error::from_raw_os_error(6)); // ERROR_INVALID_HANDLE: EBADF

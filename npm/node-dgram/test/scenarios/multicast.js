@@ -102,6 +102,15 @@ module.exports = [
       const u = t.watch(dgram.createSocket('udp4'), 'u');
       t.try('dropMembership before bind', () => u.dropMembership(GROUP, V0));
       await t.ticks(2);
+      // A send's implicit bind on a silently bound socket fails too; the send waits in vain.
+      const w = t.watch(dgram.createSocket('udp4'), 'w');
+      t.try('addMembership before send', () => w.addMembership(GROUP, V0));
+      t.try('send after implicit bind', () => w.send('x', 9, '127.0.0.1', t.cb('w send cb')));
+      await t.ticks(4);
+      t.try('connect after implicit bind', () => w.connect(9, '127.0.0.1', t.cb('w connect cb')));
+      await t.ticks(4);
+      t.try('addMembership again', () => w.addMembership('239.1.2.4', V0));
+      t.try('address() after all', () => w.address());
     },
   },
   {
