@@ -32,7 +32,22 @@ pub fn uv_errno(errno: i32) -> i32 {
     -errno
 }
 
-/// The errno value behind a Node `errno` number (`uv_errno`'s inverse).
+/// The errno value behind a Node `errno` number (`uv_errno`'s inverse): what an adapter
+/// turns a libuv status into (libuv's numbering is the negated errno on POSIX systems; on
+/// Windows libuv has codes of its own, `-4071` for `EINVAL`, which this maps back).
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::{errno_from_uv, errno_name};
+/// // A libuv status of -EADDRINUSE, as a uv_* call returns it.
+/// let errno = errno_from_uv(-libc::EADDRINUSE);
+/// assert_eq!(errno_name(errno), "EADDRINUSE");
+/// ```
+///
+/// # Errors
+///
+/// None (on Windows a code libuv does not name becomes `EINVAL`).
 pub fn errno_from_uv(uv: i32) -> i32 {
     -uv
 }
