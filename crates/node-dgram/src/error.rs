@@ -375,6 +375,10 @@ impl Error {
     /// // What a custom resolver returns for a name it does not know.
     /// let e = Error::lookup("ENOTFOUND", "nowhere.test");
     /// assert_eq!(e.message(), "getaddrinfo ENOTFOUND nowhere.test");
+    /// // libuv's numbers, as Node's errors carry them.
+    /// assert_eq!(e.errno(), Some(-3008));
+    /// assert_eq!(Error::lookup("EAI_FAIL", "x.test").errno(), Some(-3004));
+    /// assert_eq!(Error::lookup("EAI_FAMILY", "x.test").errno(), Some(-3005));
     /// ```
     ///
     /// # Errors
@@ -384,13 +388,15 @@ impl Error {
         let errno = match code {
             "ENOTFOUND" => Some(-3008),
             "EAI_AGAIN" => Some(-3001),
-            "EAI_FAIL" => Some(-3002),
+            "EAI_FAIL" => Some(-3004),
             "EAI_NODATA" => Some(-3007),
             "EAI_NONAME" => Some(-3008),
             "EAI_MEMORY" => Some(-3006),
             "EAI_SERVICE" => Some(-3010),
-            "EAI_BADFLAGS" => Some(-3000),
-            "EAI_FAMILY" => Some(-3003),
+            "EAI_ADDRFAMILY" => Some(-3000),
+            "EAI_BADFLAGS" => Some(-3002),
+            "EAI_CANCELED" => Some(-3003),
+            "EAI_FAMILY" => Some(-3005),
             _ => None,
         };
         Error(Box::new(Inner {
