@@ -88,8 +88,10 @@ impl Finalize for Handle {
 }
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource async
-/// hooks see for the handle's callbacks (else the owner).
+/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource of the
+/// async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`: the
+/// callbacks run in none of their own, the JavaScript side entering the socket's (so async hooks
+/// see no resource of the addon's making).
 pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let env = cx.env;
     let owner_val = cx.arg(0);
@@ -114,13 +116,16 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
     let resource = option(env, o, c"asyncResource")?;
-    let resource = if env.type_of(resource) == Type::Object { resource } else { owner_val };
-    let ctx = env.async_context(resource, "UDPWRAP")?;
+    let ctx = match env.type_of(resource) {
+        Type::Null => None,
+        Type::Object => Some(env.async_context(resource, "UDPWRAP")?),
+        _ => Some(env.async_context(owner_val, "UDPWRAP")?),
+    };
     Ok(Rc::new_cyclic(|me| Handle {
         module,
         core: RefCell::new(Core::new(opts)),
         owner,
-        ctx: RefCell::new(Some(ctx)),
+        ctx: RefCell::new(ctx),
         poll: RefCell::new(None),
         polled_fd: Cell::new(-1),
         poll_refused: Cell::new(-1),
@@ -333,10 +338,7 @@ impl Handle {
                 };
                 let family = env.int(if from.is_ipv4() { 4 } else { 6 });
                 let port = env.int(from.port() as i32);
-                let ctx = self.ctx.borrow();
-                if let Some(ctx) = ctx.as_ref() {
-                    env.make_callback(ctx, owner, f, &[buf, addr, family, port]);
-                }
+                env.make_callback(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
                 true
             });
             drop(batch);
@@ -414,10 +416,7 @@ pub fn deliver_queued(env: Env, module: &Module) {
         for (h, e) in items {
             let owner = h.owner_for(env, &e);
             let Ok([k, a, b, c]) = event_args(env, &h, e) else { continue };
-            let ctx = h.ctx.borrow();
-            if let Some(ctx) = ctx.as_ref() {
-                env.make_callback(ctx, owner, f, &[k, a, b, c, env.boolean(false)]);
-            }
+            env.make_callback(h.ctx.borrow().as_ref(), owner, f, &[k, a, b, c, env.boolean(false)]);
         }
     }
 }

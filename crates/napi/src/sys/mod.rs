@@ -274,14 +274,19 @@ impl Env {
     /// returns, `process.nextTick` callbacks and promise jobs run. An exception it throws is
     /// reported as uncaught, as Node does for a throwing event listener; returns whether the call
     /// completed without one.
-    pub fn make_callback(self, ctx: &AsyncCtx, this: Val, func: Val, args: &[Val]) -> bool {
+    ///
+    /// With no `ctx`, the call has no async context of its own (`executionAsyncId()` reads 0
+    /// until the function enters one): the JavaScript side enters the socket's own.
+    pub fn make_callback(self, ctx: Option<&AsyncCtx>, this: Val, func: Val, args: &[Val]) -> bool {
         let mut r = null_mut();
-        // SAFETY: as in `call`; `ctx.0` was made by `napi_async_init` on this env and is not
-        // destroyed until the owning socket is dropped.
+        let ctx = ctx.map_or(null_mut(), |c| c.raw);
+        // SAFETY: as in `call`; `ctx` is null (allowed: the call then has no async context) or
+        // was made by `napi_async_init` on this env and is not destroyed until the owning socket
+        // is dropped.
         let status = unsafe {
             n::napi_make_callback(
                 self.raw,
-                ctx.raw,
+                ctx,
                 this.0,
                 func.0,
                 args.len(),
