@@ -167,10 +167,29 @@ function makeError(d) {
 function onevent(kind, a, b, c) {
   const st = this[kState];
   if (inSocketScope(st)) {
-    FunctionPrototypeCall(scopeKit.run, st.shadow, deliver, undefined, this, kind, a, b, c, false);
+    FunctionPrototypeCall(scopeKit.run, st.shadow, deliverInScope, undefined, this, kind, a, b, c);
     return;
   }
   deliver(this, kind, a, b, c, false);
+}
+
+// (An exception a listener throws is handed to Node's uncaught-exception handling while the
+// socket's async context is still entered, as Node does: 'uncaughtException' listeners run in
+// it, and Node's handling then leaves it, with its after hooks.)
+function deliverInScope(socket, kind, a, b, c) {
+  try {
+    deliver(socket, kind, a, b, c, false);
+  } catch (e) {
+    native.uncaught(e);
+  }
+}
+
+function receiveInScope(socket, data, address, family, port) {
+  try {
+    FunctionPrototypeCall(receive, socket, data, address, family, port);
+  } catch (e) {
+    native.uncaught(e);
+  }
 }
 
 // Events a native method returned, as [socket, kind, a, b, c, ...], delivered in order. If a
@@ -387,7 +406,7 @@ for (let n = 0; n <= STAGED; n++) ArrayPrototypePush(stagedViews, new Uint8Array
 function onmessage(data, address, family, port) {
   const st = this[kState];
   if (inSocketScope(st)) {
-    FunctionPrototypeCall(scopeKit.run, st.shadow, receive, this, data, address, family, port);
+    FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, address, family, port);
     return;
   }
   FunctionPrototypeCall(receive, this, data, address, family, port);

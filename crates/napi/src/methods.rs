@@ -52,8 +52,13 @@ pub const TABLE: &[(&std::ffi::CStr, Method<Handle>)] = &[
 ];
 
 /// The module's functions.
-pub const FUNCTIONS: &[(&std::ffi::CStr, sys::Function)] =
-    &[(c"init", f_init), (c"take", f_take), (c"dup", f_dup), (c"guessHandleType", f_guess_handle_type)];
+pub const FUNCTIONS: &[(&std::ffi::CStr, sys::Function)] = &[
+    (c"init", f_init),
+    (c"take", f_take),
+    (c"dup", f_dup),
+    (c"guessHandleType", f_guess_handle_type),
+    (c"uncaught", f_uncaught),
+];
 
 /// Ends a changing method: throws its error (its events stay queued for the next call or
 /// `take()`), or returns the events queued so far.
@@ -338,6 +343,15 @@ fn f_dup(cx: &mut Cx) -> JsResult {
         Ok(n) => Ok(env.int(n)),
         Err(errno) => Err(throw_error(env, &Error::system(errno, "dup", None, None))),
     }
+}
+
+/// `uncaught(err)`: hands `err` to Node's uncaught-exception handling at once: for an exception
+/// a listener threw inside the socket's async context, which 'uncaughtException' listeners then
+/// see (and which Node's handling leaves, emitting its `after` hooks), as with Node's own handles.
+fn f_uncaught(cx: &mut Cx) -> JsResult {
+    let env = cx.env;
+    env.fatal_exception(cx.arg(0));
+    Ok(env.undefined())
 }
 
 /// `guessHandleType(fd)`: Node's name for what `fd` is (`UDP`, `TCP`, `PIPE`, `TTY`, `FILE`,

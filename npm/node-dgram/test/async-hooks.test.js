@@ -1,11 +1,12 @@
 'use strict';
 // async_hooks (issue 16): test/fixtures/async-hooks.js records what async_hooks see of scripted
-// programs (bind, send, receive, connect, lookups, errors, close, udp6) with the built-in and
-// with the package, in processes of their own, and the two transcripts must be the same, ids
-// aside: one UDPWRAP per socket with the same trigger, every datagram's 'message' run in its
-// socket's UDPWRAP (before/after, executionAsyncId, triggerAsyncId, executionAsyncResource),
-// the same TickObjects, GETADDRINFOREQWRAPs and timers where the built-in has them, each
-// socket's UDPWRAP destroyed after its close.
+// programs (bind, send, receive, connect, lookups, errors, close, a throwing listener, udp6) with
+// the built-in and with the package, in processes of their own, and the two transcripts must be
+// the same, ids aside: one UDPWRAP per socket with the same trigger, every datagram's 'message'
+// run in its socket's UDPWRAP (before/after, executionAsyncId, triggerAsyncId,
+// executionAsyncResource; 'uncaughtException' for a throwing listener too), the same
+// TickObjects, GETADDRINFOREQWRAPs and timers where the built-in has them, each socket's UDPWRAP
+// destroyed after its close.
 //
 // One difference is known (test/known-differences.js): the built-in makes some of a socket's
 // ticks (a send's callback, 'close', a connect's end) with the socket's UDPWRAP as their trigger
@@ -59,7 +60,7 @@ let failed = 0;
 let known = 0;
 // (Every scenario ran, and together they show datagrams and a name looked up by Node's dns.)
 const all = [...builtin.values()].flat();
-const covered = builtin.size === 5 && addon.size === 5 && all.some((l) => / message/.test(l)) &&
+const covered = builtin.size === 6 && addon.size === 6 && all.some((l) => / message/.test(l)) &&
   all.some((l) => /^init GETADDRINFOREQWRAP#/.test(l));
 if (covered) passed++;
 else failed++;

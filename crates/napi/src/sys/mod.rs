@@ -315,6 +315,12 @@ impl Env {
             }
         }
     }
+    /// Hands `e` to Node's uncaught-exception handling now ('uncaughtException' listeners, or
+    /// the process's end), as Node does for an exception thrown by a listener it called.
+    pub fn fatal_exception(self, e: Val) {
+        // SAFETY: as in `undefined`; `e` is a value of the current scope.
+        unsafe { n::napi_fatal_exception(self.raw, e.0) };
+    }
     /// A JavaScript `Error` with this message (for internal failures).
     pub fn plain_error(self, msg: &str) -> Val {
         let m = self.string(msg);
