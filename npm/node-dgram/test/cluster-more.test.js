@@ -105,14 +105,32 @@ function primary() {
     // (The sender: the built-in, or with CLUSTER_MORE_SENDER=impl the implementation under test.)
     const sender = process.env.CLUSTER_MORE_SENDER === 'impl' ? require(process.env.CLUSTER_MORE_IMPL) : dgram;
     const tx = sender.createSocket('udp4');
+    const dropsBefore = kernelDrops(port);
     for (let i = 0; i < expected; i++) tx.send(`d:${i}`, port, '127.0.0.1');
     await Promise.race([allReceived, new Promise((r) => setTimeout(r, 2000))]);
     await new Promise((r) => setTimeout(r, 100)); // (duplicates, if any, show up too)
     tx.close();
     clearTimeout(watchdog);
-    done({ port });
+    done({ port, kernelDrops: kernelDrops(port) - dropsBefore });
   };
   run().catch((e) => done({ crash: String(e && e.stack) }));
+}
+
+// Datagrams the kernel dropped at the sockets bound to `port` (its receive buffer was full):
+// the `drops` column of /proc/net/udp, summed. Shown for a run that lost datagrams, to tell the
+// kernel's drops from datagrams lost on the way to a worker's listener.
+function kernelDrops(port) {
+  let n = 0;
+  try {
+    const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const line of require('node:fs').readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 12 && f[1].endsWith(hex)) n += Number(f[12]) || 0;
+    }
+  } catch {
+    return NaN;
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------- driver side
@@ -186,7 +204,7 @@ function driver() {
         const r = await runPrimary(impl, 'deliver');
         const unique = new Set(r.received || []);
         const ok = !r.crash && !r.timedOut && (r.errors || []).length === 0 && unique.size === 40 && r.received.length === 40;
-        if (!ok) short.push(`run ${run + 1}: ${r.crash || ''}${r.timedOut ? 'timed out ' : ''}${JSON.stringify(r.errors || [])} got ${unique.size}/40 (${(r.received || []).length} reads)`);
+        if (!ok) short.push(`run ${run + 1}: ${r.crash || ''}${r.timedOut ? 'timed out ' : ''}${JSON.stringify(r.errors || [])} got ${unique.size}/40 (${(r.received || []).length} reads, ${r.kernelDrops} dropped by the kernel)`);
       }
       check(short.length === 0, `${name}: 2 workers on a shared port get all 40 datagrams, ${repeat} runs of ${repeat}`, short.join('; '));
       // bind({ fd }) through the primary
