@@ -145,6 +145,12 @@ impl Handle {
         &self.module
     }
 
+    /// Reads one datagram at a time from now on (see `Receiver::one_at_a_time`): the socket's
+    /// descriptor was adopted and may have other readers.
+    pub fn read_one_at_a_time(&self) {
+        self.receiver.borrow_mut().one_at_a_time();
+    }
+
     pub fn core(&self) -> &RefCell<Core<UvFd>> {
         &self.core
     }

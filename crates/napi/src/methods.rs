@@ -93,7 +93,13 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         }
         o
     };
+    let adopted = fd >= 0.0 && fd <= i32::MAX as f64;
     let r = h.core().borrow_mut().bind(o, None);
+    if adopted && r.is_ok() {
+        // (A descriptor from elsewhere, a cluster primary's shared socket or one passed in, may
+        // have other readers: read one datagram at a time, as Node does.)
+        h.read_one_at_a_time();
+    }
     respond(env, h, r)
 }
 
