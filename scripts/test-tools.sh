@@ -5,12 +5,15 @@
 #   the package (tsc --strict, TypeScript 7 and 5, @types/node 20, 22, 24, 26):
 #   test/tools/typescript.sh;
 # - esbuild: CommonJS and ES module programs bundled with the addon, each bundle run:
-#   test/tools/esbuild.sh; webpack (node-loader): test/tools/webpack.sh;
+#   test/tools/esbuild.sh; webpack (node-loader): test/tools/webpack.sh; rollup (node-resolve,
+#   commonjs, rollup-plugin-natives), CommonJS and ES module programs: test/tools/rollup.sh;
+#   @vercel/ncc, both programs: test/tools/ncc.sh; rspack (node-loader): test/tools/rspack.sh;
+#   `bun build --target=node`, both programs, run on Node: test/tools/bun.sh;
 # - ES modules: named and default imports: test/esm.test.mjs;
 # - cluster: 2 workers on a shared port get all 40 datagrams, 20 runs, and bind({ fd }) through
 #   the primary, with the built-in and the package: test/cluster-more.test.js.
-# TypeScript, @types/node, esbuild and webpack come from the npm registry once, into
-# npm/node-dgram/.tools-cache (git-ignored), and are reused after.
+# TypeScript, @types/node and the bundlers (versions in test/tools/cache.sh) come from the npm
+# registry once, into npm/node-dgram/.tools-cache (git-ignored), and are reused after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
@@ -21,9 +24,13 @@ cd npm/node-dgram
 echo "== TypeScript"
 bash test/tools/typescript.sh
 for n in node "$NODE24" "$NODE26"; do
-  echo "== $("$n" --version): esbuild and webpack bundles, ES modules"
+  echo "== $("$n" --version): esbuild, webpack, rollup, ncc, rspack and bun bundles, ES modules"
   NODE="$n" bash test/tools/esbuild.sh
   NODE="$n" bash test/tools/webpack.sh
+  NODE="$n" bash test/tools/rollup.sh
+  NODE="$n" bash test/tools/ncc.sh
+  NODE="$n" bash test/tools/rspack.sh
+  NODE="$n" bash test/tools/bun.sh
   "$n" test/esm.test.mjs
 done
 for n in node "$NODE24" "$NODE26"; do

@@ -3,7 +3,7 @@
 # namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
 # the system Node and on the pinned Node 24 and 26: the parity suite (each scenario against the
 # built-in dgram and the addon), also in hostile mode, the error-shape, cluster, exit,
-# primordials and lifetime tests, the socket-memory bound, the differential fuzzer's default run
+# primordials, lifetime and async_hooks tests, the socket-memory bound, the differential fuzzer's default run
 # (plain and hostile), and all of it again on the addon built with AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,7 @@ for n in node "$NODE24" "$NODE26"; do
   "$n" test/lifetime.test.js
   "$n" test/no-try-send.test.js
   "$n" test/permission.test.js
+  "$n" test/async-hooks.test.js
 done
 # Receive memory does not grow with the number of sockets: peak RSS of 10,000 sockets x 1
 # datagram and 1,000 x 100, at most 1.5x the built-in's (a bound on memory, not a timing).

@@ -42,9 +42,12 @@ const {
   ObjectDefineProperty,
   ObjectFreeze,
   ObjectGetOwnPropertySymbols,
+  ObjectGetPrototypeOf,
   ObjectSetPrototypeOf,
   PromiseCtor,
   PromiseResolve,
+  ProxyCtor,
+  ReflectConstruct,
   SetCtor,
   SetPrototypeAdd,
   SetPrototypeClear,
@@ -164,7 +167,31 @@ function makeError(d) {
 
 // An event from the loop (one call per event, in its own callback scope).
 function onevent(kind, a, b, c) {
+  const st = this[kState];
+  if (inSocketScope(st)) {
+    FunctionPrototypeCall(scopeKit.run, st.shadow, deliverInScope, undefined, this, kind, a, b, c);
+    return;
+  }
   deliver(this, kind, a, b, c, false);
+}
+
+// (An exception a listener throws is handed to Node's uncaught-exception handling while the
+// socket's async context is still entered, as Node does: 'uncaughtException' listeners run in
+// it, and Node's handling then leaves it, with its after hooks.)
+function deliverInScope(socket, kind, a, b, c) {
+  try {
+    deliver(socket, kind, a, b, c, false);
+  } catch (e) {
+    native.uncaught(e);
+  }
+}
+
+function receiveInScope(socket, data, address, family, port) {
+  try {
+    FunctionPrototypeCall(receive, socket, data, address, family, port);
+  } catch (e) {
+    native.uncaught(e);
+  }
 }
 
 // Events a native method returned, as [socket, kind, a, b, c, ...], delivered in order. If a
@@ -365,6 +392,15 @@ const stagedViews = [];
 for (let n = 0; n <= STAGED; n++) ArrayPrototypePush(stagedViews, new Uint8ArrayCtor(staging, 0, n));
 
 function onmessage(data, address, family, port) {
+  const st = this[kState];
+  if (inSocketScope(st)) {
+    FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, address, family, port);
+    return;
+  }
+  FunctionPrototypeCall(receive, this, data, address, family, port);
+}
+
+function receive(data, address, family, port) {
   let buf = data;
   if (typeof data === 'number') {
     buf = BufferAllocUnsafeSlow(data);
@@ -443,7 +479,8 @@ function Socket(type, listener) {
     recvBufferSize: o.recvBufferSize ? o.recvBufferSize : undefined,
     sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
     gso: GSO,
-    asyncResource: st.shadow,
+    // (null: no async context of the native side's own; see scopeKit.)
+    asyncResource: scopeKit !== null && st.shadow !== undefined ? null : st.shadow,
   });
   if (typeof listener === 'function') this.on('message', listener);
 
@@ -1246,21 +1283,97 @@ function fillAddress(st, out, peer) {
 // descriptor, nothing on the loop), ref'd, unref'd and closed with the socket, owned by it: so
 // process.getActiveResourcesInfo() lists 'UDPWrap' and process._getActiveHandles() the socket
 // exactly when the built-in's would, and async_hooks see its 'UDPWRAP' resource created with
-// the socket; the native side's callbacks run in an async resource of their own whose resource
-// object is that handle (so tools that ask a resource hasRef() get the socket's answer). Node's
-// UDP constructor and owner symbol are read from a built-in socket made once at load (left
-// unreferenced and unbound: it shows nowhere and holds nothing).
+// the socket and destroyed with its close. The native side's callbacks (datagrams, the ends of
+// binds, connects and sends from the loop) run in that handle's async context, as the built-in's
+// run in its handle's: see scopeKit. Node's UDP constructor and owner symbol are read from a
+// built-in socket made once at load (left unreferenced and unbound: it shows nowhere and holds
+// nothing).
 const shadowKit = (() => {
   try {
     const probe = require('node:dgram').createSocket('udp4');
     const handle = ownSymbolValue(probe, 'state symbol').handle;
     handle.unref();
     const owner = symbolNamed(handle, 'owner_symbol');
-    return { UDP: handle.constructor, owner };
+    const proto = ObjectGetPrototypeOf(handle);
+    return {
+      UDP: handle.constructor,
+      owner,
+      getAsyncId: proto.getAsyncId,
+      // (Node 24+: the AsyncLocalStorage context frame the handle was made in.)
+      getFrame: proto.getAsyncContextFrameForDebuggingOnly,
+    };
   } catch {
     return null;
   }
 })();
+
+// Node-API has no way to run a callback in an existing resource's async context:
+// napi_async_init always makes a new resource (a second 'UDPWRAP' init per socket, and
+// callbacks that run in its id instead of the socket's). So the native side calls in with no
+// async context of its own, and the JavaScript side enters the shadow handle's with
+// AsyncResource.prototype.runInAsyncScope, the public way to run code in a resource's context,
+// applied to the handle: before and after hooks with its id, executionAsyncId() and
+// triggerAsyncId() as the built-in's handle gives them, executionAsyncResource() the handle (so
+// AsyncLocalStorage on Node 20/22 finds what its init hook stored there) and, on Node 24+, the
+// AsyncLocalStorage context frame the handle was made in. runInAsyncScope reads the resource's
+// ids and frame under symbols of Node's own; they are learned once here, from the keys an
+// AsyncResource's constructor sets, on an object whose prototype sees the sets and stops the
+// construction before its init (no resource is made, no hook sees anything).
+const scopeKit = (() => {
+  try {
+    const { AsyncResource, executionAsyncId } = require('node:async_hooks');
+    const keys = { __proto__: null };
+    const values = { __proto__: null };
+    const stop = new ErrorCtor('stop');
+    const watcher = new ProxyCtor({}, {
+      __proto__: null,
+      set(target, key, value) {
+        if (typeof key === 'symbol') {
+          const name = SymbolPrototypeGetDescription(key);
+          keys[name] = key;
+          values[name] = value;
+          if (name === 'trigger_async_id_symbol') throw stop;
+        }
+        return true;
+      },
+    });
+    function Watched() {}
+    Watched.prototype = watcher;
+    // Runs AsyncResource's constructor up to its init: the values it set, by description.
+    const watch = () => {
+      try {
+        ReflectConstruct(AsyncResource, ['NODE_DGRAM_KEYS'], Watched);
+      } catch (e) {
+        if (e !== stop) throw e;
+      }
+      return values;
+    };
+    watch();
+    const run = AsyncResource.prototype.runInAsyncScope;
+    if (typeof keys.async_id_symbol !== 'symbol' || typeof keys.trigger_async_id_symbol !== 'symbol' ||
+        typeof run !== 'function' || shadowKit === null || typeof shadowKit.getAsyncId !== 'function') {
+      return null;
+    }
+    return {
+      run,
+      executionAsyncId,
+      asyncId: keys.async_id_symbol,
+      triggerId: keys.trigger_async_id_symbol,
+      frame: keys.context_frame,
+      // The AsyncLocalStorage context frame now (Node 22 with --experimental-async-context-frame,
+      // whose handles do not tell theirs).
+      currentFrame: () => watch().context_frame,
+    };
+  } catch {
+    return null;
+  }
+})();
+
+// Whether the native side's callbacks for this socket enter its handle's async context: while
+// the handle is open (it is closed, and destroyed for async hooks, with the socket).
+function inSocketScope(st) {
+  return scopeKit !== null && st.shadow !== undefined && !st.closed;
+}
 
 function symbolNamed(o, description) {
   const syms = ObjectGetOwnPropertySymbols(o);
@@ -1276,6 +1389,17 @@ function newShadow(socket) {
   if (shadowKit === null || typeof shadowKit.UDP !== 'function') return undefined;
   const shadow = new shadowKit.UDP();
   if (shadowKit.owner !== undefined) shadow[shadowKit.owner] = socket;
+  if (scopeKit !== null) {
+    // (What runInAsyncScope reads: the handle's id, its trigger, the id it was made in as its
+    // init reported, and its context frame where Node has them.)
+    shadow[scopeKit.asyncId] = FunctionPrototypeCall(shadowKit.getAsyncId, shadow);
+    shadow[scopeKit.triggerId] = scopeKit.executionAsyncId();
+    if (scopeKit.frame !== undefined) {
+      shadow[scopeKit.frame] = typeof shadowKit.getFrame === 'function'
+        ? FunctionPrototypeCall(shadowKit.getFrame, shadow)
+        : scopeKit.currentFrame();
+    }
+  }
   return shadow;
 }
 

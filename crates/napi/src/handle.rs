@@ -89,8 +89,10 @@ impl Finalize for Handle {
 }
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource async
-/// hooks see for the handle's callbacks (else the owner).
+/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource of the
+/// async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`: the
+/// callbacks run in none of their own, the JavaScript side entering the socket's (so async hooks
+/// see no resource of the addon's making).
 pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let env = cx.env;
     let owner_val = cx.arg(0);
@@ -117,13 +119,16 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
     let resource = option(env, o, c"asyncResource")?;
-    let resource = if env.type_of(resource) == Type::Object { resource } else { owner_val };
-    let ctx = env.async_context(resource, "UDPWRAP")?;
+    let ctx = match env.type_of(resource) {
+        Type::Null => None,
+        Type::Object => Some(env.async_context(resource, "UDPWRAP")?),
+        _ => Some(env.async_context(owner_val, "UDPWRAP")?),
+    };
     Ok(Rc::new_cyclic(|me| Handle {
         module,
         core: RefCell::new(Core::new(opts)),
         owner,
-        ctx: RefCell::new(Some(ctx)),
+        ctx: RefCell::new(ctx),
         poll: RefCell::new(None),
         polled_fd: Cell::new(sys::NO_FD),
         poll_refused: Cell::new(sys::NO_FD),
@@ -141,6 +146,12 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
 impl Handle {
     pub fn module(&self) -> &Rc<Module> {
         &self.module
+    }
+
+    /// Reads one datagram at a time from now on (see `Receiver::one_at_a_time`): the socket's
+    /// descriptor was adopted and may have other readers.
+    pub fn read_one_at_a_time(&self) {
+        self.receiver.borrow_mut().one_at_a_time();
     }
 
     pub fn core(&self) -> &RefCell<Core<UvFd>> {
@@ -336,10 +347,7 @@ impl Handle {
                 };
                 let family = env.int(if from.is_ipv4() { 4 } else { 6 });
                 let port = env.int(from.port() as i32);
-                let ctx = self.ctx.borrow();
-                if let Some(ctx) = ctx.as_ref() {
-                    env.make_callback(ctx, owner, f, &[buf, addr, family, port]);
-                }
+                env.make_callback(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
                 true
             });
             drop(batch);
@@ -417,10 +425,7 @@ pub fn deliver_queued(env: Env, module: &Module) {
         for (h, e) in items {
             let owner = h.owner_for(env, &e);
             let Ok([k, a, b, c]) = event_args(env, &h, e) else { continue };
-            let ctx = h.ctx.borrow();
-            if let Some(ctx) = ctx.as_ref() {
-                env.make_callback(ctx, owner, f, &[k, a, b, c, env.boolean(false)]);
-            }
+            env.make_callback(h.ctx.borrow().as_ref(), owner, f, &[k, a, b, c, env.boolean(false)]);
         }
     }
 }

@@ -25,7 +25,13 @@
 //!   ticks and microtasks run between events as with the built-in module). A method called from
 //!   JavaScript never calls back into JavaScript: it returns the events it produced as data
 //!   ([`protocol`]), and the JavaScript face dispatches them, so a listener's exception travels
-//!   through JavaScript frames only, as with the built-in module.
+//!   through JavaScript frames only, as with the built-in module. (One exception: `uncaught(err)`
+//!   hands such an exception to Node's uncaught-exception handling, which runs
+//!   'uncaughtException' listeners at once, inside the socket's async context as Node does.)
+//! - **Async context**: the calls from the loop carry none of the addon's making (no
+//!   `napi_async_init`, which would be a second `UDPWRAP` resource per socket); the JavaScript
+//!   face enters the async context of the socket's own Node UDP handle, so async hooks and
+//!   `AsyncLocalStorage` see what they see with the built-in module.
 //!
 //! Unsafe code lives in [`sys`] only.
 #![deny(unsafe_code)]

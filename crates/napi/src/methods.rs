@@ -58,8 +58,13 @@ pub const TABLE: &[(&std::ffi::CStr, Method<Handle>)] = &[
 ];
 
 /// The module's functions.
-pub const FUNCTIONS: &[(&std::ffi::CStr, sys::Function)] =
-    &[(c"init", f_init), (c"take", f_take), (c"dup", f_dup), (c"guessHandleType", f_guess_handle_type)];
+pub const FUNCTIONS: &[(&std::ffi::CStr, sys::Function)] = &[
+    (c"init", f_init),
+    (c"take", f_take),
+    (c"dup", f_dup),
+    (c"guessHandleType", f_guess_handle_type),
+    (c"uncaught", f_uncaught),
+];
 
 /// Ends a changing method: throws its error (its events stay queued for the next call or
 /// `take()`), or returns the events queued so far.
@@ -143,7 +148,13 @@ fn m_bind(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         }
         o
     };
+    let adopted = fd >= 0.0 && fd <= i32::MAX as f64;
     let r = h.core().borrow_mut().bind_reserved(o, None);
+    if adopted && r.is_ok() {
+        // (A descriptor from elsewhere, a cluster primary's shared socket or one passed in, may
+        // have other readers: read one datagram at a time, as Node does.)
+        h.read_one_at_a_time();
+    }
     respond(env, h, r)
 }
 
@@ -393,6 +404,15 @@ fn f_dup(cx: &mut Cx) -> JsResult {
         Ok(n) => Ok(env.int(n)),
         Err(errno) => Err(throw_error(env, &Error::system(errno, "dup", None, None))),
     }
+}
+
+/// `uncaught(err)`: hands `err` to Node's uncaught-exception handling at once: for an exception
+/// a listener threw inside the socket's async context, which 'uncaughtException' listeners then
+/// see (and which Node's handling leaves, emitting its `after` hooks), as with Node's own handles.
+fn f_uncaught(cx: &mut Cx) -> JsResult {
+    let env = cx.env;
+    env.fatal_exception(cx.arg(0));
+    Ok(env.undefined())
 }
 
 /// `guessHandleType(fd)`: Node's name for what `fd` is (`UDP`, `TCP`, `PIPE`, `TTY`, `FILE`,

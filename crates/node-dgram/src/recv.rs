@@ -28,10 +28,11 @@ thread_local! {
 }
 
 /// A socket's receiving state: the size of its next read, which grows while reads come back
-/// full.
+/// full (up to its limit).
 #[derive(Debug)]
 pub struct Receiver {
     want: usize,
+    max: usize,
 }
 
 impl Default for Receiver {
@@ -84,7 +85,17 @@ pub struct Batch {
 impl Receiver {
     /// A receiver whose first read asks for one datagram.
     pub fn new() -> Receiver {
-        Receiver { want: 1 }
+        Receiver { want: 1, max: MAX_BATCH }
+    }
+
+    /// Makes every read ask for one datagram: for a descriptor other readers may share (a
+    /// cluster worker's socket, one adopted with `bind({ fd })`). A datagram read is taken from
+    /// every reader of the socket, and a batch read when the socket closes during its delivery
+    /// would lose the rest, which another reader would have got (Node reads one datagram per
+    /// `recvmsg`, and stops at the close).
+    pub fn one_at_a_time(&mut self) {
+        self.want = 1;
+        self.max = 1;
     }
 
     /// Reads what waits on `fd` (one `recvmmsg`) into the thread's arena. Hand the outcome to
@@ -97,8 +108,8 @@ impl Receiver {
             .unwrap_or_else(|| RecvArena::new(MAX_BATCH, SLOT));
         let result = sys::recv_batch(fd, &mut arena, want);
         let full = matches!(result, Ok(n) if n == want);
-        if full && want < MAX_BATCH {
-            self.want = (want * 2).min(MAX_BATCH);
+        if full && want < self.max {
+            self.want = (want * 2).min(self.max);
         }
         Read { arena: Some(arena), result, full }
     }

@@ -65,11 +65,22 @@ function requirePrebuilt(name) {
   }
 }
 
+// The addon's exports as a bundler may hand them over: rollup's CommonJS plugin turns the
+// require of a .node file that another plugin (rollup-plugin-natives) made an ES module into that
+// module's namespace, the addon being its `default`.
+function addonExports(m) {
+  if (m !== null && typeof m === 'object' && typeof m.init !== 'function' && m.default !== null &&
+      typeof m.default === 'object' && typeof m.default.init === 'function') {
+    return m.default;
+  }
+  return m;
+}
+
 function loadNative() {
   // (Asked for by requiring it rather than by looking for the file: in a bundle it is wherever
   // the bundler put it, e.g. esbuild's --loader:.node=copy, and __dirname is the bundle's.)
   try {
-    return require('../node_dgram.node');
+    return addonExports(require('../node_dgram.node'));
   } catch (e) {
     if (e.code !== 'MODULE_NOT_FOUND') {
       const local = typeof __dirname === 'string' ? path.join(__dirname, '..', 'node_dgram.node') : 'node_dgram.node';
@@ -82,7 +93,7 @@ function loadNative() {
   let cause;
   try {
     const native = requirePrebuilt(name);
-    if (native !== undefined) return native;
+    if (native !== undefined) return addonExports(native);
   } catch (e) {
     cause = e;
   }

@@ -74,6 +74,7 @@ const {
   Number: Number_,
   Object: Object_,
   Promise: Promise_,
+  Proxy: Proxy_,
   RangeError: RangeError_,
   Reflect: Reflect_,
   RegExp: RegExp_,
@@ -177,6 +178,7 @@ define('MapCtor', Map_);
 define('NumberCtor', Number_);
 define('ObjectCtor', Object_);
 define('PromiseCtor', Promise_);
+define('ProxyCtor', Proxy_);
 define('RangeErrorCtor', RangeError_);
 define('RegExpCtor', RegExp_);
 define('SetCtor', Set_);

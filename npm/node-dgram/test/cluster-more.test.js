@@ -12,6 +12,8 @@
 //   its own descriptor 3 (a bound UDP socket this script hands it) and shares it: both workers
 //   listen on its address, the primary gets cluster 'listening' with the built-in's details,
 //   and datagrams sent to it reach the workers.
+// - close-in-handler: a worker that closes its shared socket in a 'message' handler, with more
+//   datagrams waiting, leaves them to the other worker (none lost), 3 runs.
 //
 // Prints `N passed, N failed`; exit 1 on any failure. Loopback only.
 
@@ -34,12 +36,30 @@ function worker() {
   const dgram = require(process.env.CLUSTER_MORE_IMPL);
   const sockets = [];
   const send = (m) => process.connected && process.send(m);
+  let closeOnNext = false;
   process.on('message', (m) => {
+    if (m.op === 'busy') {
+      // (Blocks this worker's loop: it reads nothing meanwhile.)
+      send({ ev: 'busy' });
+      const until = Date.now() + m.ms;
+      while (Date.now() < until);
+      return;
+    }
+    if (m.op === 'closeOnNext') {
+      closeOnNext = true;
+      return;
+    }
     if (m.op !== 'bind') return;
     const s = dgram.createSocket('udp4');
     sockets.push(s);
     s.on('error', (e) => send({ ev: 'error', code: e.code, message: e.message }));
-    s.on('message', (buf) => send({ ev: 'message', data: String(buf) }));
+    s.on('message', (buf) => {
+      send({ ev: 'message', data: String(buf) });
+      if (closeOnNext) {
+        closeOnNext = false;
+        s.close();
+      }
+    });
     s.bind(m.opts, () => send({ ev: 'listening', address: s.address() }));
   });
 }
@@ -85,7 +105,7 @@ function primary() {
     await Promise.all(workers.map((w) => new Promise((r) => w.once('online', r))));
     let port;
     let opts;
-    if (scenario === 'deliver') {
+    if (scenario === 'deliver' || scenario === 'close-in-handler') {
       port = await new Promise((resolve) => {
         const s = dgram.createSocket('udp4');
         s.bind({ port: 0, address: '127.0.0.1', exclusive: true }, () => {
@@ -101,18 +121,70 @@ function primary() {
     for (const w of workers) w.send({ op: 'bind', opts });
     await allListening;
     if (result.errors.length) return done({});
+    if (scenario === 'close-in-handler') return closeInHandler(port);
     expected = scenario === 'deliver' ? 40 : 10;
     // (The sender: the built-in, or with CLUSTER_MORE_SENDER=impl the implementation under test.)
     const sender = process.env.CLUSTER_MORE_SENDER === 'impl' ? require(process.env.CLUSTER_MORE_IMPL) : dgram;
     const tx = sender.createSocket('udp4');
+    const dropsBefore = kernelDrops(port);
     for (let i = 0; i < expected; i++) tx.send(`d:${i}`, port, '127.0.0.1');
     await Promise.race([allReceived, new Promise((r) => setTimeout(r, 2000))]);
     await new Promise((r) => setTimeout(r, 100)); // (duplicates, if any, show up too)
     tx.close();
     clearTimeout(watchdog);
-    done({ port });
+    done({ port, kernelDrops: kernelDrops(port) - dropsBefore });
   };
+  // close-in-handler: worker 1 is kept busy while worker 0 alone reads 4 bursts of 40 (its reads
+  // come back full); then worker 0 is blocked while a burst of 40 waits, and closes its socket in
+  // the handler of the first it reads. The rest stay on the shared socket for worker 1: all 200
+  // reach a worker, once each (with the built-in, which reads one datagram per recvmsg).
+  const busy = (w, ms) => new Promise((r) => {
+    const on = (m) => {
+      if (m.ev !== 'busy') return;
+      w.removeListener('message', on);
+      r();
+    };
+    w.on('message', on);
+    w.send({ op: 'busy', ms });
+  });
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  async function closeInHandler(port) {
+    const tx = dgram.createSocket('udp4');
+    const dropsBefore = kernelDrops(port);
+    await busy(workers[1], 1500);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 40; i++) tx.send(`w${round}:${i}`, port, '127.0.0.1');
+      await sleep(50);
+    }
+    workers[0].send({ op: 'closeOnNext' });
+    await busy(workers[0], 300);
+    for (let i = 0; i < 40; i++) tx.send(`b:${i}`, port, '127.0.0.1');
+    expected = 200;
+    await Promise.race([allReceived, sleep(4000)]);
+    await sleep(100);
+    tx.close();
+    clearTimeout(watchdog);
+    done({ port, kernelDrops: kernelDrops(port) - dropsBefore });
+  }
+
   run().catch((e) => done({ crash: String(e && e.stack) }));
+}
+
+// Datagrams the kernel dropped at the sockets bound to `port` (its receive buffer was full):
+// the `drops` column of /proc/net/udp, summed. Shown for a run that lost datagrams, to tell the
+// kernel's drops from datagrams lost on the way to a worker's listener.
+function kernelDrops(port) {
+  let n = 0;
+  try {
+    const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const line of require('node:fs').readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 12 && f[1].endsWith(hex)) n += Number(f[12]) || 0;
+    }
+  } catch {
+    return NaN;
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------- driver side
@@ -186,9 +258,18 @@ function driver() {
         const r = await runPrimary(impl, 'deliver');
         const unique = new Set(r.received || []);
         const ok = !r.crash && !r.timedOut && (r.errors || []).length === 0 && unique.size === 40 && r.received.length === 40;
-        if (!ok) short.push(`run ${run + 1}: ${r.crash || ''}${r.timedOut ? 'timed out ' : ''}${JSON.stringify(r.errors || [])} got ${unique.size}/40 (${(r.received || []).length} reads)`);
+        if (!ok) short.push(`run ${run + 1}: ${r.crash || ''}${r.timedOut ? 'timed out ' : ''}${JSON.stringify(r.errors || [])} got ${unique.size}/40 (${(r.received || []).length} reads, ${r.kernelDrops} dropped by the kernel)`);
       }
       check(short.length === 0, `${name}: 2 workers on a shared port get all 40 datagrams, ${repeat} runs of ${repeat}`, short.join('; '));
+      // close-in-handler, 3 runs
+      const lost = [];
+      for (let run = 0; run < 3; run++) {
+        const r = await runPrimary(impl, 'close-in-handler');
+        const unique = new Set(r.received || []);
+        const ok = !r.crash && !r.timedOut && (r.errors || []).length === 0 && unique.size === 200 && r.received.length === 200;
+        if (!ok) lost.push(`run ${run + 1}: ${r.crash || ''}${r.timedOut ? 'timed out ' : ''}${JSON.stringify(r.errors || [])} got ${unique.size}/200 (${(r.received || []).length} reads, ${r.kernelDrops} dropped by the kernel)`);
+      }
+      check(lost.length === 0, `${name}: a worker closing its socket in a 'message' handler leaves the rest of a burst to the other, 3 runs`, lost.join('; '));
       // bind({ fd }) through the primary
       const s = await boundSocket();
       const port = s.address().port;

@@ -199,6 +199,7 @@ function primary() {
   async function traffic(tag, port, { min = 100, until = () => true } = {}) {
     const tx = dgram.createSocket('udp4');
     const mark = events.length;
+    const dropsBefore = kernelDrops(port);
     let sent = 0;
     const counts = () => {
       const c = {};
@@ -222,8 +223,25 @@ function primary() {
     }
     const dup = [...seen].filter(([, n]) => n > 1).length;
     check(dup === 0, `${tag}: no datagram read twice (${dup} duplicates)`);
-    check(seen.size === sent, `${tag}: all ${sent} datagrams received (${seen.size})`);
+    check(seen.size === sent, `${tag}: all ${sent} datagrams received (${seen.size}; ` +
+      `${kernelDrops(port) - dropsBefore} dropped by the kernel)`);
     return counts();
+  }
+
+  // Datagrams the kernel dropped at the sockets bound to `port` (a full receive buffer): the
+  // `drops` column of /proc/net/udp, summed; shown with a count of datagrams received.
+  function kernelDrops(port) {
+    let n = 0;
+    try {
+      const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+      for (const line of require('node:fs').readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length > 12 && f[1].endsWith(hex)) n += Number(f[12]) || 0;
+      }
+    } catch {
+      return NaN;
+    }
+    return n;
   }
 
   async function run() {

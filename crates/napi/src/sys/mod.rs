@@ -290,14 +290,19 @@ impl Env {
     /// returns, `process.nextTick` callbacks and promise jobs run. An exception it throws is
     /// reported as uncaught, as Node does for a throwing event listener; returns whether the call
     /// completed without one.
-    pub fn make_callback(self, ctx: &AsyncCtx, this: Val, func: Val, args: &[Val]) -> bool {
+    ///
+    /// With no `ctx`, the call has no async context of its own (`executionAsyncId()` reads 0
+    /// until the function enters one): the JavaScript side enters the socket's own.
+    pub fn make_callback(self, ctx: Option<&AsyncCtx>, this: Val, func: Val, args: &[Val]) -> bool {
         let mut r = null_mut();
-        // SAFETY: as in `call`; `ctx.0` was made by `napi_async_init` on this env and is not
-        // destroyed until the owning socket is dropped.
+        let ctx = ctx.map_or(null_mut(), |c| c.raw);
+        // SAFETY: as in `call`; `ctx` is null (allowed: the call then has no async context) or
+        // was made by `napi_async_init` on this env and is not destroyed until the owning socket
+        // is dropped.
         let status = unsafe {
             n::napi_make_callback(
                 self.raw,
-                ctx.raw,
+                ctx,
                 this.0,
                 func.0,
                 args.len(),
@@ -325,6 +330,12 @@ impl Env {
                 n::napi_fatal_exception(self.raw, e);
             }
         }
+    }
+    /// Hands `e` to Node's uncaught-exception handling now ('uncaughtException' listeners, or
+    /// the process's end), as Node does for an exception thrown by a listener it called.
+    pub fn fatal_exception(self, e: Val) {
+        // SAFETY: as in `undefined`; `e` is a value of the current scope.
+        unsafe { n::napi_fatal_exception(self.raw, e.0) };
     }
     /// A JavaScript `Error` with this message (for internal failures).
     pub fn plain_error(self, msg: &str) -> Val {

@@ -1,18 +1,21 @@
-// The ES module form of bundle-app.js (test/tools/esbuild.sh).
+// The ES module form of bundle-app.js (test/tools/esbuild.sh, rollup.sh, ncc.sh): a datagram
+// each way between a udp6 socket and another made with the named import; prints
+// `bundle (esm): ok` and exits 0, or exits 1.
 import dgram, { createSocket } from 'node-dgram';
 
-const a = createSocket('udp4');
 const b = dgram.createSocket('udp6');
 const timer = setTimeout(() => process.exit(1), 5000);
-a.bind(0, '127.0.0.1', () => {
-  b.bind(0, '::1', () => {
-    b.once('message', (m) => {
-      if (String(m) !== 'esm') process.exit(1);
-      clearTimeout(timer);
-      a.close();
-      b.close(() => console.log('bundle (esm): ok'));
-    });
-    const c = createSocket('udp6');
-    c.send('esm', b.address().port, '::1', () => c.close());
+b.bind(0, '::1', () => {
+  b.once('message', (m, r) => {
+    if (String(m) !== 'esm') process.exit(1);
+    b.send('esm back', r.port, r.address);
   });
+  const c = createSocket('udp6');
+  c.once('message', (m, r) => {
+    if (String(m) !== 'esm back' || r.port !== b.address().port) process.exit(1);
+    clearTimeout(timer);
+    c.close();
+    b.close(() => console.log('bundle (esm): ok'));
+  });
+  c.send('esm', b.address().port, '::1');
 });

@@ -1,9 +1,9 @@
 # Sourced by the tools tests: the cache of tools from the npm registry (TypeScript 7 and 5,
-# @types/node 20/22/24/26, esbuild, webpack) in npm/node-dgram/.tools-cache, git-ignored. Installed once; a fresh
-# machine installs it with npm from the registry, later runs reuse it (delete the directory to
-# take newer versions).
+# @types/node 20/22/24/26, esbuild, webpack, rollup and its plugins, @vercel/ncc, rspack, Bun)
+# in npm/node-dgram/.tools-cache, git-ignored. Installed once; a fresh machine installs it with
+# npm from the registry, later runs reuse it (delete the directory to take newer versions).
 CACHE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools-cache"
-TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26 webpack@5 webpack-cli@6 node-loader@2)
+TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26 webpack@5 webpack-cli@6 node-loader@2 rollup@4.68.8 @rollup/plugin-commonjs@29.0.3 @rollup/plugin-node-resolve@16.0.3 rollup-plugin-natives@0.7.8 @vercel/ncc@0.45.0 @rspack/cli@2.2.8 @rspack/core@2.3.2 @oven/bun-linux-x64@1.4.5)
 tools_cache_install() {
   local stamp="$CACHE/.installed"
   local want="${TOOLS_SPEC[*]}"
