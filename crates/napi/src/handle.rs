@@ -7,17 +7,23 @@ use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
 
-use node_dgram::embed::{Core, IoHandle, Output, Receiver, PER_WAKE};
+use node_dgram::embed::{Batch, Core, IoHandle, Output, Receiver, PER_WAKE};
 use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
 
 use crate::marshal::{arg_bool, error_descriptor, option, type_error};
 use crate::protocol;
 use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Type, Val};
-use crate::Module;
+use crate::{Callbacks, Module};
 
 /// Datagrams up to this size reach JavaScript through the staging area, which makes their
 /// `Buffer` there; larger ones as a `Buffer` made natively, which costs less from that size on.
 pub const STAGED: usize = 64;
+
+/// The 32-bit words (native byte order) that describe each datagram at the start of a batch's
+/// buffer, before the payloads: the payload's offset (from the end of these words), its
+/// length, the sender's port (bit 16 set for IPv6), and the index of the sender's address in
+/// the batch's `senders`.
+pub const BATCH_WORDS: usize = 4;
 
 /// The open socket, as the core keeps it; polling is the [`Handle`]'s business.
 pub struct UvFd(socket2::Socket);
@@ -71,6 +77,13 @@ pub struct Handle {
     me: Weak<Handle>,
     /// Sends taken with `cork` that the core holds until the burst ends or another call.
     corked: Cell<bool>,
+    /// Whether reads go to JavaScript as batches (`onbatch`, one call per read) rather than one
+    /// `onmessage` per datagram: switched on when `onmessage` returns true (the socket has a
+    /// `messages` listener, the extension), off when `onbatch` returns false.
+    batched: Cell<bool>,
+    /// Whether batches ask the kernel for UDP GRO: a burst a GSO sender sent in one piece then
+    /// arrives in one piece and is split back into its datagrams here (the `gro` option).
+    batch_gro: bool,
 }
 
 impl Finalize for Handle {
@@ -88,8 +101,8 @@ impl Finalize for Handle {
 }
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource async
-/// hooks see for the handle's callbacks (else the owner).
+/// sendBufferSize, gso, gro, asyncResource })`: `asyncResource`, an object, is the resource async
+/// hooks see for the handle's callbacks (else the owner); `gro`: batches ask for UDP GRO.
 pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let env = cx.env;
     let owner_val = cx.arg(0);
@@ -111,6 +124,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     if let Some(n) = env.get_f64(option(env, o, c"sendBufferSize")?) {
         opts = opts.send_buffer_size(n as u32);
     }
+    let batch_gro = arg_bool(env, option(env, o, c"gro")?, false);
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
     let resource = option(env, o, c"asyncResource")?;
@@ -132,6 +146,8 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         last_from: RefCell::new(None),
         me: me.clone(),
         corked: Cell::new(false),
+        batched: Cell::new(false),
+        batch_gro,
     }))
 }
 
@@ -301,7 +317,8 @@ impl Handle {
     }
 
     /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams (the loop's other
-    /// handles get their turn then), through the one receive path.
+    /// handles get their turn then), through the one receive path: one `onmessage` per
+    /// datagram, or, once the socket asked for batches, one `onbatch` per read.
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
@@ -315,37 +332,135 @@ impl Handle {
                 deliver_queued(env, &self.module);
                 return;
             };
-            let f = env.deref(&cb.onmessage);
-            let owner = env.deref(&self.owner);
-            // (The receive block list is the JavaScript face's: a net.BlockList.)
-            delivered += batch.deliver(None, |bytes, from| {
-                if self.core.borrow().is_closed() {
-                    return false;
-                }
-                let addr = self.sender_string(env, from);
-                let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
-                    env.int(bytes.len() as i32)
-                } else {
-                    match env.buffer_copy(bytes) {
-                        Ok(buf) => buf,
-                        Err(_) => return true,
-                    }
-                };
-                let family = env.int(if from.is_ipv4() { 4 } else { 6 });
-                let port = env.int(from.port() as i32);
-                let ctx = self.ctx.borrow();
-                if let Some(ctx) = ctx.as_ref() {
-                    env.make_callback(ctx, owner, f, &[buf, addr, family, port]);
-                }
-                true
-            });
+            let batched = self.batched.get();
+            if batched {
+                delivered += self.deliver_batch(env, &cb, &batch);
+            } else {
+                delivered += self.deliver_each(env, &cb, &batch);
+            }
+            let full = batch.is_full();
             drop(batch);
             // On until the queue is empty (EAGAIN), as libuv reads: a datagram that arrived
-            // while a handler ran comes before the immediates that handler queued.
-            if self.core.borrow().is_closed() {
+            // while a handler ran comes before the immediates that handler queued. Batches
+            // promise no such order: a read that came back short ends the wake (the queue was
+            // empty then; the loop wakes us again for what came since), saving the read that
+            // would only have said so.
+            if self.core.borrow().is_closed() || (batched && !full) {
                 return;
             }
         }
+    }
+
+    /// One `onmessage(data, address, family, port)` per datagram, each in its own callback
+    /// scope (Node's tick semantics); stops once the socket is closed.
+    fn deliver_each(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
+        let f = env.deref(&cb.onmessage);
+        let owner = env.deref(&self.owner);
+        // (The receive block list is the JavaScript face's: a net.BlockList.)
+        batch.deliver(None, |bytes, from| {
+            if self.core.borrow().is_closed() {
+                return false;
+            }
+            let addr = self.sender_string(env, from);
+            let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
+                env.int(bytes.len() as i32)
+            } else {
+                match env.buffer_copy(bytes) {
+                    Ok(buf) => buf,
+                    Err(_) => return true,
+                }
+            };
+            let family = env.int(if from.is_ipv4() { 4 } else { 6 });
+            let port = env.int(from.port() as i32);
+            let ctx = self.ctx.borrow();
+            if let Some(ctx) = ctx.as_ref() {
+                let r = env.make_callback_value(ctx, owner, f, &[buf, addr, family, port]);
+                if r.is_some_and(|r| env.get_bool(r) == Some(true)) && !self.batched.replace(true) {
+                    // From the next read on, batches (see `batched`).
+                    if self.batch_gro {
+                        if let Some(fd) = self.core.borrow().fd() {
+                            // (A kernel without UDP_GRO: batches of single datagrams.)
+                            let _ = node_dgram::embed::batch::set_gro(fd, true);
+                        }
+                    }
+                }
+            }
+            true
+        })
+    }
+
+    /// The whole read in one `onbatch(buffer, count, senders)` call (see [`BATCH_WORDS`] for the
+    /// buffer's layout; `senders` is the one sender's address string, or an array of them).
+    /// The buffer is new for every batch and never written once JavaScript has it.
+    fn deliver_batch(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
+        if self.core.borrow().is_closed() {
+            return 0;
+        }
+        let (mut count, mut bytes) = (0usize, 0usize);
+        batch.deliver(None, |b, _| {
+            count += 1;
+            bytes += b.len();
+            true
+        });
+        if count == 0 {
+            return 0;
+        }
+        let meta = count * BATCH_WORDS * 4;
+        let mut senders: Vec<SocketAddr> = Vec::new();
+        let buf = env.buffer_filled(meta + bytes, |out| {
+            let (m, d) = out.split_at_mut(meta);
+            let (mut i, mut at) = (0usize, 0usize);
+            batch.deliver(None, |b, from| {
+                if i == count || at + b.len() > d.len() {
+                    return false;
+                }
+                let s = match senders.iter().rposition(|x| *x == from) {
+                    Some(k) => k,
+                    None => {
+                        senders.push(from);
+                        senders.len() - 1
+                    }
+                };
+                d[at..at + b.len()].copy_from_slice(b);
+                let words = [
+                    at as u32,
+                    b.len() as u32,
+                    from.port() as u32 | if from.is_ipv6() { 1 << 16 } else { 0 },
+                    s as u32,
+                ];
+                for (k, w) in words.iter().enumerate() {
+                    let o = (i * BATCH_WORDS + k) * 4;
+                    m[o..o + 4].copy_from_slice(&w.to_ne_bytes());
+                }
+                at += b.len();
+                i += 1;
+                true
+            });
+        });
+        let Ok(buf) = buf else { return count };
+        let who = if senders.len() == 1 {
+            self.sender_string(env, senders[0])
+        } else {
+            let Ok(arr) = env.array(senders.len()) else { return count };
+            for (i, from) in senders.iter().enumerate() {
+                let v = self.sender_string(env, *from);
+                if env.set_element(arr, i as u32, v).is_err() {
+                    return count;
+                }
+            }
+            arr
+        };
+        let f = env.deref(&cb.onbatch);
+        let owner = env.deref(&self.owner);
+        let ctx = self.ctx.borrow();
+        if let Some(ctx) = ctx.as_ref() {
+            let r = env.make_callback_value(ctx, owner, f, &[buf, env.int(count as i32), who]);
+            if r.is_some_and(|r| env.get_bool(r) == Some(false)) {
+                // No `messages` listener any more: one `onmessage` per datagram again.
+                self.batched.set(false);
+            }
+        }
+        count
     }
 
     fn ready_inner(&self, env: Env, status: i32, readable: bool, writable: bool) {

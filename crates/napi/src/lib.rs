@@ -48,6 +48,9 @@ struct Callbacks {
     onevent: Ref,
     /// `onmessage(data, address, family, port)`, called with the socket as `this`.
     onmessage: Ref,
+    /// `onbatch(buffer, count, senders)`, called with the socket as `this` for a whole read
+    /// once the socket asked for batches (see [`handle::BATCH_WORDS`]).
+    onbatch: Ref,
     /// `makeError(descriptor)`: an error of Node's class and shape, for errors thrown at once.
     make_error: Ref,
     /// Where datagrams of at most [`handle::STAGED`] bytes are handed to `onmessage`.

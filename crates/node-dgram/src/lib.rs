@@ -140,7 +140,9 @@ pub mod embed {
     /// sendmsg): what node-dgram's receive and send paths use, for code that owns a blocking
     /// socket, such as the benchmarks' raw baseline.
     pub mod batch {
-        pub use crate::sys::{recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, RecvArena};
+        pub use crate::sys::{
+            recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, set_gro, RecvArena,
+        };
     }
 }
 

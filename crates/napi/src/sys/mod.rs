@@ -295,6 +295,56 @@ impl Env {
         self.report_pending();
         false
     }
+    /// [`Env::make_callback`] that also gives what `func` returned (`None` when it threw: the
+    /// exception is reported as uncaught).
+    pub fn make_callback_value(self, ctx: &AsyncCtx, this: Val, func: Val, args: &[Val]) -> Option<Val> {
+        let mut r = null_mut();
+        // SAFETY: as in `make_callback`.
+        let status = unsafe {
+            n::napi_make_callback(
+                self.raw,
+                ctx.raw,
+                this.0,
+                func.0,
+                args.len(),
+                args.as_ptr() as *const n::napi_value,
+                &mut r,
+            )
+        };
+        if status == n::Status::napi_ok && !r.is_null() {
+            return Some(Val(r));
+        }
+        self.report_pending();
+        None
+    }
+    /// A new `Buffer` of `len` bytes, every one of them written by `fill` before any JavaScript
+    /// can see it (the store is fresh and unshared, and is never touched natively afterwards:
+    /// JavaScript owns it alone).
+    pub fn buffer_filled(self, len: usize, fill: impl FnOnce(&mut [u8])) -> Result<Val, Thrown> {
+        let mut v = null_mut();
+        let mut data = null_mut();
+        // SAFETY: napi allocates a new, uninitialised store of `len` bytes for a new Buffer and
+        // reports its start in `data`.
+        ok(unsafe { n::napi_create_buffer(self.raw, len, &mut data, &mut v) })?;
+        if len == 0 {
+            fill(&mut []);
+            return Ok(Val(v));
+        }
+        if data.is_null() {
+            return Err(Thrown::Pending);
+        }
+        // The store is zeroed first so that the slice below never covers uninitialised bytes
+        // (`fill` overwrites them all; zeroing costs one pass over memory just touched).
+        // SAFETY: `data` is the start of the new Buffer's `len`-byte store, which nothing else
+        // refers to yet: `v` is only in this handle scope and no JavaScript runs until we return,
+        // so the exclusive slice made here is the only access to it while it lives.
+        let out = unsafe {
+            std::ptr::write_bytes(data as *mut u8, 0, len);
+            std::slice::from_raw_parts_mut(data as *mut u8, len)
+        };
+        fill(out);
+        Ok(Val(v))
+    }
     /// Hands a pending exception to Node's uncaught-exception handling.
     fn report_pending(self) {
         let mut pending = false;
