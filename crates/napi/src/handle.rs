@@ -72,7 +72,7 @@ pub struct Handle {
     next_token: Cell<u64>,
     /// Events of the handle's own making (not the core's), delivered with the core's next ones.
     pending: RefCell<VecDeque<Event>>,
-    /// The last sender and its address string.
+    /// The last sender and its address string (see [`Handle::sender_string`]).
     last_from: RefCell<Option<(SocketAddr, Ref)>>,
     me: Weak<Handle>,
     /// Sends taken with `cork` that the core holds until the burst ends or another call.
@@ -299,16 +299,22 @@ impl Handle {
         }
     }
 
-    /// Lets go of the address string [`Handle::sender_string`] kept.
+    /// The address string of `from`, made once per sender in a row: the last one is kept (in a
+    /// one-element array, since Node-API before version 10 refers to objects only).
     fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
         let mut last = self.last_from.borrow_mut();
         if let Some((a, r)) = last.as_ref() {
             if *a == from {
-                return env.deref(r);
+                if let Ok(v) = env.element(env.deref(r), 0) {
+                    if env.type_of(v) == Type::String {
+                        return v;
+                    }
+                }
             }
         }
         let v = env.string(&AddressInfo::from(from).address_string());
-        if let Ok(r) = env.reference(v, true) {
+        let holder = env.array(1).and_then(|arr| env.set_element(arr, 0, v).map(|_| arr));
+        if let Ok(r) = holder.and_then(|arr| env.reference(arr, true)) {
             if let Some((_, old)) = last.replace((from, r)) {
                 env.drop_ref(old);
             }
