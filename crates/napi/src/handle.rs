@@ -362,13 +362,28 @@ impl Handle {
     fn deliver_each(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
         let f = env.deref(&cb.onmessage);
         let owner = env.deref(&self.owner);
+        let staging = cb.staging.value(env);
+        // The sender's values, made again only when the sender changes (values live as long as
+        // the wake's handle scope).
+        let mut sender: Option<(SocketAddr, [Val; 3])> = None;
         // (The receive block list is the JavaScript face's: a net.BlockList.)
         batch.deliver(None, |bytes, from| {
             if self.core.borrow().is_closed() {
                 return false;
             }
-            let addr = self.sender_string(env, from);
-            let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
+            let [addr, family, port] = match sender {
+                Some((a, vals)) if a == from => vals,
+                _ => {
+                    let vals = [
+                        self.sender_string(env, from),
+                        env.int(if from.is_ipv4() { 4 } else { 6 }),
+                        env.int(from.port() as i32),
+                    ];
+                    sender = Some((from, vals));
+                    vals
+                }
+            };
+            let buf = if bytes.len() <= STAGED && cb.staging.write_to(env, staging, bytes) {
                 env.int(bytes.len() as i32)
             } else {
                 match env.buffer_copy(bytes) {
@@ -376,8 +391,6 @@ impl Handle {
                     Err(_) => return true,
                 }
             };
-            let family = env.int(if from.is_ipv4() { 4 } else { 6 });
-            let port = env.int(from.port() as i32);
             let ctx = self.ctx.borrow();
             if let Some(ctx) = ctx.as_ref() {
                 let r = env.make_callback_value(ctx, owner, f, &[buf, addr, family, port]);

@@ -470,7 +470,15 @@ impl Staging {
     /// Copies `bytes` to the start of the area; false (and nothing copied) when they do not fit
     /// or the buffer is gone or detached.
     pub fn write(&self, env: Env, bytes: &[u8]) -> bool {
-        let v = env.deref(&self.buffer);
+        self.write_to(env, self.value(env), bytes)
+    }
+    /// The area's `ArrayBuffer`, for [`Staging::write_to`] (valid in the current handle scope).
+    pub fn value(&self, env: Env) -> Val {
+        env.deref(&self.buffer)
+    }
+    /// [`Staging::write`] into `v`, the area's value from [`Staging::value`] in this scope: its
+    /// store is still looked up at each write.
+    pub fn write_to(&self, env: Env, v: Val, bytes: &[u8]) -> bool {
         let mut data = null_mut();
         let mut len = 0usize;
         // SAFETY: as in `Env::undefined`; napi fails for anything but an ArrayBuffer, and reports
