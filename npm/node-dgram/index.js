@@ -421,6 +421,7 @@ function onmessage(data, address, family, port) {
 const BATCH_WORDS = 4;
 const V6_BIT = 0x10000;
 const kBatchToken = SymbolCtor('node-dgram batch');
+const kFilter = SymbolCtor('node-dgram batch filter');
 
 // Whether the socket has a 'messages' listener (read from the emitter's own table, as
 // EventEmitter keeps it: no method of the socket, which a program may replace, is called).
@@ -513,7 +514,7 @@ class MessageBatch {
   }
 
   // Leaves out the datagrams of senders the block list refuses (each sender is checked once).
-  static filter(batch, list) {
+  static [kFilter](batch, list) {
     const s = batch.#senders;
     const senders = typeof s === 'string' ? [s] : s;
     let blocked;
@@ -560,7 +561,7 @@ function onbatch(buf, count, senders) {
 }
 
 function deliverBatch(socket, st, batch) {
-  if (st.receiveBlockList !== undefined) MessageBatch.filter(batch, st.receiveBlockList);
+  if (st.receiveBlockList !== undefined) MessageBatch[kFilter](batch, st.receiveBlockList);
   const n = batch.length;
   if (n === 0) return;
   if (wantsBatches(socket)) socket.emit('messages', batch);
