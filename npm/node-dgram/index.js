@@ -83,7 +83,7 @@ function loadNative() {
   return require('./lib/loader').loadNative();
 }
 
-const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;
+const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, DONE_RUN, STRIDE } = native.protocol;
 
 const UNBOUND = 0;
 const BINDING = 1;
@@ -244,6 +244,19 @@ function deliver(socket, kind, a, b, c, sync) {
       return later(sync, () => socket.emit('close'));
     case DONE:
       return finish(socket, st, a, toError(b, sync), c, sync);
+    case DONE_RUN:
+      return finishRun(socket, st, a, b, c, sync);
+  }
+}
+
+// Sends id .. id + count - 1 ended, each having sent `bytes` (one DONE each, in order). Should
+// one of them throw, the rest wait in the backlog like any event not yet delivered.
+function finishRun(socket, st, id, count, bytes, sync) {
+  let k = 0;
+  try {
+    for (; k < count; k++) finish(socket, st, id + k, null, bytes, sync);
+  } finally {
+    if (k + 1 < count) ArrayPrototypePush(backlog, [socket, DONE_RUN, id + k + 1, count - k - 1, bytes], 0);
   }
 }
 

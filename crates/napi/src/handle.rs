@@ -557,29 +557,61 @@ pub fn deliver_queued(env: Env, module: &Module) {
 }
 
 /// The queued events as a method's return value: `undefined`, or the flat array of
-/// [`crate::protocol`].
+/// [`crate::protocol`] (consecutive successful ends of one socket's sends with consecutive ids
+/// and equal sizes as one `DONE_RUN`).
 pub fn take_queued(env: Env, module: &Module) -> Result<Val, Thrown> {
     let items = std::mem::take(&mut *module.queue.borrow_mut());
     if items.is_empty() {
         return Ok(env.undefined());
     }
+    // Group the runs first: (item index, run length).
+    let mut groups: Vec<(usize, u32)> = Vec::with_capacity(items.len());
+    let mut i = 0;
+    while i < items.len() {
+        let mut n = 1;
+        if let (h, Event::Done(id, Ok(bytes))) = &items[i] {
+            if *id != 0 {
+                while let Some((h2, Event::Done(id2, Ok(b2)))) = items.get(i + n) {
+                    if !Rc::ptr_eq(h, h2) || *id2 != id.wrapping_add(n as u32) || b2 != bytes {
+                        break;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        groups.push((i, n as u32));
+        i += n;
+    }
     let stride = protocol::STRIDE as usize;
-    let arr = env.array(items.len() * stride)?;
+    let arr = env.array(groups.len() * stride)?;
     let mut at = 0u32;
     let mut rest = items.into_iter();
-    while let Some((h, e)) = rest.next() {
+    let mut taken = 0usize;
+    for (start, n) in groups {
+        debug_assert_eq!(start, taken);
+        let (h, e) = rest.next().expect("grouped items exist");
+        taken += 1;
         let owner = h.owner_for(env, &e);
-        let vals = match event_args(env, &h, e) {
-            Ok(v) => v,
-            Err(t) => {
-                // Keep what was not handed over for the next call.
-                module.queue.borrow_mut().extend(rest);
-                return Err(t);
+        let vals = if n > 1 {
+            let Event::Done(id, Ok(bytes)) = &e else { unreachable!("a run is of DONEs") };
+            for _ in 1..n {
+                rest.next();
+                taken += 1;
+            }
+            [env.int(protocol::DONE_RUN), env.number(*id as f64), env.number(n as f64), env.number(*bytes as f64)]
+        } else {
+            match event_args(env, &h, e) {
+                Ok(v) => v,
+                Err(t) => {
+                    // Keep what was not handed over for the next call.
+                    module.queue.borrow_mut().extend(rest);
+                    return Err(t);
+                }
             }
         };
         env.set_element(arr, at, owner)?;
-        for (i, v) in vals.into_iter().enumerate() {
-            env.set_element(arr, at + 1 + i as u32, v)?;
+        for (k, v) in vals.into_iter().enumerate() {
+            env.set_element(arr, at + 1 + k as u32, v)?;
         }
         at += stride as u32;
     }
