@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Node addon under AddressSanitizer, in one command (issue 15, "What it must show"):
 #
-#   bash scripts/asan.sh                  # build, then repro + parity + hostile + fuzz on Node 20 and 24
+#   bash scripts/asan.sh                  # build, then repro + batch + parity + hostile + fuzz on Node 20 and 24
 #   bash scripts/asan.sh --steps repro,fuzz --node node     # a part of it, on one Node
 #
 # 1. Builds crates/napi with `-Zsanitizer=address` (RUSTC_BOOTSTRAP=1 lets the stable compiler take
@@ -25,6 +25,8 @@
 # 4. Runs, on each Node (default: node on PATH and the pinned Node 24 in .node/):
 #      repro    test/asan-staging-repro.js (issue 15 item 2: a patched TypedArray.prototype.set
 #               given the staging buffer of small datagrams): must exit 0 with no report
+#      batch    test/batch.test.js (the 'messages' extension: batches in Buffers made and
+#               filled natively, kept by JavaScript across GCs)
 #      parity   node test/parity.js --jobs J --node W20 --node W24
 #      hostile  the same with --hostile (only when the runner's --help mentions it; otherwise
 #               reported missing, a failure under CI=true), and test/fuzz.js --hostile likewise
@@ -33,7 +35,7 @@
 #    any output fails the script; reports are printed at the end.
 #
 # Options:
-#   --steps a,b,...   which of repro,parity,hostile,fuzz to run (default all)
+#   --steps a,b,...   which of repro,batch,parity,hostile,fuzz to run (default all)
 #   --node PATH       a Node to run under (repeatable; default: node and .node's Node 24)
 #   --hostile-node PATH   the Nodes of the two hostile steps only (repeatable; default: as --node).
 #                     `--hostile-node "$NODE24"` halves the run: the system Node 20 is 2-3x slower
@@ -53,7 +55,7 @@ asan_dir="$root/target/asan"
 pkg="$asan_dir/pkg"
 triple=x86_64-unknown-linux-gnu
 
-steps="repro,parity,hostile,fuzz"
+steps="repro,batch,parity,hostile,fuzz"
 nodes=()
 hostile_nodes=()
 jobs=2
@@ -217,6 +219,11 @@ run_step() {
 if has_step repro; then
   for w in "${wrappers[@]}"; do
     run_step "repro-$("$w" --version)" "$w" test/asan-staging-repro.js
+  done
+fi
+if has_step batch; then
+  for w in "${wrappers[@]}"; do
+    run_step "batch-$("$w" --version)" "$w" --expose-gc test/batch.test.js
   done
 fi
 if has_step parity; then

@@ -3,8 +3,9 @@
 # namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
 # the system Node and on the pinned Node 24 and 26: the parity suite (each scenario against the
 # built-in dgram and the addon), also in hostile mode, the error-shape, cluster, exit,
-# primordials, lifetime and async_hooks tests, the socket-memory bound, the differential fuzzer's default run
-# (plain and hostile), and all of it again on the addon built with AddressSanitizer.
+# primordials, lifetime and async_hooks tests, the batched-receive extension's test, the
+# socket-memory bound, the differential fuzzer's default run (plain and hostile), and all of it
+# again on the addon built with AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -39,6 +40,8 @@ for n in node "$NODE24" "$NODE26"; do
   "$n" test/no-try-send.test.js
   "$n" test/permission.test.js
   "$n" test/async-hooks.test.js
+  # The 'messages' extension (batched receive): README.md of the package.
+  "$n" test/batch.test.js
 done
 # Receive memory does not grow with the number of sockets: peak RSS of 10,000 sockets x 1
 # datagram and 1,000 x 100, at most 1.5x the built-in's (a bound on memory, not a timing).

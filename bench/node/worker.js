@@ -1,10 +1,12 @@
 // The JavaScript side of the benchmark, the same file for Node, Bun and Deno (the harness
 // writes it out as a .cjs file and runs it). One role per process; prints one JSON line.
-//   recv SECONDS                    -> prints "ready PORT"; counts datagrams from the first one
+//   recv SECONDS [batch]            -> prints "ready PORT"; counts datagrams from the first one
 //                                      (not counted) for SECONDS, or until 0.3 s pass without
 //                                      one (10 s without any); wall and CPU time stop at the
 //                                      last look (every 20 ms) that saw the count move; resident
-//                                      memory after 1 s and at the end
+//                                      memory after 1 s and at the end. `batch`: through the
+//                                      addon's 'messages' extension (a batch per read; each
+//                                      datagram's size is read), not 'message'
 //   send PORT SIZE SECONDS          -> SIZE-byte datagrams to 127.0.0.1:PORT, 64 in flight,
 //                                      for SECONDS
 //   burst PORT SIZE SECONDS COUNT   -> COUNT sends in bursts of 64 per turn of the event loop
@@ -43,13 +45,23 @@ if (role === 'recv') {
     if (!rssStart && t - t0 >= Math.min(seconds, 1)) rssStart = process.memoryUsage().rss;
     if (t - t0 >= seconds || t - seenAt >= 0.3) finish();
   };
-  s.on('message', () => {
-    if (count++ === 0) {
-      t0 = now(); c0 = cpu(); seen = 1; seenAt = t0;
-      clearTimeout(nothing);
-      tick = setInterval(look, 20);
-    }
-  });
+  const first = () => {
+    t0 = now(); c0 = cpu(); seen = 1; seenAt = t0;
+    clearTimeout(nothing);
+    tick = setInterval(look, 20);
+  };
+  if (args[1] === 'batch') {
+    let bytes = 0;
+    s.on('messages', (batch) => {
+      const n = batch.length;
+      for (let i = 0; i < n; i++) bytes += batch.size(i);
+      if (count === 0) { count = 1; first(); count += n - 1; } else count += n;
+    });
+  } else {
+    s.on('message', () => {
+      if (count++ === 0) first();
+    });
+  }
   s.bind(0, '127.0.0.1', () => console.log(`ready ${s.address().port}`));
 } else if (role === 'send') {
   const [port, size, seconds] = args.map(Number);

@@ -11,6 +11,11 @@ pub const FLOOR: &str = "C loop: poll + recvmmsg (64)";
 /// How long any one plain-flood run may last (the count ends it first).
 const CAP_SECONDS: &str = "60";
 
+/// The name of the row of the addon's batched receive (the `messages` extension) on `node`.
+pub fn batch_row(node: &Runtime) -> String {
+    format!("node-dgram addon 'messages' (batches), Node {}", node.version)
+}
+
 /// The runtimes of the JavaScript rows: Node 24 (else the system Node) with its built-in
 /// module and with the addon, Bun, Deno. Returns (row name, runtime, addon).
 fn js_runtimes(cx: &Cx) -> Vec<(String, Runtime, bool)> {
@@ -44,6 +49,10 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
     ];
     for (name, rt, addon) in js_runtimes(cx) {
         v.push(row(&name, js(&rt, addon, &["recv", CAP_SECONDS])));
+        if addon {
+            // The extension beside the Node-exact receiver (one event per read).
+            v.push(row(&batch_row(&rt), js(&rt, true, &["recv", CAP_SECONDS, "batch"])));
+        }
     }
     v
 }

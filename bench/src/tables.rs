@@ -116,6 +116,10 @@ fn addon_rows(cx: &Cx, node: &Runtime, size: usize) -> Vec<M> {
                 M::receive(group, name, size, js(node, a, &["recv", &s]), f.clone()).against(&builtin).in_set(group),
             );
         }
+        // The addon's batched receive (the `messages` extension), in the same alternation.
+        let batched = js(node, true, &["recv", &s, "batch"]);
+        let name = crate::plain::batch_row(node);
+        v.push(M::receive(group, &name, size, batched, f.clone()).against(&builtin).in_set(group));
     }
     let sink = rust(&["recv-raw", &(cx.o.seconds + 5.0).to_string()]);
     for (name, a) in [(&builtin, false), (&addon, true)] {

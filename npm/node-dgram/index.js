@@ -54,14 +54,19 @@ const {
   SetPrototypeDelete,
   SetPrototypeForEach,
   StringCtor,
+  StringPrototypeIncludes,
   StringPrototypeSplit,
   SymbolCtor,
+  SymbolIterator,
+  SymbolToStringTag,
   SymbolPrototypeGetDescription,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength,
   TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeSet,
+  TypeErrorCtor,
   Uint8ArrayCtor,
+  Uint32ArrayCtor,
   WeakSetCtor,
   WeakSetPrototypeAdd,
   WeakSetPrototypeHas,
@@ -81,7 +86,7 @@ function loadNative() {
   return require('./lib/loader').loadNative();
 }
 
-const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE } = native.protocol;
+const { LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, DONE_RUN, STRIDE } = native.protocol;
 
 // Node's bind states, as the handle's state() reports the engine's (the engine owns the bind
 // and connect states; this face keeps none of its own and reads them where Node's code does).
@@ -96,6 +101,10 @@ const { errorMonitor } = EventEmitter;
 // receiver still gets separate datagrams. NODE_DGRAM_GSO=0 turns it off (packet filters on the
 // sending host see one large packet per burst).
 const GSO = process.env.NODE_DGRAM_GSO !== '0';
+// A socket receiving batches (the 'messages' extension) asks the kernel for UDP GRO: a burst
+// a GSO sender sent in one piece arrives in one piece, split back into its datagrams natively.
+// NODE_DGRAM_GRO=0 turns it off.
+const GRO = process.env.NODE_DGRAM_GRO !== '0';
 
 // Options that appeared in later Node versions; on older ones they are ignored, as there.
 const [MAJOR, MINOR] = process.versions.node.split('.').map(Number);
@@ -188,9 +197,19 @@ function deliverInScope(socket, kind, a, b, c) {
 
 function receiveInScope(socket, data, address, family, port) {
   try {
-    FunctionPrototypeCall(receive, socket, data, address, family, port);
+    return FunctionPrototypeCall(receive, socket, data, address, family, port);
   } catch (e) {
     native.uncaught(e);
+    return wantsBatches(socket);
+  }
+}
+
+function receiveBatchInScope(socket, buf, count, senders) {
+  try {
+    return FunctionPrototypeCall(receiveBatch, socket, buf, count, senders);
+  } catch (e) {
+    native.uncaught(e);
+    return wantsBatches(socket);
   }
 }
 
@@ -251,6 +270,19 @@ function deliver(socket, kind, a, b, c, sync) {
       return later(sync, () => socket.emit('close'));
     case DONE:
       return finish(socket, st, a, toError(b, sync), c, sync);
+    case DONE_RUN:
+      return finishRun(socket, st, a, b, c, sync);
+  }
+}
+
+// Sends id .. id + count - 1 ended, each having sent `bytes` (one DONE each, in order). Should
+// one of them throw, the rest wait in the backlog like any event not yet delivered.
+function finishRun(socket, st, id, count, bytes, sync) {
+  let k = 0;
+  try {
+    for (; k < count; k++) finish(socket, st, id + k, null, bytes, sync);
+  } finally {
+    if (k + 1 < count) ArrayPrototypePush(backlog, [socket, DONE_RUN, id + k + 1, count - k - 1, bytes], 0);
   }
 }
 
@@ -391,13 +423,15 @@ const staging = new ArrayBufferCtor(STAGED);
 const stagedViews = [];
 for (let n = 0; n <= STAGED; n++) ArrayPrototypePush(stagedViews, new Uint8ArrayCtor(staging, 0, n));
 
+// One datagram, Node's way: a 'message' per datagram, each from its own callback. Returns true
+// when the socket has a 'messages' listener (the extension below): the native side then hands
+// over whole reads (onbatch) from its next read on.
 function onmessage(data, address, family, port) {
   const st = this[kState];
   if (inSocketScope(st)) {
-    FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, address, family, port);
-    return;
+    return FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, address, family, port);
   }
-  FunctionPrototypeCall(receive, this, data, address, family, port);
+  return FunctionPrototypeCall(receive, this, data, address, family, port);
 }
 
 function receive(data, address, family, port) {
@@ -409,12 +443,194 @@ function receive(data, address, family, port) {
   const st = this[kState];
   if (st.stoppedReceiving) return; // (DEP0112's _stopReceiving())
   if (st.receiveBlockList !== undefined && st.receiveBlockList.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
-    return;
+    return wantsBatches(this);
+  }
+  if (wantsBatches(this)) {
+    const meta = new Uint32ArrayCtor(BATCH_WORDS);
+    meta[1] = buf.length;
+    meta[2] = family === 6 ? port | V6_BIT : port;
+    deliverBatch(this, st, new MessageBatch(kBatchToken, buf, meta, 1, address));
+    return true;
   }
   this.emit('message', buf, { address, family: family === 4 ? 'IPv4' : 'IPv6', port, size: buf.length });
 }
 
-native.init(onevent, onmessage, makeError, staging);
+// ---- The extension: 'messages', a whole read in one event (see README.md) ----
+//
+// A socket with a 'messages' listener gets, per read (up to 64 datagrams), one MessageBatch:
+// the payloads back to back in one Buffer made for that batch alone (never written again once
+// JavaScript has it, so whatever a listener keeps stays as it was), described by 4 words per
+// datagram (BATCH_WORDS: offset, length, port with V6_BIT for IPv6, index of the sender's
+// address string), before the payloads in the same store. rinfo objects and per-message Buffers
+// are made only when asked for. 'message' listeners of the same socket still get every
+// datagram, right after the batch's 'messages'.
+const BATCH_WORDS = 4;
+const V6_BIT = 0x10000;
+const kBatchToken = SymbolCtor('node-dgram batch');
+const kFilter = SymbolCtor('node-dgram batch filter');
+
+// Whether the socket has a 'messages' listener (read from the emitter's own table, as
+// EventEmitter keeps it: no method of the socket, which a program may replace, is called).
+function wantsBatches(socket) {
+  const events = socket._events;
+  return events !== undefined && events !== null && events.messages !== undefined;
+}
+
+function hasMessageListeners(socket) {
+  const events = socket._events;
+  return events !== undefined && events !== null && events.message !== undefined;
+}
+
+class MessageBatch {
+  #data;
+  #meta;
+  #count;
+  #senders;
+
+  constructor(token, data, meta, count, senders) {
+    if (token !== kBatchToken) throw new TypeErrorCtor('Illegal constructor');
+    this.#data = data;
+    this.#meta = meta;
+    this.#count = count;
+    this.#senders = senders;
+  }
+
+  // How many datagrams the batch holds.
+  get length() {
+    return this.#count;
+  }
+
+  // Every payload, back to back (message i is at offset(i), size(i) bytes).
+  get buffer() {
+    return this.#data;
+  }
+
+  #at(i) {
+    if (typeof i !== 'number' || !(i >= 0 && i < this.#count) || MathTrunc(i) !== i) {
+      throw new errors.codes.ERR_OUT_OF_RANGE('index', `>= 0 && < ${this.#count}`, i);
+    }
+    return i * BATCH_WORDS;
+  }
+
+  offset(i) {
+    return this.#meta[this.#at(i)];
+  }
+
+  size(i) {
+    return this.#meta[this.#at(i) + 1];
+  }
+
+  port(i) {
+    return this.#meta[this.#at(i) + 2] & 0xffff;
+  }
+
+  family(i) {
+    return this.#meta[this.#at(i) + 2] & V6_BIT ? 'IPv6' : 'IPv4';
+  }
+
+  address(i) {
+    const w = this.#at(i);
+    const s = this.#senders;
+    return typeof s === 'string' ? s : s[this.#meta[w + 3]];
+  }
+
+  // Message i as a Buffer: a view of the batch's buffer (no copy).
+  message(i) {
+    const w = this.#at(i);
+    const data = this.#data;
+    return BufferFrom(TypedArrayPrototypeGetBuffer(data), TypedArrayPrototypeGetByteOffset(data) + this.#meta[w], this.#meta[w + 1]);
+  }
+
+  // Message i's rinfo, as 'message' has it: { address, family, port, size }.
+  rinfo(i) {
+    const w = this.#at(i);
+    const meta = this.#meta;
+    const s = this.#senders;
+    return {
+      address: typeof s === 'string' ? s : s[meta[w + 3]],
+      family: meta[w + 2] & V6_BIT ? 'IPv6' : 'IPv4',
+      port: meta[w + 2] & 0xffff,
+      size: meta[w + 1],
+    };
+  }
+
+  // [message, rinfo] for each datagram, in order.
+  *[SymbolIterator]() {
+    for (let i = 0; i < this.#count; i++) yield [this.message(i), this.rinfo(i)];
+  }
+
+  // Leaves out the datagrams of senders the block list refuses (each sender is checked once).
+  static [kFilter](batch, list) {
+    const s = batch.#senders;
+    const senders = typeof s === 'string' ? [s] : s;
+    let blocked;
+    for (let k = 0; k < senders.length; k++) {
+      const a = senders[k];
+      if (list.check(a, StringPrototypeIncludes(a, ':') ? 'ipv6' : 'ipv4')) {
+        if (blocked === undefined) blocked = [];
+        blocked[k] = true;
+      }
+    }
+    if (blocked === undefined) return;
+    const meta = batch.#meta;
+    let kept = 0;
+    for (let i = 0; i < batch.#count; i++) {
+      const w = i * BATCH_WORDS;
+      if (blocked[meta[w + 3]] === true) continue;
+      const to = kept * BATCH_WORDS;
+      for (let k = 0; k < BATCH_WORDS; k++) meta[to + k] = meta[w + k];
+      kept++;
+    }
+    batch.#count = kept;
+  }
+}
+ObjectDefineProperty(MessageBatch.prototype, SymbolToStringTag, { __proto__: null, value: 'MessageBatch', configurable: true });
+
+// A read handed over whole: `buf` holds the words, then the payloads; `senders` is the one
+// sender's address, or an array of them. Returns whether the socket still wants batches. (In
+// the socket's async context, as every callback from the loop.)
+function onbatch(buf, count, senders) {
+  const st = this[kState];
+  if (inSocketScope(st)) {
+    return FunctionPrototypeCall(scopeKit.run, st.shadow, receiveBatchInScope, undefined, this, buf, count, senders);
+  }
+  return FunctionPrototypeCall(receiveBatch, this, buf, count, senders);
+}
+
+function receiveBatch(buf, count, senders) {
+  const st = this[kState];
+  if (st.stoppedReceiving) return wantsBatches(this);
+  const metaBytes = count * BATCH_WORDS * 4;
+  const ab = TypedArrayPrototypeGetBuffer(buf);
+  const base = TypedArrayPrototypeGetByteOffset(buf);
+  let meta;
+  if (base % 4 === 0) {
+    meta = new Uint32ArrayCtor(ab, base, count * BATCH_WORDS);
+  } else {
+    meta = new Uint32ArrayCtor(count * BATCH_WORDS);
+    TypedArrayPrototypeSet(new Uint8ArrayCtor(TypedArrayPrototypeGetBuffer(meta)), new Uint8ArrayCtor(ab, base, metaBytes));
+  }
+  const data = BufferFrom(ab, base + metaBytes, TypedArrayPrototypeGetByteLength(buf) - metaBytes);
+  deliverBatch(this, st, new MessageBatch(kBatchToken, data, meta, count, senders));
+  return wantsBatches(this);
+}
+
+function deliverBatch(socket, st, batch) {
+  if (st.receiveBlockList !== undefined) MessageBatch[kFilter](batch, st.receiveBlockList);
+  const n = batch.length;
+  if (n === 0) return;
+  if (wantsBatches(socket)) socket.emit('messages', batch);
+  // 'message' listeners get each datagram too (in a Buffer of its own, as Node gives it),
+  // until the socket closes.
+  for (let i = 0; i < n && hasMessageListeners(socket) && !st.closed && !st.stoppedReceiving; i++) {
+    const size = batch.size(i);
+    const msg = BufferAllocUnsafeSlow(size);
+    TypedArrayPrototypeSet(msg, batch.message(i));
+    socket.emit('message', msg, batch.rinfo(i));
+  }
+}
+
+native.init(onevent, onmessage, makeError, staging, onbatch);
 
 // What the JavaScript face keeps of a socket: the objects only JavaScript has (the lookup, the
 // block lists, callbacks, the queue of calls waiting for the bind as Node keeps it in listeners),
@@ -479,6 +695,7 @@ function Socket(type, listener) {
     recvBufferSize: o.recvBufferSize ? o.recvBufferSize : undefined,
     sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
     gso: GSO,
+    gro: GRO,
     // (null: no async context of the native side's own; see scopeKit.)
     asyncResource: scopeKit !== null && st.shadow !== undefined ? null : st.shadow,
   });

@@ -7,17 +7,23 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::rc::{Rc, Weak};
 
-use node_dgram::embed::{Core, IoHandle, Output, Receiver, PER_WAKE};
+use node_dgram::embed::{Batch, Core, IoHandle, Output, Receiver, PER_WAKE};
 use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
 
 use crate::marshal::{arg_bool, error_descriptor, option, type_error};
 use crate::protocol;
 use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Type, Val};
-use crate::Module;
+use crate::{Callbacks, Module};
 
 /// Datagrams up to this size reach JavaScript through the staging area, which makes their
 /// `Buffer` there; larger ones as a `Buffer` made natively, which costs less from that size on.
 pub const STAGED: usize = 64;
+
+/// The 32-bit words (native byte order) that describe each datagram at the start of a batch's
+/// buffer, before the payloads: the payload's offset (from the end of these words), its
+/// length, the sender's port (bit 16 set for IPv6), and the index of the sender's address in
+/// the batch's `senders`.
+pub const BATCH_WORDS: usize = 4;
 
 /// The open socket, as the core keeps it; polling is the [`Handle`]'s business.
 pub struct UvFd(socket2::Socket);
@@ -67,11 +73,18 @@ pub struct Handle {
     next_token: Cell<u64>,
     /// Events of the handle's own making (not the core's), delivered with the core's next ones.
     pending: RefCell<VecDeque<Event>>,
-    /// The last sender and its address string.
+    /// The last sender and its address string (see [`Handle::sender_string`]).
     last_from: RefCell<Option<(SocketAddr, Ref)>>,
     me: Weak<Handle>,
     /// Sends taken with `cork` that the core holds until the burst ends or another call.
     corked: Cell<bool>,
+    /// Whether reads go to JavaScript as batches (`onbatch`, one call per read) rather than one
+    /// `onmessage` per datagram: switched on when `onmessage` returns true (the socket has a
+    /// `messages` listener, the extension), off when `onbatch` returns false.
+    batched: Cell<bool>,
+    /// Whether batches ask the kernel for UDP GRO: a burst a GSO sender sent in one piece then
+    /// arrives in one piece and is split back into its datagrams here (the `gro` option).
+    batch_gro: bool,
 }
 
 impl Finalize for Handle {
@@ -89,10 +102,10 @@ impl Finalize for Handle {
 }
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso, asyncResource })`: `asyncResource`, an object, is the resource of the
-/// async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`: the
-/// callbacks run in none of their own, the JavaScript side entering the socket's (so async hooks
-/// see no resource of the addon's making).
+/// sendBufferSize, gso, gro, asyncResource })`: `asyncResource`, an object, is the resource of
+/// the async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`:
+/// the callbacks run in none of their own, the JavaScript side entering the socket's (so async
+/// hooks see no resource of the addon's making); `gro`: batches ask for UDP GRO.
 pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     let env = cx.env;
     let owner_val = cx.arg(0);
@@ -116,6 +129,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     if let Some(n) = env.get_f64(option(env, o, c"sendBufferSize")?) {
         opts = opts.send_buffer_size(n as u32);
     }
+    let batch_gro = arg_bool(env, option(env, o, c"gro")?, false);
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
     let resource = option(env, o, c"asyncResource")?;
@@ -140,6 +154,8 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         last_from: RefCell::new(None),
         me: me.clone(),
         corked: Cell::new(false),
+        batched: Cell::new(false),
+        batch_gro,
     }))
 }
 
@@ -297,16 +313,22 @@ impl Handle {
         }
     }
 
-    /// Lets go of the address string [`Handle::sender_string`] kept.
+    /// The address string of `from`, made once per sender in a row: the last one is kept (in a
+    /// one-element array, since Node-API before version 10 refers to objects only).
     fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
         let mut last = self.last_from.borrow_mut();
         if let Some((a, r)) = last.as_ref() {
             if *a == from {
-                return env.deref(r);
+                if let Ok(v) = env.element(env.deref(r), 0) {
+                    if env.type_of(v) == Type::String {
+                        return v;
+                    }
+                }
             }
         }
         let v = env.string(&AddressInfo::from(from).address_string());
-        if let Ok(r) = env.reference(v, true) {
+        let holder = env.array(1).and_then(|arr| env.set_element(arr, 0, v).map(|_| arr));
+        if let Ok(r) = holder.and_then(|arr| env.reference(arr, true)) {
             if let Some((_, old)) = last.replace((from, r)) {
                 env.drop_ref(old);
             }
@@ -315,7 +337,8 @@ impl Handle {
     }
 
     /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams (the loop's other
-    /// handles get their turn then), through the one receive path.
+    /// handles get their turn then), through the one receive path: one `onmessage` per
+    /// datagram, or, once the socket asked for batches, one `onbatch` per read.
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
@@ -329,34 +352,142 @@ impl Handle {
                 deliver_queued(env, &self.module);
                 return;
             };
-            let f = env.deref(&cb.onmessage);
-            let owner = env.deref(&self.owner);
-            // (The receive block list is the JavaScript face's: a net.BlockList.)
-            delivered += batch.deliver(None, |bytes, from| {
-                if self.core.borrow().is_closed() {
-                    return false;
-                }
-                let addr = self.sender_string(env, from);
-                let buf = if bytes.len() <= STAGED && cb.staging.write(env, bytes) {
-                    env.int(bytes.len() as i32)
-                } else {
-                    match env.buffer_copy(bytes) {
-                        Ok(buf) => buf,
-                        Err(_) => return true,
-                    }
-                };
-                let family = env.int(if from.is_ipv4() { 4 } else { 6 });
-                let port = env.int(from.port() as i32);
-                env.make_callback(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
-                true
-            });
+            let batched = self.batched.get();
+            if batched {
+                delivered += self.deliver_batch(env, &cb, &batch);
+            } else {
+                delivered += self.deliver_each(env, &cb, &batch);
+            }
+            let full = batch.is_full();
             drop(batch);
             // On until the queue is empty (EAGAIN), as libuv reads: a datagram that arrived
-            // while a handler ran comes before the immediates that handler queued.
-            if self.core.borrow().is_closed() {
+            // while a handler ran comes before the immediates that handler queued. Batches
+            // promise no such order: a read that came back short ends the wake (the queue was
+            // empty then; the loop wakes us again for what came since), saving the read that
+            // would only have said so.
+            if self.core.borrow().is_closed() || (batched && !full) {
                 return;
             }
         }
+    }
+
+    /// One `onmessage(data, address, family, port)` per datagram, each in its own callback
+    /// scope (Node's tick semantics); stops once the socket is closed.
+    fn deliver_each(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
+        let f = env.deref(&cb.onmessage);
+        let owner = env.deref(&self.owner);
+        let staging = cb.staging.value(env);
+        // The sender's values, made again only when the sender changes (values live as long as
+        // the wake's handle scope).
+        let mut sender: Option<(SocketAddr, [Val; 3])> = None;
+        // (The receive block list is the JavaScript face's: a net.BlockList.)
+        batch.deliver(None, |bytes, from| {
+            if self.core.borrow().is_closed() {
+                return false;
+            }
+            let [addr, family, port] = match sender {
+                Some((a, vals)) if a == from => vals,
+                _ => {
+                    let vals = [
+                        self.sender_string(env, from),
+                        env.int(if from.is_ipv4() { 4 } else { 6 }),
+                        env.int(from.port() as i32),
+                    ];
+                    sender = Some((from, vals));
+                    vals
+                }
+            };
+            let buf = if bytes.len() <= STAGED && cb.staging.write_to(env, staging, bytes) {
+                env.int(bytes.len() as i32)
+            } else {
+                match env.buffer_copy(bytes) {
+                    Ok(buf) => buf,
+                    Err(_) => return true,
+                }
+            };
+            let r = env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
+            if r.is_some_and(|r| env.get_bool(r) == Some(true)) && !self.batched.replace(true) {
+                // From the next read on, batches (see `batched`).
+                if self.batch_gro {
+                    if let Some(fd) = self.core.borrow().fd() {
+                        // (A kernel without UDP_GRO: batches of single datagrams.)
+                        let _ = node_dgram::embed::batch::set_gro(fd, true);
+                    }
+                }
+            }
+            true
+        })
+    }
+
+    /// The whole read in one `onbatch(buffer, count, senders)` call (see [`BATCH_WORDS`] for the
+    /// buffer's layout; `senders` is the one sender's address string, or an array of them).
+    /// The buffer is new for every batch and never written once JavaScript has it.
+    fn deliver_batch(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
+        if self.core.borrow().is_closed() {
+            return 0;
+        }
+        let (mut count, mut bytes) = (0usize, 0usize);
+        batch.deliver(None, |b, _| {
+            count += 1;
+            bytes += b.len();
+            true
+        });
+        if count == 0 {
+            return 0;
+        }
+        let meta = count * BATCH_WORDS * 4;
+        let mut senders: Vec<SocketAddr> = Vec::new();
+        let buf = env.buffer_filled(meta + bytes, |out| {
+            let (m, d) = out.split_at_mut(meta);
+            let (mut i, mut at) = (0usize, 0usize);
+            batch.deliver(None, |b, from| {
+                if i == count || at + b.len() > d.len() {
+                    return false;
+                }
+                let s = match senders.iter().rposition(|x| *x == from) {
+                    Some(k) => k,
+                    None => {
+                        senders.push(from);
+                        senders.len() - 1
+                    }
+                };
+                d[at..at + b.len()].copy_from_slice(b);
+                let words = [
+                    at as u32,
+                    b.len() as u32,
+                    from.port() as u32 | if from.is_ipv6() { 1 << 16 } else { 0 },
+                    s as u32,
+                ];
+                for (k, w) in words.iter().enumerate() {
+                    let o = (i * BATCH_WORDS + k) * 4;
+                    m[o..o + 4].copy_from_slice(&w.to_ne_bytes());
+                }
+                at += b.len();
+                i += 1;
+                true
+            });
+        });
+        let Ok(buf) = buf else { return count };
+        let who = if senders.len() == 1 {
+            self.sender_string(env, senders[0])
+        } else {
+            let Ok(arr) = env.array(senders.len()) else { return count };
+            for (i, from) in senders.iter().enumerate() {
+                let v = self.sender_string(env, *from);
+                if env.set_element(arr, i as u32, v).is_err() {
+                    return count;
+                }
+            }
+            arr
+        };
+        let f = env.deref(&cb.onbatch);
+        let owner = env.deref(&self.owner);
+        let r = env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, &[buf, env.int(count as i32), who]);
+        if r.is_some_and(|r| env.get_bool(r) == Some(false)) {
+            // No `messages` listener any more: one `onmessage` per datagram again.
+            self.batched.set(false);
+        }
+        count
     }
 
     fn ready_inner(&self, env: Env, status: i32, readable: bool, writable: bool) {
@@ -431,29 +562,61 @@ pub fn deliver_queued(env: Env, module: &Module) {
 }
 
 /// The queued events as a method's return value: `undefined`, or the flat array of
-/// [`crate::protocol`].
+/// [`crate::protocol`] (consecutive successful ends of one socket's sends with consecutive ids
+/// and equal sizes as one `DONE_RUN`).
 pub fn take_queued(env: Env, module: &Module) -> Result<Val, Thrown> {
     let items = std::mem::take(&mut *module.queue.borrow_mut());
     if items.is_empty() {
         return Ok(env.undefined());
     }
+    // Group the runs first: (item index, run length).
+    let mut groups: Vec<(usize, u32)> = Vec::with_capacity(items.len());
+    let mut i = 0;
+    while i < items.len() {
+        let mut n = 1;
+        if let (h, Event::Done(id, Ok(bytes))) = &items[i] {
+            if *id != 0 {
+                while let Some((h2, Event::Done(id2, Ok(b2)))) = items.get(i + n) {
+                    if !Rc::ptr_eq(h, h2) || *id2 != id.wrapping_add(n as u32) || b2 != bytes {
+                        break;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        groups.push((i, n as u32));
+        i += n;
+    }
     let stride = protocol::STRIDE as usize;
-    let arr = env.array(items.len() * stride)?;
+    let arr = env.array(groups.len() * stride)?;
     let mut at = 0u32;
     let mut rest = items.into_iter();
-    while let Some((h, e)) = rest.next() {
+    let mut taken = 0usize;
+    for (start, n) in groups {
+        debug_assert_eq!(start, taken);
+        let (h, e) = rest.next().expect("grouped items exist");
+        taken += 1;
         let owner = h.owner_for(env, &e);
-        let vals = match event_args(env, &h, e) {
-            Ok(v) => v,
-            Err(t) => {
-                // Keep what was not handed over for the next call.
-                module.queue.borrow_mut().extend(rest);
-                return Err(t);
+        let vals = if n > 1 {
+            let Event::Done(id, Ok(bytes)) = &e else { unreachable!("a run is of DONEs") };
+            for _ in 1..n {
+                rest.next();
+                taken += 1;
+            }
+            [env.int(protocol::DONE_RUN), env.number(*id as f64), env.number(n as f64), env.number(*bytes as f64)]
+        } else {
+            match event_args(env, &h, e) {
+                Ok(v) => v,
+                Err(t) => {
+                    // Keep what was not handed over for the next call.
+                    module.queue.borrow_mut().extend(rest);
+                    return Err(t);
+                }
             }
         };
         env.set_element(arr, at, owner)?;
-        for (i, v) in vals.into_iter().enumerate() {
-            env.set_element(arr, at + 1 + i as u32, v)?;
+        for (k, v) in vals.into_iter().enumerate() {
+            env.set_element(arr, at + 1 + k as u32, v)?;
         }
         at += stride as u32;
     }

@@ -21,8 +21,11 @@
 //!   a time on a loop), so memory does not grow with the number of sockets. No pointer into JavaScript
 //!   memory is kept across calls: the staging buffer's store is looked up at each write, and
 //!   messages to send are copied out of their views without ever being seen as Rust slices.
+//!   A batch of the `messages` extension is a `Buffer` made natively for that read alone and
+//!   filled before JavaScript sees it; nothing native keeps or writes it afterwards.
 //! - **Calls into JavaScript** happen only from the loop (`napi_make_callback`, one per event, so
-//!   ticks and microtasks run between events as with the built-in module). A method called from
+//!   ticks and microtasks run between events as with the built-in module; one per read for a
+//!   socket that asked for batches, the `messages` extension). A method called from
 //!   JavaScript never calls back into JavaScript: it returns the events it produced as data
 //!   ([`protocol`]), and the JavaScript face dispatches them, so a listener's exception travels
 //!   through JavaScript frames only, as with the built-in module. (One exception: `uncaught(err)`
@@ -54,6 +57,9 @@ struct Callbacks {
     onevent: Ref,
     /// `onmessage(data, address, family, port)`, called with the socket as `this`.
     onmessage: Ref,
+    /// `onbatch(buffer, count, senders)`, called with the socket as `this` for a whole read
+    /// once the socket asked for batches (see [`handle::BATCH_WORDS`]).
+    onbatch: Ref,
     /// `makeError(descriptor)`: an error of Node's class and shape, for errors thrown at once.
     make_error: Ref,
     /// Where datagrams of at most [`handle::STAGED`] bytes are handed to `onmessage`.

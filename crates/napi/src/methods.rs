@@ -363,25 +363,27 @@ fn m_fd(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     Ok(cx.env.int(sys::js_fd(h.core().borrow().fd())))
 }
 
-/// `init(onevent, onmessage, makeError, staging)`, once per loaded instance: `staging` is an
-/// `ArrayBuffer` private to the addon's JavaScript.
+/// `init(onevent, onmessage, makeError, staging, onbatch)`, once per loaded instance: `staging`
+/// is an `ArrayBuffer` private to the addon's JavaScript.
 fn f_init(cx: &mut Cx) -> JsResult {
     let env = cx.env;
     let module = Module::of(env)?;
     if module.callbacks().is_some() {
         return Err(type_error(env, "node-dgram: init may be called once"));
     }
-    for i in 0..3 {
+    const USAGE: &str = "node-dgram: init needs three functions, an ArrayBuffer and a function";
+    for i in [0, 1, 2, 4] {
         if env.type_of(cx.arg(i)) != Type::Function {
-            return Err(type_error(env, "node-dgram: init needs three functions and an ArrayBuffer"));
+            return Err(type_error(env, USAGE));
         }
     }
     let Some(staging) = env.staging(cx.arg(3)) else {
-        return Err(type_error(env, "node-dgram: init needs three functions and an ArrayBuffer"));
+        return Err(type_error(env, USAGE));
     };
     let cb = Callbacks {
         onevent: env.reference(cx.arg(0), true)?,
         onmessage: env.reference(cx.arg(1), true)?,
+        onbatch: env.reference(cx.arg(4), true)?,
         make_error: env.reference(cx.arg(2), true)?,
         staging,
     };

@@ -4,7 +4,8 @@
 //! Events reach JavaScript in two ways:
 //! - from the loop, one `onevent.call(socket, kind, a, b, c, false)` per event through
 //!   `napi_make_callback` (and `onmessage.call(socket, data, address, family, port)` per
-//!   datagram);
+//!   datagram; `onmessage` returns true when the socket wants batches from then on: then
+//!   `onbatch.call(socket, buffer, count, senders)` per read, until it returns false);
 //! - from a method called by JavaScript, as its return value: `undefined` when nothing
 //!   happened, else a flat array `[socket, kind, a, b, c, socket, kind, a, b, c, ...]` that the
 //!   JavaScript face dispatches in order with `sync` true (it then defers what Node defers).
@@ -16,7 +17,8 @@
 //!   `handle.resolved(id, err, address)`;
 //! - [`LISTENING`], [`CONNECT`], [`CLOSE`]: no arguments;
 //! - [`ERROR`]`(err)`: emit `error`;
-//! - [`DONE`]`(id, err, bytes)`: the send `id` ended (id 0: the connect), `err` null on success.
+//! - [`DONE`]`(id, err, bytes)`: the send `id` ended (id 0: the connect), `err` null on success;
+//!   in a method's returned array, a run of successful ones as [`DONE_RUN`]`(id, count, bytes)`.
 //!
 //! Errors are plain descriptors, turned into Node's error objects by JavaScript:
 //! `{ code, message, kind, errno?, syscall?, address?, port?, hostname? }` (`kind` is the class:
@@ -37,10 +39,14 @@ pub const ERROR: i32 = 3;
 pub const CLOSE: i32 = 4;
 /// `onevent` kind: a send (or, with id 0, the connect) ended.
 pub const DONE: i32 = 5;
+/// Returned-array kind: sends `id`, `id + 1`, ... `id + count - 1` ended, each having sent
+/// `bytes` (`DONE_RUN(id, count, bytes)`): what consecutive successful `DONE`s of one socket
+/// become in a method's returned array, to be handed over one by one in that order.
+pub const DONE_RUN: i32 = 6;
 /// Values per event in a method's returned array.
 pub const STRIDE: i32 = 5;
 
-/// `{ LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, STRIDE }` for JavaScript.
+/// `{ LOOKUP, LISTENING, CONNECT, ERROR, CLOSE, DONE, DONE_RUN, STRIDE }` for JavaScript.
 pub fn constants(env: Env) -> JsResult {
     let o = env.object();
     env.set(o, c"LOOKUP", env.int(LOOKUP))?;
@@ -49,6 +55,7 @@ pub fn constants(env: Env) -> JsResult {
     env.set(o, c"ERROR", env.int(ERROR))?;
     env.set(o, c"CLOSE", env.int(CLOSE))?;
     env.set(o, c"DONE", env.int(DONE))?;
+    env.set(o, c"DONE_RUN", env.int(DONE_RUN))?;
     env.set(o, c"STRIDE", env.int(STRIDE))?;
     Ok(o)
 }

@@ -84,6 +84,7 @@ const {
   Symbol: Symbol_,
   TypeError: TypeError_,
   Uint8Array: Uint8Array_,
+  Uint32Array: Uint32Array_,
   WeakMap: WeakMap_,
   WeakRef: WeakRef_,
   WeakSet: WeakSet_,
@@ -187,6 +188,7 @@ define('StringCtor', String_);
 define('SymbolCtor', Symbol_);
 define('TypeErrorCtor', TypeError_);
 define('Uint8ArrayCtor', Uint8Array_);
+define('Uint32ArrayCtor', Uint32Array_);
 define('WeakMapCtor', WeakMap_);
 define('WeakRefCtor', WeakRef_);
 define('WeakSetCtor', WeakSet_);

@@ -294,6 +294,11 @@ impl Env {
     /// With no `ctx`, the call has no async context of its own (`executionAsyncId()` reads 0
     /// until the function enters one): the JavaScript side enters the socket's own.
     pub fn make_callback(self, ctx: Option<&AsyncCtx>, this: Val, func: Val, args: &[Val]) -> bool {
+        self.make_callback_value(ctx, this, func, args).is_some()
+    }
+    /// [`Env::make_callback`] that also gives what `func` returned (`None` when it threw: the
+    /// exception is reported as uncaught).
+    pub fn make_callback_value(self, ctx: Option<&AsyncCtx>, this: Val, func: Val, args: &[Val]) -> Option<Val> {
         let mut r = null_mut();
         let ctx = ctx.map_or(null_mut(), |c| c.raw);
         // SAFETY: as in `call`; `ctx` is null (allowed: the call then has no async context) or
@@ -310,11 +315,39 @@ impl Env {
                 &mut r,
             )
         };
-        if status == n::Status::napi_ok {
-            return true;
+        if status == n::Status::napi_ok && !r.is_null() {
+            return Some(Val(r));
         }
         self.report_pending();
-        false
+        None
+    }
+    /// A new `Buffer` of `len` bytes, every one of them written by `fill` before any JavaScript
+    /// can see it (the store is fresh and unshared, and is never touched natively afterwards:
+    /// JavaScript owns it alone).
+    pub fn buffer_filled(self, len: usize, fill: impl FnOnce(&mut [u8])) -> Result<Val, Thrown> {
+        let mut v = null_mut();
+        let mut data = null_mut();
+        // SAFETY: napi allocates a new, uninitialised store of `len` bytes for a new Buffer and
+        // reports its start in `data`.
+        ok(unsafe { n::napi_create_buffer(self.raw, len, &mut data, &mut v) })?;
+        if len == 0 {
+            fill(&mut []);
+            return Ok(Val(v));
+        }
+        if data.is_null() {
+            return Err(Thrown::Pending);
+        }
+        // The store is zeroed first so that the slice below never covers uninitialised bytes
+        // (`fill` overwrites them all; zeroing costs one pass over memory just touched).
+        // SAFETY: `data` is the start of the new Buffer's `len`-byte store, which nothing else
+        // refers to yet: `v` is only in this handle scope and no JavaScript runs until we return,
+        // so the exclusive slice made here is the only access to it while it lives.
+        let out = unsafe {
+            std::ptr::write_bytes(data as *mut u8, 0, len);
+            std::slice::from_raw_parts_mut(data as *mut u8, len)
+        };
+        fill(out);
+        Ok(Val(v))
     }
     /// Hands a pending exception to Node's uncaught-exception handling.
     fn report_pending(self) {
@@ -447,7 +480,15 @@ impl Staging {
     /// Copies `bytes` to the start of the area; false (and nothing copied) when they do not fit
     /// or the buffer is gone or detached.
     pub fn write(&self, env: Env, bytes: &[u8]) -> bool {
-        let v = env.deref(&self.buffer);
+        self.write_to(env, self.value(env), bytes)
+    }
+    /// The area's `ArrayBuffer`, for [`Staging::write_to`] (valid in the current handle scope).
+    pub fn value(&self, env: Env) -> Val {
+        env.deref(&self.buffer)
+    }
+    /// [`Staging::write`] into `v`, the area's value from [`Staging::value`] in this scope: its
+    /// store is still looked up at each write.
+    pub fn write_to(&self, env: Env, v: Val, bytes: &[u8]) -> bool {
         let mut data = null_mut();
         let mut len = 0usize;
         // SAFETY: as in `Env::undefined`; napi fails for anything but an ArrayBuffer, and reports

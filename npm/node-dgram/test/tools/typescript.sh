@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TypeScript (issue 16): a program written against @types/node's `dgram` (sample.ts, plus the ES
 # module forms in sample-esm.mts and, with @types/node 24, bindSync/connectSync in
-# sample-24.ts) type-checks unchanged against node-dgram with `tsc --strict`, current
+# sample-24.ts; the 'messages' extension's types in sample-batch.ts and, with 26,
+# sample-batch-26.ts) type-checks unchanged against node-dgram with `tsc --strict`, current
 # TypeScript (7) and TypeScript 5, and @types/node 20, 22, 24 and 26. TypeScript and @types/node come from the npm
 # registry into npm/node-dgram/.tools-cache (git-ignored; installed once, then reused).
 # Prints `N passed, N failed`; exits 1 on any type error.
@@ -19,9 +20,10 @@ for v in 20 22 24 26; do
   mkdir -p "$proj/node_modules/@types"
   ln -s "$CACHE/node_modules/types$v" "$proj/node_modules/@types/node"
   ln -s "$pkg" "$proj/node_modules/node-dgram"
-  files='"sample.ts", "sample-esm.mts"'
+  files='"sample.ts", "sample-esm.mts", "sample-batch.ts"'
   [ "$v" -ge 24 ] && files="$files, \"sample-24.ts\""
-  for f in sample.ts sample-esm.mts sample-24.ts; do cp "$here/$f" "$proj/$f"; done
+  [ "$v" -ge 26 ] && files="$files, \"sample-batch-26.ts\""
+  for f in sample.ts sample-esm.mts sample-24.ts sample-batch.ts sample-batch-26.ts; do cp "$here/$f" "$proj/$f"; done
   cat > "$proj/tsconfig.json" <<JSON
 {
   "compilerOptions": {
