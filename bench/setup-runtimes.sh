@@ -6,7 +6,8 @@
 set -euo pipefail
 BUN_VERSION=1.4.5
 DENO_VERSION=2.9.6
-NODE24_VERSION=24.11.1
+# (Node 24: the version scripts/setup.sh pins for the whole project, read from there.)
+NODE24_VERSION="$(sed -n 's/^NODE24_VERSION=//p' "$(dirname "$0")/../scripts/setup.sh")"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cache="$here/.runtimes"
