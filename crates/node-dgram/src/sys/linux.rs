@@ -290,6 +290,22 @@ pub const GSO_MAX_SEGMENTS: usize = 64;
 
 /// Turns UDP generic receive offload on or off (`UDP_GRO`): the kernel may then hand over
 /// several same-sized datagrams of one flow as one buffer; see [`RecvArena::gro_segment`].
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::batch::set_gro;
+/// use std::os::fd::AsRawFd;
+/// let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// // (Linux 5.0 or later; elsewhere nothing to turn on, and nothing fails.)
+/// set_gro(s.as_raw_fd(), true).unwrap();
+/// set_gro(s.as_raw_fd(), false).unwrap();
+/// ```
+///
+/// # Errors
+///
+/// The `setsockopt` error: `ENOPROTOOPT` on a kernel without UDP GRO (before 5.0), `EBADF` or
+/// `ENOTSOCK` for a descriptor that is no socket.
 pub fn set_gro(fd: RawFd, on: bool) -> io::Result<()> {
     let v: libc::c_int = on as libc::c_int;
     // SAFETY: `v` is a valid int of the size passed, alive during the call.
