@@ -196,6 +196,37 @@ test("'message' listeners beside 'messages' get every datagram, in Buffers of th
   await closeAll(r, s);
 });
 
+test("a 'messages' listener runs in the socket's async context, as a 'message' listener does", async () => {
+  const { AsyncLocalStorage, executionAsyncId } = require('node:async_hooks');
+  const als = new AsyncLocalStorage();
+  // The store in force when the socket was made is the one its callbacks see (as the built-in's).
+  const r = await als.run('made here', () => bound('udp4', '127.0.0.1'));
+  const s = await bound('udp4', '127.0.0.1');
+  const seen = [];
+  let count = 0;
+  let done;
+  r.on('message', () => seen.push(['message', als.getStore(), executionAsyncId()]));
+  r.on('messages', (b) => {
+    seen.push(['messages', als.getStore(), executionAsyncId()]);
+    count += b.length;
+    if (done && count >= done.want) done();
+  });
+  // The first datagram switches the socket to batches; the later ones come as whole reads.
+  for (const [want, msgs] of [[1, ['x']], [3, ['y', 'z']]]) {
+    const got = new Promise((res) => { done = res; done.want = want; });
+    for (const m of msgs) als.run('sender', () => s.send(m, r.address().port, '127.0.0.1'));
+    await got;
+  }
+  await new Promise((res) => setImmediate(res));
+  assert.ok(seen.filter((x) => x[0] === 'messages').length >= 2, JSON.stringify(seen));
+  for (const [, store, id] of seen) {
+    assert.equal(store, 'made here', JSON.stringify(seen));
+    assert.equal(id, seen[0][2], 'the same async resource (the socket) for both listeners');
+    assert.notEqual(id, 0);
+  }
+  await closeAll(r, s);
+});
+
 test("without 'messages', each 'message' comes from its own callback (a nextTick runs between); after the listener goes, too", async () => {
   const r = await bound('udp4', '127.0.0.1', { recvBufferSize: 1 << 20 });
   const s = await bound('udp4', '127.0.0.1');
