@@ -7,33 +7,15 @@
 # (git-ignored, reused). Needs the built addon (npm run build). Prints `N passed, N failed`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkg="$(cd "$here/../.." && pwd)"
 source "$here/cache.sh"
-tools_cache_install
-NODE="${NODE:-node}"
 BUN="$CACHE/node_modules/@oven/bun-linux-x64/bin/bun"
 
-passed=0
-failed=0
-proj="$CACHE/bun-app"
-rm -rf "$proj"
-mkdir -p "$proj/node_modules"
-ln -s "$pkg" "$proj/node_modules/node-dgram"
-cp "$here/bundle-app.js" "$here/bundle-app.mjs" "$proj/"
+bundle_project bun
 for entry in bundle-app.js bundle-app.mjs; do
   ext="${entry##*.}"
   if ! msg="$(cd "$proj" && "$BUN" build "$entry" --target=node --outdir "out-$ext" --entry-naming "[dir]/[name].$ext" 2>&1)"; then
-    echo "not ok - bun build $ext bundle"; echo "$msg" | sed 's/^/    /'; failed=$((failed + 1)); continue
+    bundle_failed "bun build $ext bundle" "$msg"; continue
   fi
-  run="$(mktemp -d)"
-  cp -r "$proj/out-$ext/." "$run/"
-  if res="$(cd "$run" && timeout 20 "$NODE" "./$entry" 2>&1)" && [[ "$res" == *ok* ]]; then
-    echo "ok - bun build $ext bundle runs ($(ls "$run" | tr '\n' ' '))"
-    passed=$((passed + 1))
-  else
-    echo "not ok - bun build $ext bundle runs"; echo "$res" | sed 's/^/    /'; failed=$((failed + 1))
-  fi
-  rm -rf "$run"
+  run_bundle "bun build $ext bundle" "$proj/out-$ext" "$entry"
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+bundle_summary

@@ -7,32 +7,14 @@
 # (git-ignored, reused). Needs the built addon (npm run build). Prints `N passed, N failed`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkg="$(cd "$here/../.." && pwd)"
 source "$here/cache.sh"
-tools_cache_install
-NODE="${NODE:-node}"
 
-passed=0
-failed=0
-proj="$CACHE/ncc-app"
-rm -rf "$proj"
-mkdir -p "$proj/node_modules"
-ln -s "$pkg" "$proj/node_modules/node-dgram"
-cp "$here/bundle-app.js" "$here/bundle-app.mjs" "$proj/"
+bundle_project ncc
 for entry in bundle-app.js bundle-app.mjs; do
   ext="${entry##*.}"
   if ! msg="$(cd "$proj" && "$NODE" "$CACHE/node_modules/@vercel/ncc/dist/ncc/cli.js" build "$entry" -o "out-$ext" --quiet 2>&1)"; then
-    echo "not ok - ncc $ext bundle"; echo "$msg" | sed 's/^/    /'; failed=$((failed + 1)); continue
+    bundle_failed "ncc $ext bundle" "$msg"; continue
   fi
-  run="$(mktemp -d)"
-  cp -r "$proj/out-$ext/." "$run/"
-  if res="$(cd "$run" && timeout 20 "$NODE" "./index.$ext" 2>&1)" && [[ "$res" == *ok* ]]; then
-    echo "ok - ncc $ext bundle runs ($(cd "$run" && find . -type f | sort | tr '\n' ' '))"
-    passed=$((passed + 1))
-  else
-    echo "not ok - ncc $ext bundle runs"; echo "$res" | sed 's/^/    /'; failed=$((failed + 1))
-  fi
-  rm -rf "$run"
+  run_bundle "ncc $ext bundle" "$proj/out-$ext" "index.$ext"
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+bundle_summary

@@ -9,19 +9,10 @@
 # reused). Needs the built addon (npm run build). Prints `N passed, N failed`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkg="$(cd "$here/../.." && pwd)"
 source "$here/cache.sh"
-tools_cache_install
-NODE="${NODE:-node}"
 
-passed=0
-failed=0
 # (Inside the cache, so that the config's imports find the plugins in its node_modules.)
-proj="$CACHE/rollup-app"
-rm -rf "$proj"
-mkdir -p "$proj/node_modules"
-ln -s "$pkg" "$proj/node_modules/node-dgram"
-cp "$here/bundle-app.js" "$here/bundle-app.mjs" "$proj/"
+bundle_project rollup
 cat > "$proj/rollup.config.mjs" <<'JS'
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -44,17 +35,8 @@ for format in cjs es; do
   [ "$format" = es ] && entry=bundle-app.mjs
   # (Warnings name the other platforms' prebuilt packages, not installed: left to run time.)
   if ! msg="$(cd "$proj" && FORMAT=$format "$NODE" "$CACHE/node_modules/rollup/dist/bin/rollup" -c rollup.config.mjs --silent 2>&1)"; then
-    echo "not ok - rollup $format bundle"; echo "$msg" | sed 's/^/    /'; failed=$((failed + 1)); continue
+    bundle_failed "rollup $format bundle" "$msg"; continue
   fi
-  run="$(mktemp -d)"
-  cp -r "$proj/out-$format/." "$run/"
-  if res="$(cd "$run" && timeout 20 "$NODE" "./$entry" 2>&1)" && [[ "$res" == *ok* ]]; then
-    echo "ok - rollup $format bundle runs ($(cd "$run" && find . -type f | sort | tr '\n' ' '))"
-    passed=$((passed + 1))
-  else
-    echo "not ok - rollup $format bundle runs"; echo "$res" | sed 's/^/    /'; failed=$((failed + 1))
-  fi
-  rm -rf "$run"
+  run_bundle "rollup $format bundle" "$proj/out-$format" "$entry"
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+bundle_summary

@@ -7,44 +7,13 @@
 # Needs the built addon (npm run build). Prints `N passed, N failed`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-pkg="$(cd "$here/../.." && pwd)"
 source "$here/cache.sh"
-tools_cache_install
-NODE="${NODE:-node}"
 
-passed=0
-failed=0
-proj="$CACHE/webpack-app"
-rm -rf "$proj"
-mkdir -p "$proj/node_modules"
-ln -s "$pkg" "$proj/node_modules/node-dgram"
-cp "$here/bundle-app.js" "$proj/"
-cat > "$proj/webpack.config.js" <<'JS'
-const path = require('path');
-module.exports = {
-  mode: 'production',
-  target: 'node',
-  entry: './bundle-app.js',
-  output: { path: path.join(__dirname, 'out'), filename: 'bundle-app.js' },
-  module: { rules: [{ test: /\.node$/, loader: 'node-loader', options: { name: '[name].[ext]' } }] },
-  resolveLoader: { modules: [path.join(__dirname, '..', 'node_modules')] },
-  node: { __dirname: false },
-  // (The other platforms' prebuilt packages are not installed: left to run time, as usual.)
-  externals: [/^node-dgram-linux-/],
-};
-JS
+bundle_project webpack
+cp "$here/webpack-style.config.js" "$proj/webpack.config.js"
 if ! msg="$(cd "$proj" && node "$CACHE/node_modules/webpack-cli/bin/cli.js" --config webpack.config.js 2>&1)"; then
-  echo "not ok - webpack bundle"; echo "$msg" | sed 's/^/    /'; failed=$((failed + 1))
+  bundle_failed "webpack bundle" "$msg"
 else
-  run="$(mktemp -d)"
-  cp -r "$proj/out/." "$run/"
-  if res="$(cd "$run" && timeout 20 "$NODE" ./bundle-app.js 2>&1)" && [[ "$res" == *ok* ]]; then
-    echo "ok - webpack bundle runs ($(ls "$run" | tr '\n' ' '))"
-    passed=$((passed + 1))
-  else
-    echo "not ok - webpack bundle runs"; echo "$res" | sed 's/^/    /'; failed=$((failed + 1))
-  fi
-  rm -rf "$run"
+  run_bundle "webpack bundle" "$proj/out" bundle-app.js
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+bundle_summary
