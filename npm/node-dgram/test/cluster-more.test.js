@@ -1,4 +1,5 @@
 'use strict';
+const { kernelDrops } = require('./lib/kernel-drops');
 
 // More cluster scenarios (issue 16), each run with the built-in (the reference) and this
 // package, in a fresh primary with 2 workers per run:
@@ -170,22 +171,6 @@ function primary() {
   run().catch((e) => done({ crash: String(e && e.stack) }));
 }
 
-// Datagrams the kernel dropped at the sockets bound to `port` (its receive buffer was full):
-// the `drops` column of /proc/net/udp, summed. Shown for a run that lost datagrams, to tell the
-// kernel's drops from datagrams lost on the way to a worker's listener.
-function kernelDrops(port) {
-  let n = 0;
-  try {
-    const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-    for (const line of require('node:fs').readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 12 && f[1].endsWith(hex)) n += Number(f[12]) || 0;
-    }
-  } catch {
-    return NaN;
-  }
-  return n;
-}
 
 // ---------------------------------------------------------------- driver side
 

@@ -1,4 +1,5 @@
 'use strict';
+const { kernelDrops } = require('./lib/kernel-drops');
 
 // Cluster scenarios for a node:dgram implementation, plain node, no dependencies.
 //
@@ -228,22 +229,7 @@ function primary() {
     return counts();
   }
 
-  // Datagrams the kernel dropped at the sockets bound to `port` (a full receive buffer): the
-  // `drops` column of /proc/net/udp, summed; shown with a count of datagrams received.
-  function kernelDrops(port) {
-    let n = 0;
-    try {
-      const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-      for (const line of require('node:fs').readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f.length > 12 && f[1].endsWith(hex)) n += Number(f[12]) || 0;
-      }
-    } catch {
-      return NaN;
-    }
-    return n;
-  }
-
+  
   async function run() {
     cluster.setupPrimary({ env: { ...process.env, CLUSTER_TEST_IMPL: impl } });
     cluster.on('listening', (w, info) => clusterListening.push({ w: w.index, info }));
