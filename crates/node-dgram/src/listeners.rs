@@ -1,6 +1,7 @@
 //! The EventEmitter part of a socket: listeners added, added once, removed; emitted in order
 //! of addition, each emit working on the list as it was when the emit began.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -65,10 +66,14 @@ pub(crate) struct Listeners {
     connect: Arc<Vec<Entry>>,
     error: Arc<Vec<Entry>>,
     close: Arc<Vec<Entry>>,
+    /// Counts the changes made to the lists (see [`Listeners::version`]).
+    version: Arc<AtomicU64>,
 }
 
 impl Listeners {
     fn list(&mut self, ev: Event) -> &mut Arc<Vec<Entry>> {
+        // (Every way to change a list goes through here; a read that does counts as a change.)
+        self.version.fetch_add(1, Ordering::Release);
         match ev {
             Event::Listening => &mut self.listening,
             Event::Message => &mut self.message,
@@ -130,6 +135,13 @@ impl Listeners {
         ALL.into_iter().any(|ev| self.count(ev) > 0)
     }
 
+    /// A counter that moves whenever a list may have changed, readable without the lock: a
+    /// run of emits can keep the list it got from [`for_emit`](Listeners::for_emit) for as
+    /// long as the counter stays where it was just after that call.
+    pub(crate) fn version(&self) -> Arc<AtomicU64> {
+        self.version.clone()
+    }
+
     /// The handlers to call for one emit, removing the `once` ones first (as Node does).
     pub(crate) fn for_emit(&mut self, ev: Event) -> Arc<Vec<Entry>> {
         let l = self.list(ev);
@@ -146,6 +158,10 @@ const ALL: [Event; 5] = [Event::Listening, Event::Message, Event::Connect, Event
 impl Entry {
     pub(crate) fn handler(&self) -> &Handler {
         &self.handler
+    }
+    /// Whether the entry is removed at its first emit.
+    pub(crate) fn once(&self) -> bool {
+        self.once
     }
     fn is_op(&self) -> bool {
         matches!(self.handler, Handler::Op(_))

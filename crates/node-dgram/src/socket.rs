@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{wants_hold, BindState, Core, Membership, OpId, Output};
 use crate::error::Error;
-use crate::listeners::{Event, Handler, ListenerId, Listeners};
+use crate::listeners::{Entry, Event, Handler, ListenerId, Listeners};
 use crate::lookup::{Resolver, SystemResolver};
 use crate::op::{op_pair, Completer, Op};
 use crate::recv::{Batch, Receiver, PER_WAKE};
@@ -586,24 +586,33 @@ impl Shared {
     fn deliver_batch(self: &Arc<Self>, batch: &Batch) -> usize {
         let _d = self.delivery.lock();
         let me = Socket::of(self);
-        batch.deliver(self.receive_block.as_ref(), |bytes, from| self.emit_message(&me, bytes, from))
-    }
-
-    /// Emits one `message`; false once the socket is closed (nothing more is delivered).
-    fn emit_message(&self, me: &Socket, bytes: &[u8], from: std::net::SocketAddr) -> bool {
-        if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
-            return false;
-        }
-        let rinfo = RemoteInfo::new(from, bytes.len());
-        let list = self.listeners.lock().for_emit(Event::Message);
-        for e in list.iter() {
-            if let Handler::Message(f) = e.handler() {
-                if let Some(mut f) = f.try_lock() {
-                    guarded("a 'message' listener", || f(me, bytes, &rinfo));
+        let version = self.listeners.lock().version();
+        // The `message` listeners as the last emit found them, kept while no list changed, so
+        // each emit still works on the list as it is when it begins (a list with `once`
+        // listeners is another list at the next emit: not kept).
+        let mut kept: Option<(Option<u64>, Arc<Vec<Entry>>)> = None;
+        batch.deliver(self.receive_block.as_ref(), |bytes, from| {
+            if self.closed.load(Ordering::Acquire) || self.signal.as_ref().is_some_and(|t| t.is_cancelled()) {
+                return false;
+            }
+            let now = version.load(Ordering::Acquire);
+            if !matches!(&kept, Some((Some(v), _)) if *v == now) {
+                let mut l = self.listeners.lock();
+                let list = l.for_emit(Event::Message);
+                let v = (!list.iter().any(Entry::once)).then(|| version.load(Ordering::Acquire));
+                kept = Some((v, list));
+            }
+            let Some((_, list)) = &kept else { return true };
+            let rinfo = RemoteInfo::new(from, bytes.len());
+            for e in list.iter() {
+                if let Handler::Message(f) = e.handler() {
+                    if let Some(mut f) = f.try_lock() {
+                        guarded("a 'message' listener", || f(&me, bytes, &rinfo));
+                    }
                 }
             }
-        }
-        true
+            true
+        })
     }
 }
 

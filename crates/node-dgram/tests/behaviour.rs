@@ -174,6 +174,47 @@ async fn once_and_off_listeners() {
     c.close().unwrap();
 }
 
+/// Listeners added or removed by a `message` listener, while one read's datagrams are being
+/// delivered: each emit works on the list as it is when that emit begins (Node's EventEmitter).
+#[tokio::test]
+async fn listeners_changed_during_a_read_apply_from_the_next_datagram() {
+    let s = create_socket("udp4").unwrap();
+    within("bind", s.bind((0, "127.0.0.1")).unwrap()).await.unwrap();
+    let port = s.address().unwrap().port;
+    let log = Arc::new(Mutex::new(Vec::<(char, u8)>::new()));
+    let b_id = Arc::new(Mutex::new(None));
+    let (l, b) = (log.clone(), b_id.clone());
+    s.on_message_with(move |s, m, _| {
+        let i = m[0];
+        l.lock().unwrap().push(('A', i));
+        if i == 1 {
+            let l2 = l.clone();
+            *b.lock().unwrap() = Some(s.on_message(move |m, _| l2.lock().unwrap().push(('B', m[0]))));
+            let l3 = l.clone();
+            s.once_message(move |m, _| l3.lock().unwrap().push(('C', m[0])));
+        }
+        if i == 3 {
+            assert!(s.off(b.lock().unwrap().take().unwrap()));
+        }
+    });
+    // Sent before the socket's task runs again, so that reads find several waiting.
+    let c = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..16u8 {
+        c.send_to(&[i], ("127.0.0.1", port)).unwrap();
+    }
+    within("messages", async {
+        while !log.lock().unwrap().contains(&('A', 15)) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    let mut want = vec![('A', 0), ('A', 1), ('A', 2), ('B', 2), ('C', 2), ('A', 3), ('B', 3)];
+    want.extend((4..16).map(|i| ('A', i)));
+    assert_eq!(*log.lock().unwrap(), want);
+    assert_eq!(s.listener_count(Event::Message), 1);
+    s.close().unwrap();
+}
+
 #[tokio::test]
 async fn every_message_form_arrives_intact() {
     for ty in BOTH {
