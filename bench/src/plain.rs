@@ -34,7 +34,7 @@ fn js_runtimes(cx: &Cx) -> Vec<(String, Runtime, bool)> {
     v
 }
 
-/// The receive rows: the C loop, node-dgram's `on_message`, the raw Rust loop, then each
+/// The receive rows: the C loop, node-dgram's `on_message`, tokio alone, the raw Rust loop, then each
 /// JavaScript runtime; ratios against the first JavaScript row (Node's built-in).
 fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
     let count = cx.o.plain_count.to_string();
@@ -45,6 +45,8 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
     let mut v = vec![
         row(FLOOR, Step::new(&Impl::C, &["recv", CAP_SECONDS])),
         row("node-dgram on_message (dgram listen --quiet)", rust(&["recv-ndg", CAP_SECONDS])),
+        // (What tokio itself costs: readiness and one read per wake, no socket semantics.)
+        row("tokio alone: readiness + recvmmsg (64)", rust(&["recv-tokio", CAP_SECONDS])),
         row("raw Rust recvmmsg loop", rust(&["recv-raw", CAP_SECONDS])),
     ];
     for (name, rt, addon) in js_runtimes(cx) {

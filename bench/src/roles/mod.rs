@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | `recv-ndg` | `SECONDS [gro]` | node-dgram `on_message` receive |
 //! | `recv-raw` | `SECONDS` | a blocking `recvmmsg` loop |
+//! | `recv-tokio` | `SECONDS` | tokio alone: readiness, then one `recvmmsg` (64), counting |
 //! | `send-ndg` | `PORT SIZE SECONDS [COUNT] [gso]` | node-dgram `send_to`, 64 in flight |
 //! | `send-raw` | `PORT SIZE SECONDS` | a blocking `sendmmsg` loop |
 //! | `flood`, `flood-gso` | `PORT SIZE SECONDS` | (the floods; print nothing) |
@@ -50,6 +51,7 @@ pub fn dispatch(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str).unwrap_or("") {
         "recv-ndg" => recv::recv_ndg(arg(rest, 0, 3.0), flag("gro")),
         "recv-raw" => recv::recv_raw(arg(rest, 0, 3.0)),
+        "recv-tokio" => recv::recv_tokio(arg(rest, 0, 3.0)),
         "send-ndg" => send::send_ndg(port(), size(), arg(rest, 2, 3.0), arg(rest, 3, u64::MAX), flag("gso")),
         "send-raw" => send::send_raw(port(), size(), arg(rest, 2, 3.0), true),
         "flood" => send::send_raw(port(), size(), arg(rest, 2, 3.0), false),

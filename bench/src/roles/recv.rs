@@ -5,7 +5,7 @@ use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use node_dgram::batch::{recv_batch_blocking, RecvArena};
+use node_dgram::batch::{recv_batch, recv_batch_blocking, RecvArena};
 use node_dgram::{create_socket, SocketOptions, SocketType};
 
 use super::{ready, Window, TICK};
@@ -62,4 +62,52 @@ pub(super) fn recv_raw(seconds: f64) {
         }
     }
     println!("{}", window.report(max_rss_bytes()));
+}
+
+/// The event loop's own floor: a tokio `UdpSocket` and one `recvmmsg` (64) per readiness,
+/// forgetting the readiness after a short read (as node-dgram's receive task does); counting
+/// only, no socket semantics. What is left between this and the C loop is tokio's (epoll
+/// through mio, its scheduler and waker), not node-dgram's.
+pub(super) fn recv_tokio(seconds: f64) {
+    // (Built as `node_dgram::run` builds its runtime.)
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let _ = socket2::SockRef::from(&s).set_recv_buffer_size(4 << 20);
+        s.set_nonblocking(true).expect("nonblocking");
+        let port = s.local_addr().expect("addr").port();
+        let sock = tokio::net::UdpSocket::from_std(s).expect("tokio socket");
+        let count = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        ready(port);
+        let (c, d) = (count.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut w = Window::new(seconds);
+            while !w.look(c.load(Ordering::Relaxed)) {
+                std::thread::sleep(TICK);
+            }
+            println!("{}", w.report(rss_now()));
+            d.store(true, Ordering::Release);
+            // (Wakes the loop to see it.)
+            if let Ok(u) = UdpSocket::bind("127.0.0.1:0") {
+                let _ = u.send_to(b"", ("127.0.0.1", port));
+            }
+        });
+        let mut arena = RecvArena::new(64, 65536);
+        let fd = sock.as_raw_fd();
+        while !done.load(Ordering::Acquire) {
+            if sock.readable().await.is_err() {
+                break;
+            }
+            // A short read ends as WouldBlock, which makes tokio forget the readiness.
+            let _ = sock.try_io(tokio::io::Interest::READABLE, || {
+                let n = recv_batch(fd, &mut arena, 64)?;
+                count.fetch_add(n as u64, Ordering::Relaxed);
+                if n < 64 {
+                    return Err(std::io::ErrorKind::WouldBlock.into());
+                }
+                Ok(())
+            });
+        }
+    });
 }
