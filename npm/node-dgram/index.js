@@ -1059,6 +1059,9 @@ Socket.prototype.connect = function connect(port_, address_, callback_) {
 // The connect proper, once bound (Node makes no more checks then: on a socket closed meanwhile
 // it fails reading the lookup of the null handle).
 function connectNow(socket, st, port, address, callback) {
+  // The callback of this connect only: a connect without one reports its failure as 'error',
+  // even after an earlier connect (succeeded, then disconnected) had a callback.
+  st.connectCallback = undefined;
   if (callback) {
     // (A callback that is no function makes `once` throw Node's ERR_INVALID_ARG_TYPE.)
     socket.once('connect', callback);

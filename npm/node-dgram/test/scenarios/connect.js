@@ -270,6 +270,48 @@ module.exports = [
     },
   },
   {
+    // A connect's callback belongs to that connect only: once it ran (connect succeeded), a later
+    // connect without a callback that fails emits 'error' (fuzz seed 900015: the addon called the
+    // earlier connect's callback again with the error).
+    name: 'connect: a later failing connect does not call an earlier connect\'s callback',
+    async run(dgram, t) {
+      const r = await t.bound('udp6', '::1');
+      const port = r.address().port;
+      const net = require('net');
+      const fail = (host, family, cb) => {
+        if (net.isIP(host)) return process.nextTick(cb, null, host, net.isIP(host));
+        const e = new Error(`getaddrinfo ENOTFOUND ${host}`);
+        e.code = 'ENOTFOUND';
+        process.nextTick(cb, e);
+      };
+      const cases = [
+        // udp6 bound to ::1: connect to a v4-mapped address fails in the kernel (ENETUNREACH).
+        ['kernel failure', { type: 'udp6' }, '::1', (s) => s.connect(port, '::ffff:127.0.0.1')],
+        // The connect's lookup fails.
+        ['lookup failure', { type: 'udp6', lookup: fail }, '::1', (s) => s.connect(port, 'missing.test')],
+        // A later connect's own callback gets its error, the first one's is not called again.
+        ['own callback', { type: 'udp6' }, '::1', (s) => s.connect(port, '::ffff:127.0.0.1', t.cb('second connect cb'))],
+        // A later connect that succeeds: 'connect' only.
+        ['success', { type: 'udp6' }, '::1', (s) => s.connect(port, '::1')],
+      ];
+      for (const [label, opts, bindAddr, again] of cases) {
+        const s = t.watch(dgram.createSocket(opts), label, ['connect', 'error', 'close']);
+        s.bind(0, bindAddr);
+        await t.once(s, 'listening');
+        s.connect(port, '::1', t.cb(`${label}: first connect cb`));
+        await t.first(s, ['connect', 'error'], 2000);
+        await t.ticks(2);
+        t.try(`${label}: disconnect`, () => s.disconnect());
+        t.try(`${label}: connect again`, () => again(s));
+        await t.sleep(20);
+        await t.ticks(3);
+        t.try(`${label}: remoteAddress`, () => s.remoteAddress());
+        s.close();
+        await t.once(s, 'close');
+      }
+    },
+  },
+  {
     name: 'connect: close while connecting',
     async run(dgram, t) {
       const r = await t.bound('udp4');
