@@ -5,13 +5,14 @@
 # its output file) with `context: node` and `includeNodeModules: true`, so node-dgram is
 # bundled. No plugin: Parcel's default pipeline (@parcel/transformer-node) emits the .node file
 # beside the bundle as an asset, under a hashed name, and loads it from there (createRequire in
-# the ES module bundle). (The ES module bundle needs index.js and lib/cluster.js to take
-# EventEmitter as require('node:events').EventEmitter: Parcel turns a whole-module require of a
-# builtin into `import * as`, and the bundle failed with "Object prototype may only be an Object
-# or null: undefined".) Each bundle runs from a directory of its own (no node_modules to fall
-# back on), sending datagrams both ways over loopback. Parcel comes from the npm registry into
-# npm/node-dgram/.tools-cache (git-ignored, reused). Needs the built addon (npm run build).
-# Prints `N passed, N failed`.
+# the ES module bundle). (Parcel's ES module output turns a require of a builtin into an import:
+# the package takes EventEmitter as require('node:events').EventEmitter, not the whole module,
+# which became a namespace ("Object prototype may only be an Object or null: undefined"), and
+# reads DEP0112's _createSocketHandle from the node:dgram object, not as a name, which Node 25+
+# does not export ("does not provide an export named '_createSocketHandle'").) Each bundle runs
+# from a directory of its own (no node_modules to fall back on), sending datagrams both ways
+# over loopback. Parcel comes from the npm registry into npm/node-dgram/.tools-cache
+# (git-ignored, reused). Needs the built addon (npm run build). Prints `N passed, N failed`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/cache.sh"
