@@ -8,7 +8,10 @@
 #   test/tools/esbuild.sh; webpack (node-loader): test/tools/webpack.sh; rollup (node-resolve,
 #   commonjs, rollup-plugin-natives), CommonJS and ES module programs: test/tools/rollup.sh;
 #   @vercel/ncc, both programs: test/tools/ncc.sh; rspack (node-loader): test/tools/rspack.sh;
-#   `bun build --target=node`, both programs, run on Node: test/tools/bun.sh;
+#   `bun build --target=node`, both programs, run on Node: test/tools/bun.sh; Parcel 2 (targets
+#   with context node, includeNodeModules; its own .node transformer), both programs:
+#   test/tools/parcel.sh; Vite 8 SSR build (ssr.noExternal, rollup-plugin-natives), both
+#   programs: test/tools/vite.sh;
 # - ES modules: named and default imports: test/esm.test.mjs;
 # - cluster: 2 workers on a shared port get all 40 datagrams, 20 runs, and bind({ fd }) through
 #   the primary, with the built-in and the package: test/cluster-more.test.js.
@@ -24,13 +27,15 @@ cd npm/node-dgram
 echo "== TypeScript"
 bash test/tools/typescript.sh
 for n in node "$NODE24" "$NODE26"; do
-  echo "== $("$n" --version): esbuild, webpack, rollup, ncc, rspack and bun bundles, ES modules"
+  echo "== $("$n" --version): esbuild, webpack, rollup, ncc, rspack, bun, parcel and vite bundles, ES modules"
   NODE="$n" bash test/tools/esbuild.sh
   NODE="$n" bash test/tools/webpack.sh
   NODE="$n" bash test/tools/rollup.sh
   NODE="$n" bash test/tools/ncc.sh
   NODE="$n" bash test/tools/rspack.sh
   NODE="$n" bash test/tools/bun.sh
+  NODE="$n" bash test/tools/parcel.sh
+  NODE="$n" bash test/tools/vite.sh
   "$n" test/esm.test.mjs
 done
 for n in node "$NODE24" "$NODE26"; do

@@ -16,7 +16,10 @@
 // time on purpose, as Node's own dgram does: `dns.lookup`, `process.nextTick`, and the
 // EventEmitter methods of a socket.
 
-const EventEmitter = require('node:events');
+// (The module's EventEmitter property, the same function as the module itself: Parcel's ES module
+// output turns a whole-module require of a builtin into `import * as`, a namespace object with
+// no .prototype and not callable; a named property survives it. test/tools/parcel.sh.)
+const { EventEmitter } = require('node:events');
 const {
   ArrayBufferCtor,
   ArrayIsArray,
@@ -1724,4 +1727,10 @@ function emitConnectNow(socket, st) {
 
 module.exports = { createSocket, Socket };
 // DEP0112's dgram._createSocketHandle() makes one of Node's own UDP handles: the built-in's.
-if (HAS_DEP0112) module.exports._createSocketHandle = require('node:dgram')._createSocketHandle;
+// (Read from the module object at run time: Node 25 and later have no such export, and a bundler
+// that turns the require into an ES import of the name (Parcel's ES module output) made a bundle
+// that failed to link there: "does not provide an export named '_createSocketHandle'".)
+if (HAS_DEP0112) {
+  const builtin = require('node:dgram');
+  module.exports._createSocketHandle = builtin._createSocketHandle;
+}

@@ -35,7 +35,8 @@
 // getsockname), the owner socket's EventEmitter methods (once, emit) and
 // close(), and `process.nextTick`.
 
-const EventEmitter = require('node:events');
+// (Its EventEmitter property, not the module itself: see index.js.)
+const { EventEmitter } = require('node:events');
 const {
   ErrorCtor,
   FunctionPrototypeCall,

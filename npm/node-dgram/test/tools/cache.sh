@@ -1,12 +1,12 @@
 # Sourced by the tools tests: the cache of tools from the npm registry (TypeScript 7 and 5,
-# @types/node 20/22/24/26, esbuild, webpack, rollup and its plugins, @vercel/ncc, rspack, Bun)
-# in npm/node-dgram/.tools-cache, git-ignored. Installed once; a fresh machine installs it with
+# @types/node 20/22/24/26, esbuild, webpack, rollup and its plugins, @vercel/ncc, rspack, Bun,
+# Parcel, Vite) in npm/node-dgram/.tools-cache, git-ignored. Installed once; a fresh machine installs it with
 # npm from the registry, later runs reuse it (delete the directory to take newer versions).
 CACHE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.tools-cache"
 # The package under test, and the Node that runs the bundles.
 pkg="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NODE="${NODE:-node}"
-TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26 webpack@5 webpack-cli@6 node-loader@2 rollup@4.68.8 @rollup/plugin-commonjs@29.0.3 @rollup/plugin-node-resolve@16.0.3 rollup-plugin-natives@0.7.8 @vercel/ncc@0.45.0 @rspack/cli@2.2.8 @rspack/core@2.3.2 @oven/bun-linux-x64@1.4.5)
+TOOLS_SPEC=(typescript@7 ts5@npm:typescript@5 esbuild@0.28 types20@npm:@types/node@20 types22@npm:@types/node@22 types24@npm:@types/node@24 types26@npm:@types/node@26 webpack@5 webpack-cli@6 node-loader@2 rollup@4.68.8 @rollup/plugin-commonjs@29.0.3 @rollup/plugin-node-resolve@16.0.3 rollup-plugin-natives@0.7.8 @vercel/ncc@0.45.0 @rspack/cli@2.2.8 @rspack/core@2.3.2 @oven/bun-linux-x64@1.4.5 parcel@2.16.4 vite@8.4.1)
 tools_cache_install() {
   local stamp="$CACHE/.installed"
   local want="${TOOLS_SPEC[*]}"
