@@ -16,10 +16,11 @@
 // time on purpose, as Node's own dgram does: `dns.lookup`, `process.nextTick`, and the
 // EventEmitter methods of a socket.
 
-// (The module's EventEmitter property, the same function as the module itself: Parcel's ES module
-// output turns a whole-module require of a builtin into `import * as`, a namespace object with
-// no .prototype and not callable; a named property survives it. test/tools/parcel.sh.)
-const { EventEmitter } = require('node:events');
+// The module itself, as Node's dgram takes it. (Parcel's ES module output turns a whole-module
+// require of a builtin into `import * as`: a namespace object, whose default is the module;
+// test/tools/parcel.sh.)
+const eventsModule = require('node:events');
+const EventEmitter = typeof eventsModule === 'function' ? eventsModule : eventsModule.default;
 const {
   ArrayBufferCtor,
   ArrayIsArray,

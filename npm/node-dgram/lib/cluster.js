@@ -35,8 +35,9 @@
 // getsockname), the owner socket's EventEmitter methods (once, emit) and
 // close(), and `process.nextTick`.
 
-// (Its EventEmitter property, not the module itself: see index.js.)
-const { EventEmitter } = require('node:events');
+// (The module itself; under Parcel's ES module output, the namespace's default: see index.js.)
+const eventsModule = require('node:events');
+const EventEmitter = typeof eventsModule === 'function' ? eventsModule : eventsModule.default;
 const {
   ErrorCtor,
   FunctionPrototypeCall,

@@ -6,8 +6,8 @@
 # bundled. No plugin: Parcel's default pipeline (@parcel/transformer-node) emits the .node file
 # beside the bundle as an asset, under a hashed name, and loads it from there (createRequire in
 # the ES module bundle). (Parcel's ES module output turns a require of a builtin into an import:
-# the package takes EventEmitter as require('node:events').EventEmitter, not the whole module,
-# which became a namespace ("Object prototype may only be an Object or null: undefined"), and
+# the package takes the namespace's default when require('node:events') is not the function
+# itself (it was: "Object prototype may only be an Object or null: undefined"), and
 # reads DEP0112's _createSocketHandle from the node:dgram object, not as a name, which Node 25+
 # does not export ("does not provide an export named '_createSocketHandle'").) Each bundle runs
 # from a directory of its own (no node_modules to fall back on), sending datagrams both ways
