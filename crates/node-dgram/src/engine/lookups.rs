@@ -94,8 +94,8 @@ impl<H: IoHandle> Core<H> {
         }
         if let Some(c) = &mut self.connect_req {
             if is(&c.target) {
-                let host = if c.host.is_empty() { text.to_string() } else { c.host.clone() };
-                c.target = Target::Failed(Error::system(libc::EINVAL, "connect", Some(host), Some(c.port)));
+                // (The connect's own address, '' when it had none: not the lookup's answer.)
+                c.target = Target::Failed(Error::system(libc::EINVAL, "connect", Some(c.host.clone()), Some(c.port)));
                 return;
             }
         }

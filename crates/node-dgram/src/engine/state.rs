@@ -402,7 +402,9 @@ impl<H: IoHandle> Core<H> {
             Target::Failed(e) => Err(e),
             Target::Ready(a) => {
                 let addr = SocketAddr::new(a.ip(), c.port).with_scope_of(a);
-                let host = if c.host.is_empty() { self.family.loopback().to_string() } else { c.host.clone() };
+                // The address the connect was given, as Node's error has it: '' (`connect E... :9`)
+                // for a connect without one, not the loopback address it went to.
+                let host = c.host.clone();
                 if self.opts.send_block_list.as_ref().is_some_and(|l| l.check_ip(addr.ip())) {
                     Err(Error::ip_blocked(&addr.ip().to_string()))
                 } else if Family::of(&addr.ip()) != self.family {

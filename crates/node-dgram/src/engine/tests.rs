@@ -445,6 +445,52 @@ fn a_connect_binds_connects_and_sends_to_the_peer() {
     assert_eq!(c.connect_state(), ConnectState::Disconnected);
 }
 
+/// The messages and addresses of the connect's (op 0) failures in the outputs, in order.
+fn connect_failures(c: &mut Core<NoSocket>) -> Vec<(String, Option<String>)> {
+    c.advance();
+    c.take_output()
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Done { id: 0, result: Err(e), .. } => {
+                Some((e.message().to_string(), e.address().map(str::to_string)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_connect_without_an_address_fails_with_the_empty_address_as_node_reports_it() {
+    // Node's `connect(port)` reports `connect EAFNOSUPPORT :9` (address '', the one it was given),
+    // not the loopback address it went to (fuzz seed 1400164: a udp6 socket bound to
+    // ::ffff:127.0.0.1 connecting to ::1).
+    let mut c = direct(udp4());
+    fail_next("connect", libc::EAFNOSUPPORT);
+    c.connect(9, "", Some(0)).unwrap();
+    assert_eq!(connect_failures(&mut c), [("connect EAFNOSUPPORT :9".to_string(), Some(String::new()))]);
+    // An address of the other family from the lookup: EINVAL, with '' again.
+    let mut c = engine();
+    c.connect(9, "", Some(0)).unwrap();
+    assert_eq!(outs(&mut c), ["lookup 1 0.0.0.0", "lookup 2 127.0.0.1"]);
+    c.resolved(1, Ok("0.0.0.0".parse().unwrap()));
+    c.resolved(2, Ok("::1".parse().unwrap()));
+    assert_eq!(connect_failures(&mut c), [("connect EINVAL :9".to_string(), Some(String::new()))]);
+    // A lookup answering no address at all: EINVAL, with '' (not the lookup's text).
+    let mut c = engine();
+    c.connect(9, "", Some(0)).unwrap();
+    let _ = outs(&mut c);
+    c.resolved(1, Ok("0.0.0.0".parse().unwrap()));
+    c.resolved_unparsable(2, "not-an-ip");
+    assert_eq!(connect_failures(&mut c), [("connect EINVAL :9".to_string(), Some(String::new()))]);
+    // Given an address, the error has it.
+    let mut c = engine();
+    c.connect(9, "peer.test", Some(0)).unwrap();
+    let _ = outs(&mut c);
+    c.resolved(1, Ok("0.0.0.0".parse().unwrap()));
+    c.resolved_unparsable(2, "not-an-ip");
+    assert_eq!(connect_failures(&mut c), [("connect EINVAL peer.test:9".to_string(), Some("peer.test".to_string()))]);
+}
+
 #[test]
 fn an_icmp_error_surfaces_as_node_reports_it_and_close_frees_the_descriptor() {
     let mut c = direct(udp4());

@@ -312,6 +312,50 @@ module.exports = [
     },
   },
   {
+    // A connect given no address that fails reports the address it was given, '' ('connect
+    // EAFNOSUPPORT :9', address ''), as Node's does: not the loopback address it went to (fuzz
+    // seed 1400164: the addon said 'connect EAFNOSUPPORT ::1:9'), nor a lookup's answer.
+    name: 'connect: a failing connect without an address reports the empty address',
+    async run(dgram, t) {
+      const net = require('net');
+      // The bind's any-address as is; every other name answered with `answer` (family 4 or 6 as it is).
+      const answering = (answer) => (host, family, cb) => {
+        const a = host === '0.0.0.0' || host === '::' ? host : answer;
+        process.nextTick(cb, null, a, net.isIP(a) || family);
+      };
+      const cases = [
+        // udp6 bound to a v4-mapped address: a connect to ::1 fails in the kernel (EAFNOSUPPORT).
+        ['kernel, (port, cb)', { type: 'udp6' }, '::ffff:127.0.0.1', (s, cb) => s.connect(9, cb)],
+        ['kernel, (port, \'\', cb)', { type: 'udp6' }, '::ffff:127.0.0.1', (s, cb) => s.connect(9, '', cb)],
+        ['kernel, (port, undefined, cb)', { type: 'udp6' }, '::ffff:127.0.0.1', (s, cb) => s.connect(9, undefined, cb)],
+        ['kernel, (port): error event', { type: 'udp6' }, '::ffff:127.0.0.1', (s) => s.connect(9)],
+        ['kernel, (port, address, cb)', { type: 'udp6' }, '::ffff:127.0.0.1', (s, cb) => s.connect(9, '::1', cb)],
+        // A lookup answering the other family (EINVAL), or no address at all (EINVAL).
+        ['other family, udp4', { type: 'udp4', lookup: answering('::1') }, undefined, (s, cb) => s.connect(9, cb)],
+        ['other family, udp6', { type: 'udp6', lookup: answering('127.0.0.1') }, undefined, (s, cb) => s.connect(9, cb)],
+        ['no address, udp4', { type: 'udp4', lookup: answering('not-an-ip') }, undefined, (s, cb) => s.connect(9, cb)],
+        ['no address, udp6: error event', { type: 'udp6', lookup: answering('not-an-ip') }, undefined, (s) => s.connect(9)],
+        ['no address, named', { type: 'udp4', lookup: answering('not-an-ip') }, undefined, (s, cb) => s.connect(9, 'peer.test', cb)],
+      ];
+      for (const [label, opts, bindAddr, connect] of cases) {
+        const s = t.watch(dgram.createSocket(opts), label, ['listening', 'connect', 'error', 'close']);
+        if (bindAddr !== undefined) {
+          s.bind(0, bindAddr);
+          await t.once(s, 'listening');
+        }
+        let done;
+        const ended = new Promise((res) => { done = res; });
+        s.once('error', () => done());
+        t.try(`${label}: connect`, () => connect(s, t.cb(`${label}: connect cb`, done)));
+        await t.timeout(ended, 2000, `${label}: connect's end`);
+        await t.ticks(3);
+        t.try(`${label}: remoteAddress`, () => s.remoteAddress());
+        s.close();
+        await t.once(s, 'close');
+      }
+    },
+  },
+  {
     name: 'connect: close while connecting',
     async run(dgram, t) {
       const r = await t.bound('udp4');
