@@ -25,15 +25,8 @@ pub(super) fn recv_ndg(seconds: f64, gro: bool) {
         let s2 = s.clone();
         s.on_listening(move || {
             ready(s2.address().map(|a| a.port).unwrap_or(0));
-            // The window is watched from a thread of its own: the receiver's event loop has
-            // nothing to do but receive (as `dgram listen --quiet`), no timer of the harness.
-            let (s, count) = (s2.clone(), count.clone());
-            std::thread::spawn(move || {
-                let mut w = Window::new(seconds);
-                while !w.look(count.load(Ordering::Relaxed)) {
-                    std::thread::sleep(TICK);
-                }
-                println!("{}", w.report(rss_now()));
+            let s = s2.clone();
+            watch_window(seconds, count.clone(), move || {
                 let _ = s.close();
             });
         });
@@ -80,13 +73,8 @@ pub(super) fn recv_tokio(seconds: f64) {
         let count = Arc::new(AtomicU64::new(0));
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         ready(port);
-        let (c, d) = (count.clone(), done.clone());
-        std::thread::spawn(move || {
-            let mut w = Window::new(seconds);
-            while !w.look(c.load(Ordering::Relaxed)) {
-                std::thread::sleep(TICK);
-            }
-            println!("{}", w.report(rss_now()));
+        let d = done.clone();
+        watch_window(seconds, count.clone(), move || {
             d.store(true, Ordering::Release);
             // (Wakes the loop to see it.)
             if let Ok(u) = UdpSocket::bind("127.0.0.1:0") {
@@ -109,5 +97,19 @@ pub(super) fn recv_tokio(seconds: f64) {
                 Ok(())
             });
         }
+    });
+}
+
+/// Watches a receiver's window from a thread of its own, so that the measured event loop has
+/// nothing to do but receive (as `dgram listen --quiet`: no timer of the harness on it); prints
+/// the report when the window is over, then runs `end`.
+fn watch_window(seconds: f64, count: Arc<AtomicU64>, end: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        let mut w = Window::new(seconds);
+        while !w.look(count.load(Ordering::Relaxed)) {
+            std::thread::sleep(TICK);
+        }
+        println!("{}", w.report(rss_now()));
+        end();
     });
 }
