@@ -71,8 +71,18 @@ pub(crate) struct Listeners {
 }
 
 impl Listeners {
-    fn list(&mut self, ev: Event) -> &mut Arc<Vec<Entry>> {
-        // (Every way to change a list goes through here; a read that does counts as a change.)
+    fn list(&self, ev: Event) -> &Arc<Vec<Entry>> {
+        match ev {
+            Event::Listening => &self.listening,
+            Event::Message => &self.message,
+            Event::Connect => &self.connect,
+            Event::Error => &self.error,
+            Event::Close => &self.close,
+        }
+    }
+
+    /// The list of `ev`, to change: every change goes through here, and moves the version.
+    fn list_mut(&mut self, ev: Event) -> &mut Arc<Vec<Entry>> {
         self.version.fetch_add(1, Ordering::Release);
         match ev {
             Event::Listening => &mut self.listening,
@@ -86,15 +96,14 @@ impl Listeners {
     pub(crate) fn add(&mut self, ev: Event, once: bool, handler: Handler) -> ListenerId {
         self.next += 1;
         let id = self.next;
-        Arc::make_mut(self.list(ev)).push(Entry { id, once, handler });
+        Arc::make_mut(self.list_mut(ev)).push(Entry { id, once, handler });
         ListenerId(id)
     }
 
     pub(crate) fn remove(&mut self, id: ListenerId) -> bool {
         for ev in ALL {
-            let l = self.list(ev);
-            if let Some(pos) = l.iter().position(|e| e.id == id.0) {
-                Arc::make_mut(l).remove(pos);
+            if let Some(pos) = self.list(ev).iter().position(|e| e.id == id.0) {
+                Arc::make_mut(self.list_mut(ev)).remove(pos);
                 return true;
             }
         }
@@ -104,9 +113,8 @@ impl Listeners {
     /// Removes the entry of operation `op`, wherever it is.
     pub(crate) fn remove_op(&mut self, op: u64) {
         for ev in ALL {
-            let l = self.list(ev);
-            if let Some(pos) = l.iter().position(|e| matches!(e.handler, Handler::Op(id) if id == op)) {
-                Arc::make_mut(l).remove(pos);
+            if let Some(pos) = self.list(ev).iter().position(|e| matches!(e.handler, Handler::Op(id) if id == op)) {
+                Arc::make_mut(self.list_mut(ev)).remove(pos);
             }
         }
     }
@@ -116,22 +124,21 @@ impl Listeners {
     pub(crate) fn remove_all(&mut self, ev: Option<Event>, ops_too: bool) {
         for e in ALL {
             if ev.is_none_or(|ev| ev == e) {
-                let l = self.list(e);
                 if ops_too {
-                    *l = Arc::default();
-                } else if l.iter().any(|x| !x.is_op()) {
-                    Arc::make_mut(l).retain(Entry::is_op);
+                    *self.list_mut(e) = Arc::default();
+                } else if self.list(e).iter().any(|x| !x.is_op()) {
+                    Arc::make_mut(self.list_mut(e)).retain(Entry::is_op);
                 }
             }
         }
     }
 
-    pub(crate) fn count(&mut self, ev: Event) -> usize {
+    pub(crate) fn count(&self, ev: Event) -> usize {
         self.list(ev).iter().filter(|e| !e.is_op()).count()
     }
 
     /// Whether any listener (not counting operations' entries) is left.
-    pub(crate) fn any(&mut self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         ALL.into_iter().any(|ev| self.count(ev) > 0)
     }
 
@@ -144,10 +151,9 @@ impl Listeners {
 
     /// The handlers to call for one emit, removing the `once` ones first (as Node does).
     pub(crate) fn for_emit(&mut self, ev: Event) -> Arc<Vec<Entry>> {
-        let l = self.list(ev);
-        let snapshot = l.clone();
+        let snapshot = self.list(ev).clone();
         if snapshot.iter().any(|e| e.once) {
-            Arc::make_mut(l).retain(|e| !e.once);
+            Arc::make_mut(self.list_mut(ev)).retain(|e| !e.once);
         }
         snapshot
     }
