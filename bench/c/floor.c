@@ -1,13 +1,26 @@
 /* The floor of the benchmark: what a receiver costs with no event loop and no runtime, and the
  * plain flood that feeds every receiver. Compiled by the harness with the system `cc`.
  *
- *   floor recv SECONDS [IDLE]      prints "ready PORT" (127.0.0.1), then `poll` + `recvmmsg` of
+ *   floor recv SECONDS [IDLE [WAIT_US]]
+ *                                  prints "ready PORT" (127.0.0.1), then `poll` + `recvmmsg` of
  *                                  64 until SECONDS after the first datagram, IDLE seconds (0.3)
  *                                  without one, or 10 s without any; one JSON line: count (after the first),
- *                                  wall (first to last datagram), cpu (getrusage, same span), rss
+ *                                  wall (first to last datagram), cpu (getrusage, same span), rss,
+ *                                  wakes (polls that returned ready). WAIT_US > 0: after a read
+ *                                  that found 2 datagrams or more, the next read waits WAIT_US
+ *                                  microseconds on a timerfd instead of the socket's readiness
+ *                                  (interrupt moderation: fewer wakes, each datagram later)
  *   floor flood PORT SIZE SECONDS COUNT
  *                                  `sendmmsg` of 64 SIZE-byte datagrams to 127.0.0.1:PORT until
  *                                  COUNT are sent or SECONDS pass; one JSON line: count, wall, cpu
+ *   floor gso PORT SIZE SECONDS COUNT
+ *                                  the same with `sendmsg` and UDP GSO, 64 datagrams per call
+ *   floor echo SECONDS             prints "ready PORT", sends each datagram back to its sender
+ *                                  (blocking `recvfrom`/`sendto`) until one says "quit" or
+ *                                  SECONDS pass
+ *   floor ping PORT SIZE COUNT     COUNT sequential round trips to 127.0.0.1:PORT (blocking, a
+ *                                  reply missing for 1 s lost), then "quit"; one JSON line: p50,
+ *                                  p99 (microseconds), count, lost, cpu_us (per round trip)
  *
  * Only ever sends to 127.0.0.1. */
 #define _GNU_SOURCE
@@ -18,7 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <netinet/udp.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +64,11 @@ static struct sockaddr_in loopback(int port) {
   return a;
 }
 
-static int recv_loop(double seconds, double idle) {
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+static int recv_loop(double seconds, double idle, long wait_us) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -70,18 +90,37 @@ static int recv_loop(double seconds, double idle) {
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
-  unsigned long long count = 0;
+  int timer = wait_us > 0 ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK) : -1;
+  struct itimerspec wait = {{0, 0}, {wait_us / 1000000, (wait_us % 1000000) * 1000}};
+  int waiting = 0;
+  unsigned long long count = 0, wakes = 0;
   double begin = now(), t0 = 0, c0 = 0, last = 0;
-  struct pollfd p = {fd, POLLIN, 0};
   for (;;) {
     double t = now();
     if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= idle)) || count >= MAX_COUNT)
       break;
+    struct pollfd p = {waiting ? timer : fd, POLLIN, 0};
     if (poll(&p, 1, 20) <= 0)
       continue;
-    int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    if (t0 > 0)
+      wakes++;
+    if (waiting) {
+      uint64_t fired;
+      ssize_t r = read(timer, &fired, sizeof fired);
+      (void)r;
+      waiting = 0;
+    }
+    /* (Waiting: on until a read comes back short, since the queue grew meanwhile.) */
+    int n = 0, r;
+    do {
+      r = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+      if (r > 0)
+        n += r;
+    } while (timer >= 0 && r == BATCH);
     if (n <= 0)
       continue;
+    if (timer >= 0 && n >= 2 && timerfd_settime(timer, 0, &wait, NULL) == 0)
+      waiting = 1;
     last = now();
     if (t0 == 0) {
       t0 = last;
@@ -92,8 +131,8 @@ static int recv_loop(double seconds, double idle) {
   }
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
-  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld}\n", count, t0 > 0 ? last - t0 : 0.0, t0 > 0 ? cpu() - c0 : 0.0,
-         u.ru_maxrss * 1024L);
+  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu}\n", count, t0 > 0 ? last - t0 : 0.0,
+         t0 > 0 ? cpu() - c0 : 0.0, u.ru_maxrss * 1024L, wakes);
   return 0;
 }
 
@@ -128,11 +167,128 @@ static int flood(int port, int size, double seconds, unsigned long long total) {
   return 0;
 }
 
+/* 64 datagrams per `sendmsg`, cut by the kernel (UDP GSO). */
+static int flood_gso(int port, int size, double seconds, unsigned long long total) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in to = loopback(port);
+  if (fd < 0 || port <= 0 || port > 65535 || size <= 0 || size * BATCH > 65507) {
+    fprintf(stderr, "floor gso: bad arguments\n");
+    return 1;
+  }
+  char *payload = malloc((size_t)size * BATCH);
+  memset(payload, 7, (size_t)size * BATCH);
+  uint16_t seg = (uint16_t)size;
+  union {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } control;
+  unsigned long long sent = 0;
+  double t0 = now(), c0 = cpu();
+  while (sent < total && now() - t0 < seconds) {
+    unsigned long long left = total - sent;
+    unsigned n = left < BATCH ? (unsigned)left : BATCH;
+    struct iovec iov = {payload, (size_t)size * n};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = &to;
+    m.msg_namelen = sizeof to;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (n > 1) {
+      memset(&control, 0, sizeof control);
+      m.msg_control = control.buf;
+      m.msg_controllen = sizeof control.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof seg);
+      memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    }
+    if (sendmsg(fd, &m, 0) > 0)
+      sent += n;
+  }
+  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f}\n", sent, now() - t0, cpu() - c0);
+  free(payload);
+  return 0;
+}
+
+static int echo(double seconds) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = loopback(0);
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+    perror("floor echo");
+    return 1;
+  }
+  struct timeval tick = {0, 100000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  printf("ready %d\n", ntohs(a.sin_port));
+  fflush(stdout);
+  static char buf[SLOT];
+  double t0 = now();
+  while (now() - t0 < seconds) {
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0)
+      continue;
+    if (n == 4 && memcmp(buf, "quit", 4) == 0)
+      break;
+    sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
+  }
+  return 0;
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+static int ping(int port, int size, int total) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in to = loopback(port);
+  if (fd < 0 || port <= 0 || port > 65535 || size < 0 || size > 65507 || total <= 0 || total > 10000000) {
+    fprintf(stderr, "floor ping: bad arguments\n");
+    return 1;
+  }
+  struct timeval second = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+  char *payload = malloc((size_t)size + 1);
+  memset(payload, 1, (size_t)size + 1);
+  static char buf[SLOT];
+  double *rtts = malloc(sizeof(double) * (size_t)total);
+  int got = 0, lost = 0;
+  double c0 = cpu();
+  while (got + lost < total) {
+    double t = now();
+    sendto(fd, payload, (size_t)size, 0, (struct sockaddr *)&to, sizeof to);
+    if (recv(fd, buf, sizeof buf, 0) < 0)
+      lost++;
+    else
+      rtts[got++] = (now() - t) * 1e6;
+  }
+  double used = cpu() - c0;
+  sendto(fd, "quit", 4, 0, (struct sockaddr *)&to, sizeof to);
+  qsort(rtts, (size_t)got, sizeof(double), cmp_double);
+  printf("{\"p50\":%f,\"p99\":%f,\"count\":%d,\"lost\":%d,\"cpu_us\":%f}\n", got ? rtts[got / 2] : 0.0,
+         got ? rtts[(int)(got * 0.99)] : 0.0, got, lost, used * 1e6 / (got ? got : 1));
+  free(rtts);
+  free(payload);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "recv") == 0)
-    return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3);
+    return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3, argc >= 5 ? atol(argv[4]) : 0);
   if (argc >= 6 && strcmp(argv[1], "flood") == 0)
     return flood(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), strtoull(argv[5], NULL, 10));
-  fprintf(stderr, "usage: floor recv SECONDS [IDLE] | floor flood PORT SIZE SECONDS COUNT\n");
+  if (argc >= 6 && strcmp(argv[1], "gso") == 0)
+    return flood_gso(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), strtoull(argv[5], NULL, 10));
+  if (argc >= 3 && strcmp(argv[1], "echo") == 0)
+    return echo(atof(argv[2]));
+  if (argc >= 5 && strcmp(argv[1], "ping") == 0)
+    return ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+  fprintf(stderr, "usage: floor recv SECONDS [IDLE [WAIT_US]] | floor flood|gso PORT SIZE SECONDS COUNT | floor echo SECONDS"
+                  " | floor ping PORT SIZE COUNT\n");
   return 2;
 }
