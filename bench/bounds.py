@@ -3,7 +3,8 @@
 C programs of bench/c/floor.c as the floor of each, alternated round by round.
 
   receive  1,000,000 datagrams of 64 B from the C `sendmmsg` flood into Node's built-in, the
-           addon ('message' and the 'messages' extension), and the C loop (`poll` + `recvmmsg`
+           addon ('message', the 'messages' extension, and the extension with its
+           messagesDelay option at 1 ms), and the C loop (`poll` + `recvmmsg`
            of 64), the C loop also waiting W microseconds after each read that found 2
            datagrams or more (interrupt moderation: fewer wakes, each datagram later by up to W);
            datagrams per CPU-second of the receiver, datagrams per wake for the C loop
@@ -86,6 +87,7 @@ def main():
             (f"Node {version} dgram, 'message'", js(False, "recv", "60")),
             ("node-dgram addon, 'message'", js(True, "recv", "60")),
             ("node-dgram addon, 'messages'", js(True, "recv", "60", "batch")),
+            ("node-dgram addon, 'messages', messagesDelay 1 ms", js(True, "recv", "60", "batch", "1")),
             ("C loop: poll + recvmmsg (64)", [floor, "recv", "60"]),
         ] + [(f"C loop, waiting {w} µs after a read of 2 or more", [floor, "recv", "60", "0.3", str(w)]) for w in WAITS]
         sink = [floor, "recv", "60", "1"]

@@ -1,12 +1,13 @@
 // The JavaScript side of the benchmark, the same file for Node, Bun and Deno (the harness
 // writes it out as a .cjs file and runs it). One role per process; prints one JSON line.
-//   recv SECONDS [batch]            -> prints "ready PORT"; counts datagrams from the first one
+//   recv SECONDS [batch [DELAY]]    -> prints "ready PORT"; counts datagrams from the first one
 //                                      (not counted) for SECONDS, or until 0.3 s pass without
 //                                      one (10 s without any); wall and CPU time stop at the
 //                                      last look (every 20 ms) that saw the count move; resident
 //                                      memory after 1 s and at the end. `batch`: through the
 //                                      addon's 'messages' extension (a batch per read; each
-//                                      datagram's size is read), not 'message'
+//                                      datagram's size is read), not 'message'; DELAY: the
+//                                      extension's messagesDelay option (milliseconds)
 //   send PORT SIZE SECONDS          -> SIZE-byte datagrams to 127.0.0.1:PORT, 64 in flight,
 //                                      for SECONDS
 //   burst PORT SIZE SECONDS COUNT   -> COUNT sends in bursts of 64 per turn of the event loop
@@ -30,7 +31,9 @@ const report = (o) => console.log(JSON.stringify(o));
 
 if (role === 'recv') {
   const seconds = Number(args[0]);
-  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  const opts = { type: 'udp4', recvBufferSize: 4 << 20 };
+  if (args[2] !== undefined) opts.messagesDelay = Number(args[2]);
+  const s = dgram.createSocket(opts);
   let count = 0, t0 = 0, c0 = 0, rssStart = 0, seen = 0, seenAt = 0, wall = 0, used = 0, tick = null;
   const finish = () => {
     clearInterval(tick);

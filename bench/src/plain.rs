@@ -54,6 +54,9 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
         if addon {
             // The extension beside the Node-exact receiver (one event per read).
             v.push(row(&batch_row(&rt), js(&rt, true, &["recv", CAP_SECONDS, "batch"])));
+            // ... and with its messagesDelay option: reads paused 1 ms after a busy batch.
+            let name = format!("node-dgram addon 'messages', messagesDelay 1 ms, Node {}", rt.version);
+            v.push(row(&name, js(&rt, true, &["recv", CAP_SECONDS, "batch", "1"])));
         }
     }
     v

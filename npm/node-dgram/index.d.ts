@@ -41,6 +41,16 @@ declare module 'node:dgram' {
     /** `{ address, family, port, size }`, as `'message'` gives it (a new object each call). */
     rinfo(i: number): import('dgram').RemoteInfo;
   }
+  interface SocketOptions {
+    /**
+     * node-dgram's extension (not in Node, which ignores the option): with a `'messages'`
+     * listener, after a read that found 2 datagrams or more, reading pauses for this many
+     * milliseconds (an integer, 0 to 1000; 0, the default: no pause), so that the next read
+     * takes what came meanwhile as one batch. Fewer wakes and calls per datagram; each datagram
+     * may wait that long, and `recvBufferSize` must hold what arrives in the pause.
+     */
+    messagesDelay?: number;
+  }
   /** (@types/node 26 and later type events with this map; a new, unused one before.) */
   interface SocketEventMap {
     messages: [batch: MessageBatch];

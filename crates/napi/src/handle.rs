@@ -85,6 +85,10 @@ pub struct Handle {
     /// Whether batches ask the kernel for UDP GRO: a burst a GSO sender sent in one piece then
     /// arrives in one piece and is split back into its datagrams here (the `gro` option).
     batch_gro: bool,
+    /// Whether reading waits (the `messagesDelay` extension: after a busy batch, JavaScript
+    /// pauses reads for a while so that the next read finds a larger batch): the descriptor is
+    /// not watched for reading meanwhile, and nothing is read.
+    reading_paused: Cell<bool>,
 }
 
 impl Finalize for Handle {
@@ -156,6 +160,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         corked: Cell::new(false),
         batched: Cell::new(false),
         batch_gro,
+        reading_paused: Cell::new(false),
     }))
 }
 
@@ -207,6 +212,14 @@ impl Handle {
         self.referenced.set(on);
         if let Some(p) = self.poll.borrow().as_ref() {
             p.set_ref(on);
+        }
+    }
+
+    /// Pauses reading (`true`) or resumes it (see `reading_paused`). Resuming watches the
+    /// descriptor again; what waits is read at the loop's next poll.
+    pub fn pause_reading(&self, env: Env, on: bool) {
+        if self.reading_paused.replace(on) != on {
+            self.sync_poll(env);
         }
     }
 
@@ -309,7 +322,7 @@ impl Handle {
             }
         }
         if let Some(p) = self.poll.borrow().as_ref() {
-            let _ = p.watch(true, wants_write);
+            let _ = p.watch(!self.reading_paused.get(), wants_write);
         }
     }
 
@@ -369,6 +382,11 @@ impl Handle {
                 return;
             }
         }
+        // Out of turns with datagrams still waiting: a pause asked for meanwhile (the
+        // `messagesDelay` extension) would let the queue grow while the receiver cannot keep
+        // up, so reading goes on from the loop's next poll; the next batch that finds the queue
+        // drained pauses again.
+        self.pause_reading(env, false);
     }
 
     /// One `onmessage(data, address, family, port)` per datagram, each in its own callback
@@ -512,7 +530,7 @@ impl Handle {
             self.pump(env);
         }
         deliver_queued(env, &self.module);
-        if readable {
+        if readable && !self.reading_paused.get() {
             self.receive(env);
         }
     }

@@ -385,6 +385,7 @@ const validateSocketOptions = hideStackFrames(function validateSocketOptions(typ
   let sendBufferSize;
   let receiveBlockList;
   let sendBlockList;
+  let messagesDelay = 0;
   if (typeOrOptions !== null && typeof typeOrOptions === 'object') {
     options = typeOrOptions;
     type = options.type;
@@ -400,6 +401,11 @@ const validateSocketOptions = hideStackFrames(function validateSocketOptions(typ
     if (options.sendBlockList) {
       validateBlockList.withoutStackTrace(options.sendBlockList, 'options.sendBlockList');
       sendBlockList = options.sendBlockList;
+    }
+    // (The 'messages' extension's own option: Node has none of this name and ignores it.)
+    if (options.messagesDelay !== undefined) {
+      validateInteger.withoutStackTrace(options.messagesDelay, 'options.messagesDelay', 0, 1000);
+      messagesDelay = options.messagesDelay;
     }
   }
   if (lookup !== undefined) validateFunction.withoutStackTrace(lookup, 'lookup');
@@ -417,6 +423,7 @@ const validateSocketOptions = hideStackFrames(function validateSocketOptions(typ
     reusePort: options?.reusePort,
     ipv6Only: options?.ipv6Only,
     signal,
+    messagesDelay,
   };
 });
 

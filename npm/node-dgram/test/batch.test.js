@@ -363,6 +363,80 @@ test('memory: what JavaScript keeps of a batch is never written again (many batc
   await closeAll(r, s);
 });
 
+// The messagesDelay option (the extension's): after a batch of 2 or more, reading pauses for
+// that many milliseconds (a timer of the socket's ref state), so the next read takes what came
+// meanwhile. Observed through process.getActiveResourcesInfo(), not through time.
+const timeouts = () => process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
+
+test('messagesDelay: every datagram once and in order across pauses (2,000 datagrams, paced)', async () => {
+  const r = await bound('udp4', '127.0.0.1', { recvBufferSize: 4 << 20, messagesDelay: 5 });
+  const s = await bound('udp4', '127.0.0.1');
+  const { got, batches } = collector(r);
+  const list = [];
+  for (let i = 0; i < 2000; i++) list.push(payload(i, 1 + (i % 200)));
+  await sendPaced(s, r.address().port, '127.0.0.1', list, 250, () => got.length);
+  assert.equal(got.length, list.length);
+  for (let i = 0; i < list.length; i++) assert.deepEqual(got[i][0], list[i], `datagram ${i}`);
+  assert.ok(batches.some((n) => n > 1), `some batch holds more than one datagram: ${batches}`);
+  await closeAll(r, s);
+});
+
+test('messagesDelay: a busy batch pauses reading, held as the socket is (ref/unref), ended by close; what came meanwhile follows', async () => {
+  const before = timeouts();
+  const r = await bound('udp4', '127.0.0.1', { messagesDelay: 1000 });
+  const q = await bound('udp4', '127.0.0.1', { messagesDelay: 20 });
+  const s = await bound('udp4', '127.0.0.1');
+  // Five datagrams queued at once: the first comes alone (as 'message' would), the rest in a
+  // batch of 2 or more, which pauses reading.
+  const seen = (sock, n) => new Promise((res) => {
+    let total = 0;
+    sock.on('messages', (b) => {
+      total += b.length;
+      if (total === n) process.nextTick(res);
+    });
+  });
+  const five = seen(r, 5);
+  for (let i = 0; i < 5; i++) s.send(payload(i, 10), r.address().port, '127.0.0.1');
+  await five;
+  assert.equal(timeouts(), before + 1, 'paused: one timer holds the loop');
+  r.unref();
+  assert.equal(timeouts(), before, 'unref: the pause no longer holds the loop');
+  r.ref();
+  assert.equal(timeouts(), before + 1, 'ref again: it does');
+  s.send('late', r.address().port, '127.0.0.1');
+  let after = 0;
+  r.on('messages', () => after++);
+  await new Promise((res) => r.close(res));
+  assert.equal(timeouts(), before, 'close ends the pause');
+  assert.equal(after, 0, 'nothing delivered after close');
+  // A shorter pause ends by itself: what came during it is delivered, in order.
+  const { got } = collector(q);
+  const ten = seen(q, 10);
+  for (let i = 0; i < 5; i++) s.send(payload(i, 10), q.address().port, '127.0.0.1');
+  await seen(q, 5);
+  for (let i = 5; i < 10; i++) s.send(payload(i, 10), q.address().port, '127.0.0.1');
+  await ten;
+  assert.deepEqual(got.map(([m]) => m), [...Array(10).keys()].map((i) => payload(i, 10)));
+  await closeAll(q, s);
+  assert.equal(timeouts(), before);
+});
+
+test('messagesDelay: an integer from 0 to 1000, else refused with the code and message of a bad option', () => {
+  for (const ok of [undefined, 0, 1, 1000]) dgram.createSocket({ type: 'udp4', messagesDelay: ok }).close();
+  assert.throws(() => dgram.createSocket({ type: 'udp4', messagesDelay: '5' }), {
+    code: 'ERR_INVALID_ARG_TYPE',
+    name: 'TypeError',
+    message: 'The "options.messagesDelay" property must be of type number. Received type string (\'5\')',
+  });
+  for (const [bad, range] of [[-1, '>= 0 && <= 1000'], [1001, '>= 0 && <= 1000'], [1.5, 'an integer'], [NaN, 'an integer']]) {
+    assert.throws(() => dgram.createSocket({ type: 'udp4', messagesDelay: bad }), {
+      code: 'ERR_OUT_OF_RANGE',
+      name: 'RangeError',
+      message: `The value of "options.messagesDelay" is out of range. It must be ${range}. Received ${String(bad)}`,
+    });
+  }
+});
+
 test('bad indexes and the constructor are refused', async () => {
   const r = await bound('udp4', '127.0.0.1');
   const s = await bound('udp4', '127.0.0.1');

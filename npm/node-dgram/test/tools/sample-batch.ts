@@ -3,6 +3,9 @@
 import * as dgram from 'node-dgram';
 import type { MessageBatch } from 'node-dgram';
 const s = dgram.createSocket('udp4');
+// The extension's option, typed as part of SocketOptions.
+const paced = dgram.createSocket({ type: 'udp4', messagesDelay: 1, recvBufferSize: 1 << 22 });
+void paced;
 s.on("messages", (batch: MessageBatch) => {
   const n: number = batch.length;
   const m: Buffer = batch.message(0);
