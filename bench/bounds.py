@@ -126,24 +126,35 @@ def main():
     def per_wall(runs):
         return median([r["count"] / r["wall"] for r in runs if r and r.get("wall")])
 
-    print(f"Receive: {count} datagrams of 64 B from the C sendmmsg flood, medians of {rounds} alternated rounds\n")
-    print("| receiver | dgrams / CPU-s | dgrams / s | vs Node's built-in (CPU) | datagrams per wake | mean wait for a wake (µs) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    base = per_cpu(next(iter(recv.values())))
-    for name, runs in recv.items():
-        c, w = per_cpu(runs), per_wall(runs)
-        wakes = [r for r in runs if r and r.get("wakes")]
-        per_wake = median([r["count"] / r["wakes"] for r in wakes])
-        wait = median([r["wall"] / r["wakes"] * 1e6 for r in wakes])
-        extra = f"{per_wake:.1f} | {wait:.0f}" if wakes else " | "
-        print(f"| {name} | {c:.0f} | {w:.0f} | {c / base:.2f}x | {extra} |")
-    print(f"\nSend: {count} sends of 64 B into a C sink, medians of {rounds} alternated rounds\n")
-    print("| sender | sends / CPU-s | sends / s | vs Node's built-in (CPU) |")
-    print("| --- | ---: | ---: | ---: |")
-    base = per_cpu(next(iter(send.values())))
-    for name, runs in send.items():
-        c, w = per_cpu(runs), per_wall(runs)
-        print(f"| {name} | {c:.0f} | {w:.0f} | {c / base:.2f}x |")
+    def rates(title, columns, sets, extra=lambda runs: []):
+        """One Markdown table of medians per CPU-second and per second, and the ratio to the
+        first row (Node's built-in); `extra` adds columns of a row's own."""
+        print(title + "\n")
+        print("| " + " | ".join(columns) + " |")
+        print("| --- |" + " ---: |" * (len(columns) - 1))
+        base = per_cpu(next(iter(sets.values())))
+        for name, runs in sets.items():
+            c, w = per_cpu(runs), per_wall(runs)
+            cells = [name, f"{c:.0f}", f"{w:.0f}", f"{c / base:.2f}x"] + extra(runs)
+            print("| " + " | ".join(cells) + " |")
+
+    def wakes(runs):
+        woke = [r for r in runs if r and r.get("wakes")]
+        if not woke:
+            return ["", ""]
+        return [f"{median([r['count'] / r['wakes'] for r in woke]):.1f}", f"{median([r['wall'] / r['wakes'] * 1e6 for r in woke]):.0f}"]
+
+    rates(
+        f"Receive: {count} datagrams of 64 B from the C sendmmsg flood, medians of {rounds} alternated rounds",
+        ["receiver", "dgrams / CPU-s", "dgrams / s", "vs Node's built-in (CPU)", "datagrams per wake", "mean wait for a wake (µs)"],
+        recv,
+        wakes,
+    )
+    rates(
+        f"\nSend: {count} sends of 64 B into a C sink, medians of {rounds} alternated rounds",
+        ["sender", "sends / CPU-s", "sends / s", "vs Node's built-in (CPU)"],
+        send,
+    )
     print(f"\nRound trip: 64 B, both processes on CPU 0, medians of {rounds} alternated rounds of 4,000\n")
     print("| pair | p50 (µs) | p99 (µs) | p50 vs Node's built-in | pinger's CPU per round trip (µs) |")
     print("| --- | ---: | ---: | ---: | ---: |")
