@@ -105,6 +105,10 @@ impl Finalize for Handle {
     }
 }
 
+/// The most datagrams a wake delivers to a socket pausing between batches (`messagesDelay`):
+/// about 10 ms of a loopback flood of small datagrams.
+const PAUSED_PER_WAKE: usize = 4096;
+
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
 /// sendBufferSize, gso, gro, asyncResource })`: `asyncResource`, an object, is the resource of
 /// the async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`:
@@ -355,7 +359,9 @@ impl Handle {
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
-        while delivered < PER_WAKE {
+        // A socket pausing between batches (`messagesDelay`) reads what waits to the end, or up to
+        // PAUSED_PER_WAKE: the pause that follows is the loop's turn.
+        while delivered < if self.reading_paused.get() { PAUSED_PER_WAKE } else { PER_WAKE } {
             let Some(fd) = self.core.borrow().fd() else { return };
             let read = self.receiver.borrow_mut().read(fd);
             let batch = read.into_batch(&mut *self.core.borrow_mut());
@@ -384,8 +390,7 @@ impl Handle {
         }
         // Out of turns with datagrams still waiting: a pause asked for meanwhile (the
         // `messagesDelay` extension) would let the queue grow while the receiver cannot keep
-        // up, so reading goes on from the loop's next poll; the next batch that finds the queue
-        // drained pauses again.
+        // up, so reading goes on from the loop's next poll.
         self.pause_reading(env, false);
     }
 
