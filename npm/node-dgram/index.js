@@ -419,9 +419,6 @@ function runLookup(socket, id, host, checkBlockList) {
   });
 }
 
-// Small datagrams arrive as their length, their bytes at the start of this buffer, which only
-// this module ever sees: the Buffer made here from them is one V8 keeps inside its heap.
-// (The copy uses the `set` captured at load: the staging buffer never reaches any other code.)
 // (Captured now, as the builtins: a program that replaces them later cannot see or redirect
 // the 'messages' extension's pauses. A Timeout's ref and unref are taken from the first pause's
 // timer: making one now would show in a program's async hooks.)
@@ -430,6 +427,10 @@ const timersSetTimeout = timersModule.setTimeout;
 const timersClearTimeout = timersModule.clearTimeout;
 let TimeoutPrototypeRef;
 let TimeoutPrototypeUnref;
+
+// Small datagrams arrive as their length, their bytes at the start of this buffer, which only
+// this module ever sees: the Buffer made here from them is one V8 keeps inside its heap.
+// (The copy uses the `set` captured at load: the staging buffer never reaches any other code.)
 const STAGED = 64;
 const staging = new ArrayBufferCtor(STAGED);
 const stagedViews = [];
