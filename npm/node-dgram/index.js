@@ -419,15 +419,6 @@ function runLookup(socket, id, host, checkBlockList) {
   });
 }
 
-// (Captured now, as the builtins: a program that replaces them later cannot see or redirect
-// the 'messages' extension's pauses. A Timeout's ref and unref are taken from the first pause's
-// timer: making one now would show in a program's async hooks.)
-const timersModule = require('node:timers');
-const timersSetTimeout = timersModule.setTimeout;
-const timersClearTimeout = timersModule.clearTimeout;
-let TimeoutPrototypeRef;
-let TimeoutPrototypeUnref;
-
 // Small datagrams arrive as their length, their bytes at the start of this buffer, which only
 // this module ever sees: the Buffer made here from them is one V8 keeps inside its heap.
 // (The copy uses the `set` captured at load: the staging buffer never reaches any other code.)
@@ -625,31 +616,7 @@ function receiveBatch(buf, count, senders) {
   }
   const data = BufferFrom(ab, base + metaBytes, TypedArrayPrototypeGetByteLength(buf) - metaBytes);
   deliverBatch(this, st, new MessageBatch(kBatchToken, data, meta, count, senders));
-  const more = wantsBatches(this);
-  if (more && count >= 2 && st.messagesDelay > 0 && !st.closed && st.readTimer === null) pauseReads(this, st);
-  return more;
-}
-
-// The messagesDelay option (the extension's): after a read that found 2 datagrams or more (the
-// datagrams come faster than they are read), the socket stops reading for messagesDelay
-// milliseconds, so that the next read takes what came meanwhile in one batch: fewer wakes and
-// calls per datagram, each datagram later by up to that delay. A timer of the socket's ref
-// state (ref()/unref() follow it) holds the loop as the socket's watcher did.
-function pauseReads(socket, st) {
-  st.handle.pauseReading(true);
-  const t = timersSetTimeout(resumeReads, st.messagesDelay, socket, st);
-  if (TimeoutPrototypeRef === undefined) {
-    const proto = ObjectGetPrototypeOf(t);
-    TimeoutPrototypeRef = proto.ref;
-    TimeoutPrototypeUnref = proto.unref;
-  }
-  if (!st.handle.hasRef()) FunctionPrototypeCall(TimeoutPrototypeUnref, t);
-  st.readTimer = t;
-}
-
-function resumeReads(socket, st) {
-  st.readTimer = null;
-  if (!st.closed) st.handle.pauseReading(false);
+  return wantsBatches(this);
 }
 
 function deliverBatch(socket, st, batch) {
@@ -705,8 +672,6 @@ function newState(type, options) {
     shadow: undefined,
     queuedBytes: 0,
     queuedCount: 0,
-    messagesDelay: options.messagesDelay || 0,
-    readTimer: null,
   };
 }
 
@@ -735,6 +700,9 @@ function Socket(type, listener) {
     sendBufferSize: o.sendBufferSize ? o.sendBufferSize : undefined,
     gso: GSO,
     gro: GRO,
+    // (The 'messages' extension's pacing: after a batch of 2 or more, reads pause this many
+    // milliseconds, on a timer of the native side's, of the socket's ref state.)
+    messagesDelay: o.messagesDelay,
     // (null: no async context of the native side's own; see scopeKit.)
     asyncResource: scopeKit !== null && st.shadow !== undefined ? null : st.shadow,
   });
@@ -1130,10 +1098,6 @@ Socket.prototype.close = function close(callback) {
   }
   running(this);
   st.closed = true;
-  if (st.readTimer !== null) {
-    timersClearTimeout(st.readTimer);
-    st.readTimer = null;
-  }
   if (st.signalCleanup) st.signalCleanup();
   if (st.shadow !== undefined) st.shadow.close();
   const events = st.handle.close();
@@ -1258,7 +1222,6 @@ Socket.prototype.dropSourceSpecificMembership = function dropSourceSpecificMembe
 Socket.prototype.ref = function ref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(true);
-  if (st.readTimer !== null) FunctionPrototypeCall(TimeoutPrototypeRef, st.readTimer);
   if (!st.closed && st.shadow !== undefined) st.shadow.ref();
   return this;
 };
@@ -1266,7 +1229,6 @@ Socket.prototype.ref = function ref() {
 Socket.prototype.unref = function unref() {
   const st = this[kState];
   if (!st.closed) st.handle.ref(false);
-  if (st.readTimer !== null) FunctionPrototypeCall(TimeoutPrototypeUnref, st.readTimer);
   if (!st.closed && st.shadow !== undefined) st.shadow.unref();
   return this;
 };
@@ -1700,7 +1662,7 @@ function abandonBind(st, err) {
 // its completion runs from the loop, one completion (and callback) at a time. The addon has
 // written it by then: here a send that reached the system is counted from that moment, and
 // leaves the count just before its callback, run from the loop's next check phase.
-const timers = { setImmediate: timersModule.setImmediate };
+const timers = { setImmediate: require('node:timers').setImmediate };
 function finishQueued(socket, st, id, rec, err, bytes, sync) {
   if (rec.queued) return true;
   if (err !== null && (isLookupFailure(err) || err.syscall !== 'send')) {

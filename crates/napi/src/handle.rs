@@ -12,7 +12,7 @@ use node_dgram::{AddressInfo, Error, SocketOptions, SocketType};
 
 use crate::marshal::{arg_bool, error_descriptor, option, type_error};
 use crate::protocol;
-use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Type, Val};
+use crate::sys::{self, Cx, Env, Finalize, Poll, PollTarget, Ref, Thrown, Timer, Type, Val};
 use crate::{Callbacks, Module};
 
 /// Datagrams up to this size reach JavaScript through the staging area, which makes their
@@ -85,16 +85,24 @@ pub struct Handle {
     /// Whether batches ask the kernel for UDP GRO: a burst a GSO sender sent in one piece then
     /// arrives in one piece and is split back into its datagrams here (the `gro` option).
     batch_gro: bool,
-    /// Whether reading waits (the `messagesDelay` extension: after a busy batch, JavaScript
-    /// pauses reads for a while so that the next read finds a larger batch): the descriptor is
-    /// not watched for reading meanwhile, and nothing is read.
+    /// The `messagesDelay` extension, in milliseconds (0: off): after a batch of 2 datagrams or
+    /// more, reading pauses that long, so that the next read finds a larger batch.
+    delay_ms: u64,
+    /// Whether reading waits for `pause_timer`: the descriptor is not watched for reading
+    /// meanwhile, and nothing is read.
     reading_paused: Cell<bool>,
+    /// The pause's timer, made at the first pause; of the socket's ref state, closed with the
+    /// poll handle.
+    pause_timer: RefCell<Option<Timer>>,
 }
 
 impl Finalize for Handle {
     fn finalize(&self, env: Env) {
         if let Some(p) = self.poll.borrow_mut().take() {
             p.close();
+        }
+        if let Some(t) = self.pause_timer.borrow_mut().take() {
+            t.close();
         }
         if let Some(ctx) = self.ctx.borrow_mut().take() {
             env.drop_async_context(ctx);
@@ -110,7 +118,7 @@ impl Finalize for Handle {
 const PAUSED_PER_WAKE: usize = 4096;
 
 /// `new Handle(owner, { family, reuseAddr, reusePort, ipv6Only, recvBufferSize,
-/// sendBufferSize, gso, gro, asyncResource })`: `asyncResource`, an object, is the resource of
+/// sendBufferSize, gso, gro, messagesDelay, asyncResource })`: `asyncResource`, an object, is the resource of
 /// the async context (`napi_async_init`) the handle's callbacks run in (else the owner); `null`:
 /// the callbacks run in none of their own, the JavaScript side entering the socket's (so async
 /// hooks see no resource of the addon's making); `gro`: batches ask for UDP GRO.
@@ -138,6 +146,11 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         opts = opts.send_buffer_size(n as u32);
     }
     let batch_gro = arg_bool(env, option(env, o, c"gro")?, false);
+    // (Validated by the JavaScript face: an integer from 0 to 1000.)
+    let delay_ms = env
+        .get_f64(option(env, o, c"messagesDelay")?)
+        .filter(|v| v.is_finite() && *v >= 1.0)
+        .map_or(0, |v| v.min(1000.0) as u64);
     let module = Module::of(env)?;
     let owner = env.reference(owner_val, true)?;
     let resource = option(env, o, c"asyncResource")?;
@@ -164,7 +177,9 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         corked: Cell::new(false),
         batched: Cell::new(false),
         batch_gro,
+        delay_ms,
         reading_paused: Cell::new(false),
+        pause_timer: RefCell::new(None),
     }))
 }
 
@@ -217,12 +232,37 @@ impl Handle {
         if let Some(p) = self.poll.borrow().as_ref() {
             p.set_ref(on);
         }
+        if let Some(t) = self.pause_timer.borrow().as_ref() {
+            t.set_ref(on);
+        }
     }
 
-    /// Pauses reading (`true`) or resumes it (see `reading_paused`). Resuming watches the
-    /// descriptor again; what waits is read at the loop's next poll.
-    pub fn pause_reading(&self, env: Env, on: bool) {
-        if self.reading_paused.replace(on) != on {
+    /// After a batch of 2 datagrams or more (they come faster than they are read): reading
+    /// pauses for `delay_ms`, unless it already does or the extension is off.
+    fn pause_after_batch(&self, env: Env) {
+        if self.delay_ms == 0 || self.reading_paused.get() {
+            return;
+        }
+        if self.pause_timer.borrow().is_none() {
+            let target: Rc<dyn PollTarget> = self.me();
+            let Ok(t) = Timer::new(env, target) else { return };
+            t.set_ref(self.referenced.get());
+            *self.pause_timer.borrow_mut() = Some(t);
+        }
+        let started = self.pause_timer.borrow().as_ref().is_some_and(|t| t.start(self.delay_ms).is_ok());
+        if started {
+            self.reading_paused.set(true);
+            self.sync_poll(env);
+        }
+    }
+
+    /// Ends a pause (its timer fired, or the wake ran out of turns): the descriptor is watched
+    /// again, and what waits is read at the loop's next poll.
+    fn resume_reading(&self, env: Env) {
+        if let Some(t) = self.pause_timer.borrow().as_ref() {
+            t.stop();
+        }
+        if self.reading_paused.replace(false) {
             self.sync_poll(env);
         }
     }
@@ -237,6 +277,10 @@ impl Handle {
         if let Some(p) = self.poll.borrow_mut().take() {
             p.close();
         }
+        if let Some(t) = self.pause_timer.borrow_mut().take() {
+            t.close();
+        }
+        self.reading_paused.set(false);
         self.polled_fd.set(sys::NO_FD);
     }
 
@@ -360,8 +404,10 @@ impl Handle {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
         // A socket pausing between batches (`messagesDelay`) reads what waits to the end, or up to
-        // PAUSED_PER_WAKE: the pause that follows is the loop's turn.
-        while delivered < if self.reading_paused.get() { PAUSED_PER_WAKE } else { PER_WAKE } {
+        // PAUSED_PER_WAKE: the pause that follows is the loop's turn. (Once it no longer takes
+        // batches, one callback per datagram: the usual turn.)
+        let turn = || if self.reading_paused.get() && self.batched.get() { PAUSED_PER_WAKE } else { PER_WAKE };
+        while delivered < turn() {
             let Some(fd) = self.core.borrow().fd() else { return };
             let read = self.receiver.borrow_mut().read(fd);
             let batch = read.into_batch(&mut *self.core.borrow_mut());
@@ -373,7 +419,11 @@ impl Handle {
             };
             let batched = self.batched.get();
             if batched {
-                delivered += self.deliver_batch(env, &cb, &batch);
+                let n = self.deliver_batch(env, &cb, &batch);
+                delivered += n;
+                if n >= 2 && self.batched.get() {
+                    self.pause_after_batch(env);
+                }
             } else {
                 delivered += self.deliver_each(env, &cb, &batch);
             }
@@ -388,10 +438,10 @@ impl Handle {
                 return;
             }
         }
-        // Out of turns with datagrams still waiting: a pause asked for meanwhile (the
-        // `messagesDelay` extension) would let the queue grow while the receiver cannot keep
-        // up, so reading goes on from the loop's next poll.
-        self.pause_reading(env, false);
+        // Out of turns with datagrams still waiting: a pause begun meanwhile (`messagesDelay`)
+        // would let the queue grow while the receiver cannot keep up, so reading goes on from
+        // the loop's next poll, and the next batch that finds more than one pauses again.
+        self.resume_reading(env);
     }
 
     /// One `onmessage(data, address, family, port)` per datagram, each in its own callback
@@ -544,6 +594,9 @@ impl Handle {
 impl PollTarget for Handle {
     fn ready(&self, env: Env, status: i32, readable: bool, writable: bool) {
         self.ready_inner(env, status, readable, writable);
+    }
+    fn timer(&self, env: Env) {
+        self.resume_reading(env);
     }
 }
 

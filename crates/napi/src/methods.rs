@@ -53,7 +53,6 @@ pub const TABLE: &[(&std::ffi::CStr, Method<Handle>)] = &[
     (c"queueSize", uncorked!(m_queue_size)),
     (c"queueCount", uncorked!(m_queue_count)),
     (c"ref", m_ref),
-    (c"pauseReading", m_pause_reading),
     (c"hasRef", m_has_ref),
     (c"fd", uncorked!(m_fd)),
 ];
@@ -353,12 +352,6 @@ fn m_queue_count(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
 /// `ref(on)`.
 fn m_ref(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     h.set_referenced(arg_bool(cx.env, cx.arg(0), true));
-    Ok(cx.env.undefined())
-}
-
-/// `pauseReading(on)`: the `messagesDelay` extension's pause between batches.
-fn m_pause_reading(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
-    h.pause_reading(cx.env, arg_bool(cx.env, cx.arg(0), false));
     Ok(cx.env.undefined())
 }
 

@@ -402,10 +402,12 @@ const validateSocketOptions = hideStackFrames(function validateSocketOptions(typ
       validateBlockList.withoutStackTrace(options.sendBlockList, 'options.sendBlockList');
       sendBlockList = options.sendBlockList;
     }
-    // (The 'messages' extension's own option: Node has none of this name and ignores it.)
-    if (options.messagesDelay !== undefined) {
-      validateInteger.withoutStackTrace(options.messagesDelay, 'options.messagesDelay', 0, 1000);
-      messagesDelay = options.messagesDelay;
+    // (The 'messages' extension's own option: Node has none of this name and ignores it. Read
+    // once: what is validated is what is used.)
+    const delay = options.messagesDelay;
+    if (delay !== undefined) {
+      validateInteger.withoutStackTrace(delay, 'options.messagesDelay', 0, 1000);
+      messagesDelay = delay;
     }
   }
   if (lookup !== undefined) validateFunction.withoutStackTrace(lookup, 'lookup');

@@ -813,6 +813,8 @@ pub unsafe extern "C" fn napi_register_module_v1(raw: n::napi_env, exports: n::n
 type uv_poll_cb = unsafe extern "C" fn(handle: *mut c_void, status: c_int, events: c_int);
 #[allow(non_camel_case_types)]
 type uv_close_cb = unsafe extern "C" fn(handle: *mut c_void);
+#[allow(non_camel_case_types)]
+type uv_timer_cb = unsafe extern "C" fn(handle: *mut c_void);
 
 #[cfg(unix)]
 extern "C" {
@@ -825,19 +827,26 @@ extern "C" {
     fn uv_unref(handle: *mut c_void);
     fn uv_handle_set_data(handle: *mut c_void, data: *mut c_void);
     fn uv_handle_get_data(handle: *const c_void) -> *mut c_void;
+    fn uv_timer_init(lp: *mut n::uv_loop_s, handle: *mut c_void) -> c_int;
+    fn uv_timer_start(handle: *mut c_void, cb: uv_timer_cb, timeout: u64, repeat: u64) -> c_int;
+    fn uv_timer_stop(handle: *mut c_void) -> c_int;
 }
 
 /// `UV_POLL` in libuv's `uv_handle_type`.
 const UV_POLL: c_int = 8;
+/// `UV_TIMER` in libuv's `uv_handle_type`.
+const UV_TIMER: c_int = 13;
 /// `UV_READABLE`.
 const UV_READABLE: c_int = 1;
 /// `UV_WRITABLE`.
 const UV_WRITABLE: c_int = 2;
 
-/// What a poll handle calls on readiness.
+/// What a poll handle calls on readiness, and a [`Timer`] when it fires.
 pub trait PollTarget {
     /// The descriptor is readable and/or writable (or `status` is a libuv error).
     fn ready(&self, env: Env, status: i32, readable: bool, writable: bool);
+    /// The target's [`Timer`] fired.
+    fn timer(&self, env: Env);
 }
 
 struct PollData {
@@ -867,6 +876,22 @@ unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) 
         target.ready(env, status, events & UV_READABLE != 0, events & UV_WRITABLE != 0)
     }));
     if let Err(p) = r {
+        eprintln!("node-dgram internal error: {}", panic_message(&*p));
+    }
+    // SAFETY: closes the scope opened above.
+    unsafe { n::napi_close_handle_scope(data.env, scope) };
+}
+
+unsafe extern "C" fn timer_cb(handle: *mut c_void) {
+    // SAFETY: the data pointer was set to a live `Box<PollData>` in `Timer::new` and is freed
+    // only in `close_cb`, which libuv runs after the last timer callback.
+    let data = unsafe { &*(uv_handle_get_data(handle) as *const PollData) };
+    let target = data.target.clone();
+    let env = Env::new(data.env);
+    let mut scope = null_mut();
+    // SAFETY: as in `poll_cb`: on the JavaScript thread, outside any JavaScript frame.
+    unsafe { n::napi_open_handle_scope(data.env, &mut scope) };
+    if let Err(p) = catch_unwind(AssertUnwindSafe(|| target.timer(env))) {
         eprintln!("node-dgram internal error: {}", panic_message(&*p));
     }
     // SAFETY: closes the scope opened above.
@@ -960,6 +985,73 @@ impl Poll {
     }
 }
 
+/// A one-shot `uv_timer_t` on Node's loop, calling its target's [`PollTarget::timer`]. Like
+/// [`Poll`], it must be closed with [`Timer::close`]; dropping it unclosed leaks the handle but
+/// never touches freed memory.
+pub struct Timer {
+    handle: *mut c_void,
+}
+
+impl Timer {
+    /// A stopped timer on the env's loop.
+    pub fn new(env: Env, target: Rc<dyn PollTarget>) -> std::io::Result<Timer> {
+        let mut lp = null_mut();
+        // SAFETY: as in `Env::undefined`.
+        if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        // SAFETY: allocates uninitialised memory of libuv's size for a timer handle.
+        let handle = unsafe { libc::malloc(uv_handle_size(UV_TIMER)) };
+        if handle.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOMEM));
+        }
+        // SAFETY: `handle` has the size of a uv_timer_t; `lp` is Node's loop, used on its thread.
+        let r = unsafe { uv_timer_init(lp, handle) };
+        if r != 0 {
+            // SAFETY: init failed, so libuv holds no pointer to the memory.
+            unsafe { libc::free(handle) };
+            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
+        }
+        let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
+        // SAFETY: the handle is initialised; the data is freed in `close_cb`.
+        unsafe { uv_handle_set_data(handle, data as *mut c_void) };
+        Ok(Timer { handle })
+    }
+    /// Fires once, `ms` milliseconds from the loop's current time (started again if running).
+    pub fn start(&self, ms: u64) -> std::io::Result<()> {
+        // SAFETY: the handle is initialised and not closed (`close` consumes the Timer).
+        let r = unsafe { uv_timer_start(self.handle, timer_cb, ms, 0) };
+        if r != 0 {
+            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
+        }
+        Ok(())
+    }
+    /// Stops it (nothing fires).
+    pub fn stop(&self) {
+        // SAFETY: as in `start`.
+        unsafe { uv_timer_stop(self.handle) };
+    }
+    /// Whether it keeps the loop alive while running.
+    pub fn set_ref(&self, on: bool) {
+        // SAFETY: as in `start`.
+        unsafe {
+            if on {
+                uv_ref(self.handle)
+            } else {
+                uv_unref(self.handle)
+            }
+        }
+    }
+    /// Stops and closes it; its memory is freed by libuv's close callback.
+    pub fn close(self) {
+        // SAFETY: the handle is initialised and closed once (this consumes the Timer).
+        unsafe {
+            uv_timer_stop(self.handle);
+            uv_close(self.handle, close_cb);
+        }
+    }
+}
+
 /// Takes ownership of descriptor `fd` for `bind({ fd })`, as Node does; `None` when it is not
 /// an open descriptor.
 #[cfg(unix)]
@@ -1045,7 +1137,7 @@ pub fn dup_fd(_fd: i32) -> Result<i32, i32> {
 /// `SOCKET` for `uv_os_sock_t`.
 #[cfg(windows)]
 mod uv_win {
-    use super::{c_int, c_void, n, uv_close_cb, uv_poll_cb, RawFd};
+    use super::{c_int, c_void, n, uv_close_cb, uv_poll_cb, uv_timer_cb, RawFd};
     use std::sync::OnceLock;
 
     pub(super) struct Uv {
@@ -1058,6 +1150,9 @@ mod uv_win {
         unref: unsafe extern "C" fn(*mut c_void),
         handle_set_data: unsafe extern "C" fn(*mut c_void, *mut c_void),
         handle_get_data: unsafe extern "C" fn(*const c_void) -> *mut c_void,
+        timer_init: unsafe extern "C" fn(*mut n::uv_loop_s, *mut c_void) -> c_int,
+        timer_start: unsafe extern "C" fn(*mut c_void, uv_timer_cb, u64, u64) -> c_int,
+        timer_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
     }
 
     static UV: OnceLock<Result<Uv, String>> = OnceLock::new();
@@ -1085,6 +1180,9 @@ mod uv_win {
                     unref: sym!(b"uv_unref"),
                     handle_set_data: sym!(b"uv_handle_set_data"),
                     handle_get_data: sym!(b"uv_handle_get_data"),
+                    timer_init: sym!(b"uv_timer_init"),
+                    timer_start: sym!(b"uv_timer_start"),
+                    timer_stop: sym!(b"uv_timer_stop"),
                 })
             }
         })
@@ -1137,6 +1235,18 @@ mod uv_win {
     pub(super) unsafe fn uv_handle_get_data(handle: *const c_void) -> *mut c_void {
         // SAFETY: as above.
         unsafe { (uv().handle_get_data)(handle) }
+    }
+    pub(super) unsafe fn uv_timer_init(lp: *mut n::uv_loop_s, handle: *mut c_void) -> c_int {
+        // SAFETY: as above.
+        unsafe { (uv().timer_init)(lp, handle) }
+    }
+    pub(super) unsafe fn uv_timer_start(handle: *mut c_void, cb: uv_timer_cb, timeout: u64, repeat: u64) -> c_int {
+        // SAFETY: as above.
+        unsafe { (uv().timer_start)(handle, cb, timeout, repeat) }
+    }
+    pub(super) unsafe fn uv_timer_stop(handle: *mut c_void) -> c_int {
+        // SAFETY: as above.
+        unsafe { (uv().timer_stop)(handle) }
     }
 }
 #[cfg(windows)]
