@@ -830,6 +830,7 @@ extern "C" {
     fn uv_timer_init(lp: *mut n::uv_loop_s, handle: *mut c_void) -> c_int;
     fn uv_timer_start(handle: *mut c_void, cb: uv_timer_cb, timeout: u64, repeat: u64) -> c_int;
     fn uv_timer_stop(handle: *mut c_void) -> c_int;
+    fn uv_update_time(lp: *mut n::uv_loop_s);
 }
 
 /// `UV_POLL` in libuv's `uv_handle_type`.
@@ -990,6 +991,7 @@ impl Poll {
 /// never touches freed memory.
 pub struct Timer {
     handle: *mut c_void,
+    lp: *mut n::uv_loop_s,
 }
 
 impl Timer {
@@ -1015,12 +1017,18 @@ impl Timer {
         let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
         // SAFETY: the handle is initialised; the data is freed in `close_cb`.
         unsafe { uv_handle_set_data(handle, data as *mut c_void) };
-        Ok(Timer { handle })
+        Ok(Timer { handle, lp })
     }
-    /// Fires once, `ms` milliseconds from the loop's current time (started again if running).
+    /// Fires once, at least `ms` milliseconds from now (started again if running). The loop's
+    /// clock is brought up to date first: its time is that of the iteration's start, so a
+    /// timer started late in a long iteration would otherwise fire early.
     pub fn start(&self, ms: u64) -> std::io::Result<()> {
-        // SAFETY: the handle is initialised and not closed (`close` consumes the Timer).
-        let r = unsafe { uv_timer_start(self.handle, timer_cb, ms, 0) };
+        // SAFETY: the handle is initialised and not closed (`close` consumes the Timer); `lp`
+        // is the loop it was made on (Node's, alive while the env is), used on its thread.
+        let r = unsafe {
+            uv_update_time(self.lp);
+            uv_timer_start(self.handle, timer_cb, ms, 0)
+        };
         if r != 0 {
             return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
         }
@@ -1153,6 +1161,7 @@ mod uv_win {
         timer_init: unsafe extern "C" fn(*mut n::uv_loop_s, *mut c_void) -> c_int,
         timer_start: unsafe extern "C" fn(*mut c_void, uv_timer_cb, u64, u64) -> c_int,
         timer_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
+        update_time: unsafe extern "C" fn(*mut n::uv_loop_s),
     }
 
     static UV: OnceLock<Result<Uv, String>> = OnceLock::new();
@@ -1183,6 +1192,7 @@ mod uv_win {
                     timer_init: sym!(b"uv_timer_init"),
                     timer_start: sym!(b"uv_timer_start"),
                     timer_stop: sym!(b"uv_timer_stop"),
+                    update_time: sym!(b"uv_update_time"),
                 })
             }
         })
@@ -1247,6 +1257,10 @@ mod uv_win {
     pub(super) unsafe fn uv_timer_stop(handle: *mut c_void) -> c_int {
         // SAFETY: as above.
         unsafe { (uv().timer_stop)(handle) }
+    }
+    pub(super) unsafe fn uv_update_time(lp: *mut n::uv_loop_s) {
+        // SAFETY: as above.
+        unsafe { (uv().update_time)(lp) }
     }
 }
 #[cfg(windows)]
