@@ -859,8 +859,64 @@ struct PollData {
 /// the descriptor is closed; dropping a `Poll` without closing it leaks the handle but never
 /// touches freed memory.
 pub struct Poll {
-    handle: *mut c_void,
+    h: UvHandle,
     events: Cell<c_int>,
+}
+
+/// One libuv handle of ours on Node's loop: memory of libuv's size for its kind (from
+/// `libc::malloc`), with a `Box<PollData>` as its data; both are freed by `close_cb`, which
+/// libuv runs once the handle is closed.
+struct UvHandle {
+    handle: *mut c_void,
+    lp: *mut n::uv_loop_s,
+}
+
+impl UvHandle {
+    /// A handle of `kind` on the env's loop, initialised by `init(loop, handle)` (a libuv
+    /// status), with `target` in its data.
+    fn new(
+        env: Env,
+        kind: c_int,
+        target: Rc<dyn PollTarget>,
+        init: impl FnOnce(*mut n::uv_loop_s, *mut c_void) -> c_int,
+    ) -> std::io::Result<UvHandle> {
+        let mut lp = null_mut();
+        // SAFETY: as in `Env::undefined`.
+        if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        // SAFETY: allocates uninitialised memory of libuv's size for a handle of `kind`.
+        let handle = unsafe { libc::malloc(uv_handle_size(kind)) };
+        if handle.is_null() {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOMEM));
+        }
+        let r = init(lp, handle);
+        if r != 0 {
+            // SAFETY: init failed, so libuv holds no pointer to the memory.
+            unsafe { libc::free(handle) };
+            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
+        }
+        let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
+        // SAFETY: the handle is initialised; the data is freed in `close_cb`.
+        unsafe { uv_handle_set_data(handle, data as *mut c_void) };
+        Ok(UvHandle { handle, lp })
+    }
+    /// Whether the handle keeps the loop alive (while it is active).
+    fn set_ref(&self, on: bool) {
+        // SAFETY: the handle is initialised and not closed (`close` consumes it).
+        unsafe {
+            if on {
+                uv_ref(self.handle)
+            } else {
+                uv_unref(self.handle)
+            }
+        }
+    }
+    /// Closes it (the owner stopped it first); libuv frees it through `close_cb`.
+    fn close(self) {
+        // SAFETY: the handle is initialised and closed once (this consumes it).
+        unsafe { uv_close(self.handle, close_cb) };
+    }
 }
 
 unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) {
@@ -914,27 +970,9 @@ unsafe extern "C" fn close_cb(handle: *mut c_void) {
 impl Poll {
     /// Starts watching `fd` for reading on the env's loop.
     pub fn start(env: Env, fd: RawFd, target: Rc<dyn PollTarget>) -> std::io::Result<Poll> {
-        let mut lp = null_mut();
-        // SAFETY: as in `Env::undefined`.
-        if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
-            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        // SAFETY: allocates uninitialised memory of libuv's size for a poll handle.
-        let handle = unsafe { libc::malloc(uv_handle_size(UV_POLL)) };
-        if handle.is_null() {
-            return Err(std::io::Error::from_raw_os_error(libc::ENOMEM));
-        }
-        // SAFETY: `handle` has the size of a uv_poll_t; `lp` is Node's loop, used on its thread.
-        let r = unsafe { uv_poll_init_socket(lp, handle, fd) };
-        if r != 0 {
-            // SAFETY: init failed, so libuv holds no pointer to the memory.
-            unsafe { libc::free(handle) };
-            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
-        }
-        let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
-        // SAFETY: the handle is initialised; the data is freed in `close_cb`.
-        unsafe { uv_handle_set_data(handle, data as *mut c_void) };
-        let p = Poll { handle, events: Cell::new(0) };
+        // SAFETY: `h` has the size of a uv_poll_t; `lp` is Node's loop, used on its thread.
+        let h = UvHandle::new(env, UV_POLL, target, |lp, h| unsafe { uv_poll_init_socket(lp, h, fd) })?;
+        let p = Poll { h, events: Cell::new(0) };
         p.watch(true, false)?;
         Ok(p)
     }
@@ -947,9 +985,9 @@ impl Poll {
         // SAFETY: the handle is initialised and not closed (`close` consumes the Poll).
         let r = unsafe {
             if ev == 0 {
-                uv_poll_stop(self.handle)
+                uv_poll_stop(self.h.handle)
             } else {
-                uv_poll_start(self.handle, ev, poll_cb)
+                uv_poll_start(self.h.handle, ev, poll_cb)
             }
         };
         if r != 0 {
@@ -965,24 +1003,15 @@ impl Poll {
     }
     /// Whether the handle keeps the loop alive (while it is active).
     pub fn set_ref(&self, on: bool) {
-        // SAFETY: as in `watch`.
-        unsafe {
-            if on {
-                uv_ref(self.handle)
-            } else {
-                uv_unref(self.handle)
-            }
-        }
+        self.h.set_ref(on);
     }
     /// Stops watching (the descriptor leaves epoll at once) and closes the handle; its memory
     /// is freed by libuv's close callback.
     pub fn close(self) {
-        // SAFETY: the handle is initialised and closed once (this consumes the Poll);
+        // SAFETY: the handle is initialised and not closed (this consumes the Poll);
         // `uv_poll_stop` removes the descriptor from the loop before the caller closes it.
-        unsafe {
-            uv_poll_stop(self.handle);
-            uv_close(self.handle, close_cb);
-        }
+        unsafe { uv_poll_stop(self.h.handle) };
+        self.h.close();
     }
 }
 
@@ -990,34 +1019,15 @@ impl Poll {
 /// [`Poll`], it must be closed with [`Timer::close`]; dropping it unclosed leaks the handle but
 /// never touches freed memory.
 pub struct Timer {
-    handle: *mut c_void,
-    lp: *mut n::uv_loop_s,
+    h: UvHandle,
 }
 
 impl Timer {
     /// A stopped timer on the env's loop.
     pub fn new(env: Env, target: Rc<dyn PollTarget>) -> std::io::Result<Timer> {
-        let mut lp = null_mut();
-        // SAFETY: as in `Env::undefined`.
-        if unsafe { n::napi_get_uv_event_loop(env.raw, &mut lp) } != n::Status::napi_ok || lp.is_null() {
-            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        // SAFETY: allocates uninitialised memory of libuv's size for a timer handle.
-        let handle = unsafe { libc::malloc(uv_handle_size(UV_TIMER)) };
-        if handle.is_null() {
-            return Err(std::io::Error::from_raw_os_error(libc::ENOMEM));
-        }
-        // SAFETY: `handle` has the size of a uv_timer_t; `lp` is Node's loop, used on its thread.
-        let r = unsafe { uv_timer_init(lp, handle) };
-        if r != 0 {
-            // SAFETY: init failed, so libuv holds no pointer to the memory.
-            unsafe { libc::free(handle) };
-            return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
-        }
-        let data = Box::into_raw(Box::new(PollData { env: env.raw, target }));
-        // SAFETY: the handle is initialised; the data is freed in `close_cb`.
-        unsafe { uv_handle_set_data(handle, data as *mut c_void) };
-        Ok(Timer { handle, lp })
+        // SAFETY: `h` has the size of a uv_timer_t; `lp` is Node's loop, used on its thread.
+        let h = UvHandle::new(env, UV_TIMER, target, |lp, h| unsafe { uv_timer_init(lp, h) })?;
+        Ok(Timer { h })
     }
     /// Fires once, at least `ms` milliseconds from now (started again if running). The loop's
     /// clock is brought up to date first: its time is that of the iteration's start, so a
@@ -1026,8 +1036,8 @@ impl Timer {
         // SAFETY: the handle is initialised and not closed (`close` consumes the Timer); `lp`
         // is the loop it was made on (Node's, alive while the env is), used on its thread.
         let r = unsafe {
-            uv_update_time(self.lp);
-            uv_timer_start(self.handle, timer_cb, ms, 0)
+            uv_update_time(self.h.lp);
+            uv_timer_start(self.h.handle, timer_cb, ms, 0)
         };
         if r != 0 {
             return Err(std::io::Error::from_raw_os_error(errno_from_uv(r)));
@@ -1037,26 +1047,16 @@ impl Timer {
     /// Stops it (nothing fires).
     pub fn stop(&self) {
         // SAFETY: as in `start`.
-        unsafe { uv_timer_stop(self.handle) };
+        unsafe { uv_timer_stop(self.h.handle) };
     }
     /// Whether it keeps the loop alive while running.
     pub fn set_ref(&self, on: bool) {
-        // SAFETY: as in `start`.
-        unsafe {
-            if on {
-                uv_ref(self.handle)
-            } else {
-                uv_unref(self.handle)
-            }
-        }
+        self.h.set_ref(on);
     }
     /// Stops and closes it; its memory is freed by libuv's close callback.
     pub fn close(self) {
-        // SAFETY: the handle is initialised and closed once (this consumes the Timer).
-        unsafe {
-            uv_timer_stop(self.handle);
-            uv_close(self.handle, close_cb);
-        }
+        self.stop();
+        self.h.close();
     }
 }
 
