@@ -1,7 +1,7 @@
 /* The floor of the benchmark: what a receiver costs with no event loop and no runtime, and the
  * plain flood that feeds every receiver. Compiled by the harness with the system `cc`.
  *
- *   floor recv SECONDS [IDLE [WAIT_US]]
+ *   floor recv SECONDS [IDLE [WAIT_US [names]]]
  *                                  prints "ready PORT" (127.0.0.1), then `poll` + `recvmmsg` of
  *                                  64 until SECONDS after the first datagram, IDLE seconds (0.3)
  *                                  without one, or 10 s without any; one JSON line: count (after the first),
@@ -9,7 +9,9 @@
  *                                  wakes (polls that returned ready). WAIT_US > 0: after a read
  *                                  that found 2 datagrams or more, the next read waits WAIT_US
  *                                  microseconds on a timerfd instead of the socket's readiness
- *                                  (interrupt moderation: fewer wakes, each datagram later)
+ *                                  (interrupt moderation: fewer wakes, each datagram later);
+ *                                  names: each read also asks for the senders' addresses (as
+ *                                  a receiver that reports them must)
  *   floor flood PORT SIZE SECONDS COUNT
  *                                  `sendmmsg` of 64 SIZE-byte datagrams to 127.0.0.1:PORT until
  *                                  COUNT are sent or SECONDS pass; one JSON line: count, wall, cpu
@@ -68,7 +70,7 @@ static struct sockaddr_in loopback(int port) {
 #define UDP_SEGMENT 103
 #endif
 
-static int recv_loop(double seconds, double idle, long wait_us) {
+static int recv_loop(double seconds, double idle, long wait_us, int names) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -83,6 +85,7 @@ static int recv_loop(double seconds, double idle, long wait_us) {
   static char bufs[BATCH][SLOT];
   struct iovec iov[BATCH];
   struct mmsghdr msgs[BATCH];
+  static struct sockaddr_storage from[BATCH];
   for (int i = 0; i < BATCH; i++) {
     iov[i].iov_base = bufs[i];
     iov[i].iov_len = SLOT;
@@ -113,6 +116,10 @@ static int recv_loop(double seconds, double idle, long wait_us) {
     /* (Waiting: on until a read comes back short, since the queue grew meanwhile.) */
     int n = 0, r;
     do {
+      for (int i = 0; names && i < BATCH; i++) {
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      }
       r = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
       if (r > 0)
         n += r;
@@ -279,7 +286,8 @@ static int ping(int port, int size, int total) {
 
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "recv") == 0)
-    return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3, argc >= 5 ? atol(argv[4]) : 0);
+    return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3, argc >= 5 ? atol(argv[4]) : 0,
+                     argc >= 6 && strcmp(argv[5], "names") == 0);
   if (argc >= 6 && strcmp(argv[1], "flood") == 0)
     return flood(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), strtoull(argv[5], NULL, 10));
   if (argc >= 6 && strcmp(argv[1], "gso") == 0)
@@ -288,7 +296,7 @@ int main(int argc, char **argv) {
     return echo(atof(argv[2]));
   if (argc >= 5 && strcmp(argv[1], "ping") == 0)
     return ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
-  fprintf(stderr, "usage: floor recv SECONDS [IDLE [WAIT_US]] | floor flood|gso PORT SIZE SECONDS COUNT | floor echo SECONDS"
+  fprintf(stderr, "usage: floor recv SECONDS [IDLE [WAIT_US [names]]] | floor flood|gso PORT SIZE SECONDS COUNT | floor echo SECONDS"
                   " | floor ping PORT SIZE COUNT\n");
   return 2;
 }
