@@ -310,17 +310,46 @@ function finish(socket, st, id, err, bytes, sync) {
       }
     });
   }
-  const rec = MapPrototypeGet(st.sendCallbacks, id);
+  let rec = takeLiteral(st, id);
+  if (rec === undefined) rec = MapPrototypeGet(st.sendCallbacks, id);
   if (NO_TRY_SEND && rec !== undefined && finishQueued(socket, st, id, rec, err, bytes, sync)) return;
   if (rec !== undefined && rec.awaiting) {
-    // A corked send whose callback already has its place in the tick queue.
+    // A literal send whose callback already has its place in the tick queue.
     rec.ended = true;
     rec.err = err;
     rec.bytes = bytes;
     return;
   }
   MapPrototypeDelete(st.sendCallbacks, id);
-  if (err !== null && err.code === 'ECANCELED' && st.closed) return; // Node drops them.
+  callBack(socket, rec, err, bytes, sync);
+}
+
+// The send `id` of the literal FIFO, taken out of it (the first one, unless the native side
+// ended them in another order); undefined when it holds none.
+function takeLiteral(st, id) {
+  const q = st.literals;
+  let i = st.literalsHead;
+  if (i === q.length) return undefined;
+  if (q[i].id !== id) {
+    while (i < q.length && (q[i] === undefined || q[i].id !== id)) i++;
+    if (i === q.length) return undefined;
+  }
+  const rec = q[i];
+  q[i] = undefined;
+  let h = st.literalsHead;
+  while (h < q.length && q[h] === undefined) h++;
+  if (h === q.length) {
+    q.length = 0;
+    h = 0;
+  }
+  st.literalsHead = h;
+  return rec;
+}
+
+// A send's callback with its outcome (none without one; an omitted send's lookup failure goes
+// to 'error').
+function callBack(socket, rec, err, bytes, sync) {
+  if (err !== null && err.code === 'ECANCELED' && socket[kState].closed) return; // Node drops them.
   if (rec !== undefined) {
     const cb = rec.callback;
     if (err === null) {
@@ -656,6 +685,11 @@ function newState(type, options) {
     receiveBlockList: options.receiveBlockList,
     sendBlockList: options.sendBlockList,
     sendCallbacks: new MapCtor(),
+    // Literal sends with a callback, handed to the native side and not yet ended, in the order
+    // they were handed over (which is the order they end in); `literalsHead`: the first one.
+    literals: [],
+    literalsHead: 0,
+    corked: false,
     nextSend: 1,
     pendingLiterals: 0,
     lastLiteral: undefined,
@@ -906,14 +940,13 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     (!a.address || a.address === st.lastLiteral || isLiteral(st, a.address));
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
-    let id = 0;
-    if (a.callback !== undefined || NO_TRY_SEND) {
-      id = nextSendId(st);
-      MapPrototypeSet(st.sendCallbacks, id, new SendRecord(a.callback, a.address, a.port, list));
-    }
-    const host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
+    const rec = new SendRecord(a.callback, a.address, a.port, list);
+    rec.socket = this;
+    rec.list = list;
+    rec.host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
+    rec.id = a.callback !== undefined || NO_TRY_SEND ? nextSendId(st) : 0;
     st.pendingLiterals++;
-    process.nextTick(sendLiteral, this, st, list, NumberCtor(a.port), host, id);
+    process.nextTick(sendLiteral, rec);
     return;
   }
   const id = nextSendId(st);
@@ -934,6 +967,11 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
 // `send EMSGSIZE undefined:9`), and, for a corked send, its outcome until the callback's turn.
 class SendRecord {
   constructor(callback, address, port, list) {
+    // (A literal send's: its socket, what it sends and where, its id; see sendLiteral.)
+    this.socket = undefined;
+    this.list = undefined;
+    this.host = undefined;
+    this.id = 0;
     this.callback = callback;
     // (Under --test-udp-no-try-send: the bytes the send puts in Node's queue.)
     this.length = NO_TRY_SEND ? messageLength(list) : 0;
@@ -965,41 +1003,44 @@ function nextSendId(st) {
 // send writes them all with one system call. Anything else done on any socket meanwhile lets
 // them go first, and so does the process's exit; a send callback keeps the place in the tick
 // queue where Node queues it. Nothing can tell the difference but the system call count.
-function sendLiteral(socket, st, list, port, host, id) {
+function sendLiteral(rec) {
+  const socket = rec.socket;
+  const st = socket[kState];
   st.pendingLiterals--;
-  if (st.closed) {
-    if (id !== 0) MapPrototypeDelete(st.sendCallbacks, id);
-    return;
-  }
+  if (st.closed) return;
   const more = st.pendingLiterals > 0;
-  let rec;
+  const id = rec.id;
   if (id !== 0) {
-    rec = MapPrototypeGet(st.sendCallbacks, id);
     rec.awaiting = true;
-    process.nextTick(literalDone, socket, st, id, rec);
+    ArrayPrototypePush(st.literals, rec);
+    process.nextTick(literalDone, rec);
   }
   let events;
   try {
-    events = st.handle.send(list, port, host, id, false, true, more);
+    events = st.handle.send(rec.list, NumberCtor(rec.port), rec.host, id, false, true, more);
   } catch (e) {
     if (id !== 0) {
       rec.awaiting = false;
-      MapPrototypeDelete(st.sendCallbacks, id);
+      takeLiteral(st, id);
     }
     throw e;
   }
-  if (more) SetPrototypeAdd(corkedSockets, socket);
-  else SetPrototypeDelete(corkedSockets, socket);
+  if (more !== st.corked) {
+    st.corked = more;
+    if (more) SetPrototypeAdd(corkedSockets, socket);
+    else SetPrototypeDelete(corkedSockets, socket);
+  }
   dispatch(events);
 }
 
 // A literal send's callback, at its place in the tick queue: with its outcome, or, when the
 // system did not take the datagram at once (a full buffer), later from the loop.
-function literalDone(socket, st, id, rec) {
-  if (!rec.ended) drainCorked(socket, st);
+function literalDone(rec) {
+  const socket = rec.socket;
+  if (!rec.ended) drainCorked(socket, socket[kState]);
   rec.awaiting = false;
   if (!rec.ended) return; // still queued: finish() calls back when it ends
-  finish(socket, st, id, rec.err, rec.bytes, false);
+  callBack(socket, rec, rec.err, rec.bytes, false);
 }
 
 function drainCorked(socket, st) {
