@@ -93,11 +93,22 @@ pub fn type_error(env: Env, msg: &str) -> Thrown {
     Thrown::Value(env.plain_error(msg))
 }
 
+/// How much memory the copies of sent messages take at a time: the messages of a burst share
+/// it, and it is freed with the last of them (a large message gets an allocation of its size).
+const STAGING_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// Where this thread's copies of sent messages are made (see `Env::copy_buffer_staged`).
+    static STAGING: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
+}
+
 /// Reads a message argument: a `Uint8Array` or an array of them (the JavaScript face converts
 /// every other form). The bytes are copied (see [`Env::copy_buffer`]).
 pub fn read_message(env: Env, v: Val) -> Result<Message, Thrown> {
     let one = |el: Val| -> Result<bytes::Bytes, Thrown> {
-        env.copy_buffer(el).map(bytes::Bytes::from).ok_or_else(|| type_error(env, "node-dgram: not a Buffer"))
+        STAGING
+            .with(|s| env.copy_buffer_staged(el, &mut s.borrow_mut(), STAGING_CHUNK))
+            .ok_or_else(|| type_error(env, "node-dgram: not a Buffer"))
     };
     if let Some(len) = env.array_len(v) {
         let mut parts = Vec::with_capacity(len as usize);

@@ -195,11 +195,20 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         h.core().borrow_mut().send_connected(msg, c)
     } else {
         let port = arg_i64(env, cx.arg(1)).clamp(0, 65535) as u16;
-        let addr = arg_string(env, cx.arg(2)).unwrap_or_default();
+        // (An address is short: read without allocating, unless it is not.)
+        let mut text = [0u8; 80];
+        let long;
+        let addr = match env.get_str_in(cx.arg(2), &mut text) {
+            Some(a) => a,
+            None => {
+                long = arg_string(env, cx.arg(2)).unwrap_or_default();
+                &long
+            }
+        };
         if literal {
-            h.core().borrow_mut().send_to_literal(msg, port, &addr, c)
+            h.core().borrow_mut().send_to_literal(msg, port, addr, c)
         } else {
-            h.core().borrow_mut().send_to(msg, port, &addr, c)
+            h.core().borrow_mut().send_to(msg, port, addr, c)
         }
     };
     if cork && r.is_ok() {

@@ -217,6 +217,24 @@ impl Env {
         buf.truncate(written);
         String::from_utf8(buf).ok()
     }
+    /// A string's UTF-8 text written into `buf`, without allocating; `None` when `v` is no
+    /// string or its text does not fit in `buf` (ask [`Env::get_string`] then).
+    pub fn get_str_in(self, v: Val, buf: &mut [u8]) -> Option<&str> {
+        if buf.len() < 2 {
+            return None;
+        }
+        let mut written = 0usize;
+        // SAFETY: napi writes at most `buf.len()` bytes (the text, cut to fit, and a NUL) into
+        // `buf`, which is ours and that long; it reports the text's bytes in `written`.
+        let status = unsafe {
+            n::napi_get_value_string_utf8(self.raw, v.0, buf.as_mut_ptr() as *mut c_char, buf.len(), &mut written)
+        };
+        // A text that filled all the room may have been cut.
+        if status != n::Status::napi_ok || written >= buf.len() - 1 {
+            return None;
+        }
+        std::str::from_utf8(&buf[..written]).ok()
+    }
     /// A copy of a `Buffer`'s (or any `Uint8Array`'s) bytes; `None` when `v` is not one.
     ///
     /// The bytes are copied with a raw memory copy and never seen as a Rust slice: the view may
@@ -244,6 +262,33 @@ impl Env {
             out.set_len(len);
         }
         Some(out)
+    }
+    /// Like [`Env::copy_buffer`], the copy made at the end of `staging` and split off it: many
+    /// small copies share one allocation (freed with the last of them) instead of one each.
+    pub fn copy_buffer_staged(self, v: Val, staging: &mut bytes::BytesMut, chunk: usize) -> Option<bytes::Bytes> {
+        let mut data = null_mut();
+        let mut len = 0usize;
+        // SAFETY: as in `copy_buffer`.
+        if unsafe { n::napi_get_buffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok {
+            return None;
+        }
+        if len == 0 || data.is_null() {
+            return Some(bytes::Bytes::new());
+        }
+        staging.clear();
+        if staging.capacity() < len {
+            staging.reserve(len.max(chunk));
+        }
+        let dst = staging.spare_capacity_mut();
+        // SAFETY: as in `copy_buffer` for the source; the destination is `len` bytes of
+        // `staging`'s spare capacity (reserved above, so at least `len`), memory it owns and no
+        // JavaScript view can reach, so the two do not overlap; `set_len` then covers exactly
+        // the bytes just written.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data as *const u8, dst.as_mut_ptr() as *mut u8, len);
+            staging.set_len(len);
+        }
+        Some(staging.split().freeze())
     }
     /// An array's length (`None` when `v` is not an array).
     pub fn array_len(self, v: Val) -> Option<u32> {

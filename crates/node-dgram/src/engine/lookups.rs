@@ -101,7 +101,7 @@ impl<H: IoHandle> Core<H> {
         }
         for (i, s) in self.sends.iter_mut().enumerate() {
             if is(&s.target) {
-                let host = s.host.clone().or_else(|| Some(text.to_string()));
+                let host = s.host.clone().or_else(|| Some(std::sync::Arc::from(text)));
                 s.target = Target::Failed(send_error(libc::EINVAL, &host, s.port));
                 self.handed_over(i);
                 return;

@@ -63,6 +63,13 @@ pub struct Core<H: IoHandle> {
     blocked_on_write: bool,
     next_id: u64,
     out: VecDeque<Output>,
+    last_literal: Option<LastLiteral>,
+}
+
+/// The IP literal the last send without a lookup went to, as given and as parsed (port 0).
+struct LastLiteral {
+    text: std::sync::Arc<str>,
+    addr: SocketAddr,
 }
 
 /// The open socket: bound but not yet watched by the event loop (a bind made synchronously, for
@@ -102,6 +109,7 @@ impl<H: IoHandle> Core<H> {
             blocked_on_write: false,
             next_id: 1,
             out: VecDeque::new(),
+            last_literal: None,
         }
     }
 

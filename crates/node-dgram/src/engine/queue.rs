@@ -3,6 +3,7 @@
 //! send ends.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::*;
 use crate::error::Error;
@@ -11,8 +12,9 @@ use crate::types::{Family, Message};
 
 pub(super) struct SendReq {
     pub(super) msg: Message,
-    /// The address argument as given (Node's error messages use it), `None` when omitted.
-    pub(super) host: Option<String>,
+    /// The address argument as given (Node's error messages use it), `None` when omitted;
+    /// shared by the sends to one address (see [`LastLiteral`]).
+    pub(super) host: Option<Arc<str>>,
     pub(super) port: u16,
     pub(super) target: Target,
     pub(super) op: Option<OpId>,
@@ -27,8 +29,8 @@ pub(super) enum Next {
 
 /// Node's `ExceptionWithHostPort(err, 'send', address, port)`: the address as the caller gave
 /// it (JavaScript prints an omitted one as `undefined`).
-pub(super) fn send_error(errno: i32, host: &Option<String>, port: u16) -> Error {
-    let e = Error::system(errno, "send", host.clone(), Some(port));
+pub(super) fn send_error(errno: i32, host: &Option<Arc<str>>, port: u16) -> Error {
+    let e = Error::system(errno, "send", host.as_deref().map(str::to_string), Some(port));
     if host.is_none() && port > 0 {
         let m = format!("{} undefined:{port}", e.message());
         return e.with_message(m);
@@ -73,11 +75,27 @@ impl<H: IoHandle> Core<H> {
             return Err(Error::not_running());
         }
         self.implicit_bind();
-        let target = match self.lookup_target_as(host, self.family.loopback(), ask) {
-            Target::Ready(a) => Target::Ready(SocketAddr::new(a.ip(), port)).with_scope(a),
+        // A burst of sends to one literal address parses it once and shares its text.
+        if !ask {
+            if let Some(last) = self.last_literal.as_ref().filter(|l| *l.text == *host) {
+                let (host, a) = (Some(last.text.clone()), last.addr);
+                let target = Target::Ready(SocketAddr::new(a.ip(), port).with_scope_of(a));
+                self.push_send(SendReq { msg, host, port, target, op });
+                return Ok(());
+            }
+        }
+        let target = self.lookup_target_as(host, self.family.loopback(), ask);
+        let host: Option<Arc<str>> = (!host.is_empty()).then(|| Arc::from(host));
+        let target = match target {
+            Target::Ready(a) => {
+                // (A zone name is looked up each time: interfaces come and go.)
+                if let Some(text) = host.as_ref().filter(|h| !ask && !h.contains('%')) {
+                    self.last_literal = Some(LastLiteral { text: text.clone(), addr: a });
+                }
+                Target::Ready(SocketAddr::new(a.ip(), port)).with_scope(a)
+            }
             t => t,
         };
-        let host = (!host.is_empty()).then(|| host.to_string());
         self.push_send(SendReq { msg, host, port, target, op });
         Ok(())
     }

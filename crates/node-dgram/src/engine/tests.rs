@@ -359,6 +359,41 @@ fn equal_sends_to_one_address_leave_as_one_segmented_datagram_with_gso() {
     assert_eq!(take_log(), ["sendmsg+gso F1 2 -> EIO", "sendmsg F1 1", "sendmsg F1 1"]);
 }
 
+/// Sends to IP literals without a lookup (the addon's literal path): the address parsed for one
+/// is reused by the next to the same text only; each goes where its own text says, with its
+/// own port, and an error names the address as that send gave it.
+#[test]
+fn literal_sends_go_where_each_says_when_addresses_alternate() {
+    let mut c = direct(udp4());
+    c.bind(BindOptions::new().address("127.0.0.1"), None).unwrap();
+    let _ = outs(&mut c);
+    let to = [("127.0.0.1", 9), ("127.0.0.2", 9), ("127.0.0.1", 10), ("127.0.0.2", 11), ("127.0.0.1", 9)];
+    for (i, (host, port)) in to.iter().enumerate() {
+        c.send_to_literal(msg(&i.to_string()), *port, host, Some(i as u64 + 1)).unwrap();
+    }
+    c.flush();
+    let o = outs(&mut c);
+    assert_eq!(o, ["done 1 ok 1", "done 2 ok 1", "done 3 ok 1", "done 4 ok 1", "done 5 ok 1"]);
+    let where_: Vec<String> = sent().into_iter().map(|(b, to)| format!("{b} {}", to.unwrap_or_default())).collect();
+    assert_eq!(where_, ["0 127.0.0.1:9", "1 127.0.0.2:9", "2 127.0.0.1:10", "3 127.0.0.2:11", "4 127.0.0.1:9"]);
+    // An error names the text and port of the send that failed, not of the one parsed before.
+    fail_next("sendmsg", libc::EMSGSIZE);
+    fail_next("sendmmsg", libc::EMSGSIZE);
+    c.send_to_literal(msg("x"), 7, "127.0.0.1", Some(9)).unwrap();
+    c.flush();
+    let mut c2 = c;
+    c2.advance();
+    let errs: Vec<String> = c2
+        .take_output()
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Done { result: Err(e), .. } => Some(e.message().to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errs, ["send EMSGSIZE 127.0.0.1:7"]);
+}
+
 #[test]
 fn a_send_the_system_refuses_ends_with_where_it_was_going() {
     let mut c = direct(udp4());
