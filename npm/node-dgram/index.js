@@ -690,6 +690,10 @@ function newState(type, options) {
     literals: [],
     literalsHead: 0,
     corked: false,
+    // Bound, and connect() never called: so it stays until close (a bind is never undone and
+    // only connect() starts a connection), and send() need not ask the engine again.
+    boundUnconnected: false,
+    connectCalled: false,
     nextSend: 1,
     pendingLiterals: 0,
     lastLiteral: undefined,
@@ -903,7 +907,8 @@ function bindInCluster(socket, st, port, address) {
 
 Socket.prototype.send = function send(buffer, offset, length, port, address, callback) {
   const st = this[kState];
-  const state = st.handle.state();
+  const state = st.boundUnconnected ? BOUND : st.handle.state();
+  if (state === BOUND && !st.connectCalled) st.boundUnconnected = true;
   const connected = state >> 2 === CONNECTED;
   const a = v.normalizeSendArgs(connected, buffer, offset, length, port, address, callback);
   running(this);
@@ -1090,10 +1095,18 @@ Socket.prototype.sendto = function sendto(buffer, offset, length, port, address,
   this.send(buffer, offset, length, port, address, callback);
 };
 
+// Every connection starts here (connect(), connectSync()): from now on send() asks the engine
+// for the connect state (see boundUnconnected).
+function reserveConnect(st) {
+  st.connectCalled = true;
+  st.boundUnconnected = false;
+  refuse(st.handle.reserveConnect());
+}
+
 Socket.prototype.connect = function connect(port_, address_, callback_) {
   const { port, address, callback } = v.normalizeConnectArgs(port_, address_, callback_);
   const st = this[kState];
-  refuse(st.handle.reserveConnect());
+  reserveConnect(st);
   // (Closed: the implicit bind throws ERR_SOCKET_DGRAM_NOT_RUNNING, a socket closed while binding
   // queues the connect, one closed once bound fails in connectNow.)
   if (bindStateOf(st) === UNBOUND) this.bind({ port: 0, exclusive: true }, null);
@@ -1393,7 +1406,7 @@ if (HAS_SYNC) {
     if (st.sendBlockList !== undefined && st.sendBlockList.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
       throw new errors.codes.ERR_IP_BLOCKED(address);
     }
-    refuse(st.handle.reserveConnect());
+    reserveConnect(st);
     // (The engine is disconnected again after a failure.)
     const failure = settleNow(this, st, st.handle.connect(port, address));
     if (failure !== null) throw syncFailure(failure, 'connect', address, port);
