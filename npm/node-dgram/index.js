@@ -1017,7 +1017,8 @@ function sendLiteral(rec) {
   const id = rec.id;
   if (id !== 0) {
     rec.awaiting = true;
-    ArrayPrototypePush(st.literals, rec);
+    const q = st.literals;
+    q[q.length] = rec;
     process.nextTick(literalDone, rec);
   }
   let events;
