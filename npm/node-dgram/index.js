@@ -960,7 +960,8 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   }
   let events;
   try {
-    events = st.handle.send(list, connected ? 0 : NumberCtor(a.port), a.address ? StringCtor(a.address) : null, id, connected, false);
+    const port = connected ? 0 : NumberCtor(a.port);
+    events = st.handle.send(list, port, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0));
   } catch (e) {
     MapPrototypeDelete(st.sendCallbacks, id);
     throw e;
@@ -997,6 +998,15 @@ function isLiteral(st, address) {
   return true;
 }
 
+// handle.send(message, port, address, word): the send's id and its flags in one number (the
+// addon reads one argument instead of four), id * 8 + flags. Ids stay below 2^31.
+const SEND_CONNECTED = 1;
+const SEND_LITERAL = 2;
+const SEND_CORK = 4;
+function sendWord(id, flags) {
+  return id * 8 + flags;
+}
+
 function nextSendId(st) {
   const id = st.nextSend++;
   if (st.nextSend > 0x7fffffff) st.nextSend = 1;
@@ -1023,7 +1033,7 @@ function sendLiteral(rec) {
   }
   let events;
   try {
-    events = st.handle.send(rec.list, NumberCtor(rec.port), rec.host, id, false, true, more);
+    events = st.handle.send(rec.list, NumberCtor(rec.port), rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL));
   } catch (e) {
     if (id !== 0) {
       rec.awaiting = false;

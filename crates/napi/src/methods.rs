@@ -173,25 +173,34 @@ fn m_disconnect(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     respond(cx.env, h, r)
 }
 
-/// `send(msg, port, address, id, connected, literal, cork)`: `literal` for an IP literal that
-/// needs no lookup (id 0: no callback, nothing reported); `cork` holds it with the sends corked
-/// before it until the burst's last send (sent without `cork`), a `flush()`, or any other call
-/// on any handle.
+/// A send on the connected socket (no port, no address).
+const SEND_CONNECTED: u64 = 1;
+/// A send to an IP literal that needs no lookup.
+const SEND_LITERAL: u64 = 2;
+/// A literal send held with the ones before it (more of the burst follow).
+const SEND_CORK: u64 = 4;
+
+/// `send(msg, port, address, word)`, `word` = id * 8 + flags ([`SEND_CONNECTED`],
+/// [`SEND_LITERAL`], [`SEND_CORK`]): `literal` for an IP literal that needs no lookup (id 0: no
+/// callback, nothing reported); `cork` holds it with the sends corked before it until the
+/// burst's last send (sent without `cork`), a `flush()`, or any other call on any handle.
 fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let module = h.module().clone();
-    let literal = arg_bool(env, cx.arg(5), false);
-    let cork = literal && arg_bool(env, cx.arg(6), false);
+    // (`word`: the id * 8 + flags, one argument rather than four; see SEND_* in index.js.)
+    let word = env.get_f64(cx.arg(3)).unwrap_or(0.0);
+    let word = if word.is_finite() && word >= 0.0 { word as u64 } else { 0 };
+    let (id, connected, literal) = ((word >> 3) as u32, word & SEND_CONNECTED != 0, word & SEND_LITERAL != 0);
+    let cork = literal && word & SEND_CORK != 0;
     // A literal send joins the sends this handle holds corked; anything else, or a send of
     // another handle, lets them go first.
     if !(literal && module.holds_cork(h)) {
         module.uncork(env);
     }
     let msg = read_message(env, cx.arg(0))?;
-    let id = env.get_f64(cx.arg(3)).unwrap_or(0.0) as u32;
     // A literal send without callback (id 0) reports nothing.
     let c = (!(literal && id == 0)).then_some(id as u64);
-    let r = if arg_bool(env, cx.arg(4), false) {
+    let r = if connected {
         h.core().borrow_mut().send_connected(msg, c)
     } else {
         let port = arg_i64(env, cx.arg(1)).clamp(0, 65535) as u16;
