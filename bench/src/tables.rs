@@ -88,12 +88,12 @@ pub fn multicore(cx: &Cx, r: &mut Results) {
     }
 }
 
-/// The Nodes the addon is measured on: the system Node and the pinned Node 24.
+/// The Nodes the addon is measured on: the system Node and the pinned Nodes 24 and 26.
 pub fn js_nodes(cx: &Cx) -> Vec<Runtime> {
     let mut v: Vec<Runtime> = cx.node.iter().cloned().collect();
-    if let Some(n24) = Runtime::node24() {
-        if !v.iter().any(|n| n.version == n24.version) {
-            v.push(n24);
+    for pinned in [Runtime::node24(), Runtime::node26()].into_iter().flatten() {
+        if !v.iter().any(|n| n.version == pinned.version) {
+            v.push(pinned);
         }
     }
     v
