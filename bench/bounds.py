@@ -12,7 +12,8 @@ C programs of bench/c/floor.c as the floor of each, alternated round by round.
            the C loop
   send     1,000,000 sends of 64 B into a C sink: Node's built-in and the addon (bursts of 64
            per loop turn), the C `sendmmsg` flood, and C `sendmsg` with UDP GSO (64 per call:
-           the cheapest sender there is); sends per CPU-second of the sender
+           the cheapest sender there is); sends per CPU-second of the sender, and its CPU time
+           per send split into user (its own code) and system (the kernel's)
   rtt      sequential round trips of 64 B, both processes on CPU 0: Node's built-in, the addon,
            and the C pair (blocking `recvfrom`/`sendto`); p50 in microseconds
 
@@ -155,10 +156,20 @@ def main():
         recv,
         wakes,
     )
+    def split(runs):
+        # Where a send's CPU time goes: the sender's own code (user) and the kernel's (system).
+        timed = [r for r in runs if r and r.get("count") and r.get("user") is not None]
+        if not timed:
+            return ["", ""]
+        user = median([r["user"] / r["count"] * 1e6 for r in timed])
+        system = median([(r["cpu"] - r["user"]) / r["count"] * 1e6 for r in timed])
+        return [f"{user:.2f}", f"{system:.2f}"]
+
     rates(
         f"\nSend: {count} sends of 64 B into a C sink, medians of {rounds} alternated rounds",
-        ["sender", "sends / CPU-s", "sends / s", "vs Node's built-in (CPU)"],
+        ["sender", "sends / CPU-s", "sends / s", "vs Node's built-in (CPU)", "user µs / send", "system µs / send"],
         send,
+        split,
     )
     print(f"\nRound trip: 64 B, both processes on CPU 0, medians of {rounds} alternated rounds of 4,000\n")
     print("| pair | p50 (µs) | p99 (µs) | p50 vs Node's built-in | pinger's CPU per round trip (µs) |")

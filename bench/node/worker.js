@@ -9,7 +9,8 @@
 //                                      datagram's size is read), not 'message'; DELAY: the
 //                                      extension's messagesDelay option (milliseconds)
 //   send PORT SIZE SECONDS          -> SIZE-byte datagrams to 127.0.0.1:PORT, 64 in flight,
-//                                      for SECONDS
+//                                      for SECONDS (the senders report `user`, the user part
+//                                      of `cpu`, beside it)
 //   burst PORT SIZE SECONDS COUNT   -> COUNT sends in bursts of 64 per turn of the event loop
 //                                      (at most 4096 in flight), within SECONDS
 //   echo [SECONDS]                  -> prints "ready PORT", echoes until "quit" or SECONDS (300)
@@ -26,6 +27,8 @@ if (argv[0] === '--impl') {
 const dgram = require(impl);
 const [role, ...args] = argv;
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+// (The senders also report their user time alone: the rest of `cpu` is the kernel's.)
+const userCpu = () => process.cpuUsage().user / 1e6;
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const report = (o) => console.log(JSON.stringify(o));
 
@@ -71,12 +74,12 @@ if (role === 'recv') {
   const s = dgram.createSocket('udp4');
   const buf = Buffer.alloc(size, 7);
   let sent = 0, inflight = 0, stop = false;
-  const t0 = now(), c0 = cpu();
+  const t0 = now(), c0 = cpu(), u0 = userCpu();
   // The clock is read here rather than left to a timer: a loop this busy with immediates can
   // hold timers back for seconds.
   const end = () => {
     stop = true;
-    report({ count: sent, wall: now() - t0, cpu: cpu() - c0 });
+    report({ count: sent, wall: now() - t0, cpu: cpu() - c0, user: userCpu() - u0 });
     s.close();
   };
   const pump = () => {
@@ -93,11 +96,11 @@ if (role === 'recv') {
   const s = dgram.createSocket('udp4');
   const buf = Buffer.alloc(size, 7);
   let issued = 0, done = 0, sent = 0, stop = false;
-  const t0 = now(), c0 = cpu();
+  const t0 = now(), c0 = cpu(), u0 = userCpu();
   const end = () => {
     if (stop) return;
     stop = true;
-    report({ count: sent, wall: now() - t0, cpu: cpu() - c0 });
+    report({ count: sent, wall: now() - t0, cpu: cpu() - c0, user: userCpu() - u0 });
     s.close();
   };
   const sent1 = (err) => { done++; if (!err) sent++; if (done === total) end(); };
