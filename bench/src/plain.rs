@@ -1,6 +1,7 @@
 //! Issue 19's tables: every receiver under the plain flood (1 million 64-byte datagrams from a
-//! C `sendmmsg` flood), the C loop as the floor; and every JavaScript runtime sending 1 million
-//! datagrams in bursts of 64 per loop turn into a C sink. All rows of a table alternate.
+//! C `sendmmsg` flood), the C loop as the floor; every JavaScript runtime sending 1 million
+//! datagrams in bursts of 64 per loop turn into a C sink; and every JavaScript runtime under the
+//! GSO flood, saturated. All rows of a table alternate.
 
 use crate::env::{Impl, Runtime, Step};
 use crate::measure::Measurement as M;
@@ -62,6 +63,25 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
     v
 }
 
+/// The JavaScript runtimes under the GSO flood (64-segment super-datagrams the kernel cuts into
+/// datagrams before any receiver without GRO sees them): every receiver saturated, so the rows
+/// compare the cost of receiving itself. Each receiver counts for the run's seconds.
+fn saturated_rows(cx: &Cx, base: &str) -> Vec<M> {
+    let (s, fs) = (cx.s(), cx.flood_s());
+    let flood = rust(&["flood-gso", "{port}", "64", &fs]);
+    let group = "receive, GSO flood";
+    let row =
+        |name: &str, receiver: Step| M::receive(group, name, 64, receiver, flood.clone()).against(base).in_set(group);
+    let mut v = Vec::new();
+    for (name, rt, addon) in js_runtimes(cx) {
+        v.push(row(&name, js(&rt, addon, &["recv", &s])));
+        if addon {
+            v.push(row(&batch_row(&rt), js(&rt, true, &["recv", &s, "batch"])));
+        }
+    }
+    v
+}
+
 /// The send rows: each JavaScript runtime, node-dgram's `send_to`, the C flood; into a C sink
 /// that waits up to 5 s for a late datagram.
 fn send_rows(cx: &Cx, base: &str) -> Vec<M> {
@@ -94,4 +114,8 @@ pub fn every_receiver(cx: &Cx, r: &mut Results) {
     let ms = send_rows(cx, &base);
     let runs = run_sets(cx.env, &ms, |_| cx.o.runs.max(3));
     r.plain_send = rows_of(&ms, &runs);
+    eprintln!("every JavaScript runtime under the GSO flood ...");
+    let ms = saturated_rows(cx, &base);
+    let runs = run_sets(cx.env, &ms, |_| cx.o.runs.max(3));
+    r.plain_gso = rows_of(&ms, &runs);
 }

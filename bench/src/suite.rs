@@ -110,6 +110,8 @@ pub struct Results {
     pub floor: Option<Rate>,
     /// Sends in bursts of 64 per loop turn into a C sink, every runtime.
     pub plain_send: Vec<Row>,
+    /// Every JavaScript runtime's receive under the GSO flood (each receiver saturated).
+    pub plain_gso: Vec<Row>,
     /// The plain tables' Node (`Node v24.11.1`).
     pub plain_node: String,
 }

@@ -122,11 +122,13 @@ fn plain(r: &Results, o: &Options) -> String {
     };
     let recv: Vec<String> = r.plain.iter().map(|x| row(x, r.floor)).collect();
     let send: Vec<String> = r.plain_send.iter().map(|x| row(x, None)).collect();
+    let gso: Vec<String> = r.plain_gso.iter().map(|x| row(x, None)).collect();
     format!(
-        "{{\"count\":{},\"node\":\"{}\",\"receive\":[{}],\"send\":[{}]}}",
+        "{{\"count\":{},\"node\":\"{}\",\"receive\":[{}],\"send\":[{}],\"receive_gso\":[{}]}}",
         o.plain_count,
         r.plain_node,
         recv.join(","),
-        send.join(",")
+        send.join(","),
+        gso.join(",")
     )
 }

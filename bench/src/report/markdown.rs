@@ -116,6 +116,14 @@ fn plain(r: &Results, o: &Options) -> String {
         let (bc, bw) = (ratio(c, x.base, |r| r.per_cpu), ratio(w, x.base, |r| r.per_wall));
         let _ = writeln!(t, "| {} | {c:.0} | {w:.0} | {bc} | {bw} |", x.name);
     }
+    if !r.plain_gso.is_empty() {
+        let _ = writeln!(t, "\n| receiver (GSO flood of 64 B, {} s, every receiver saturated) | dgrams / CPU-s | dgrams / s | vs {n} (CPU) | vs {n} (wall) |\n| --- | ---: | ---: | ---: | ---: |", o.seconds);
+        for x in &r.plain_gso {
+            let (c, w) = (x.rate.per_cpu, x.rate.per_wall);
+            let (bc, bw) = (ratio(c, x.base, |r| r.per_cpu), ratio(w, x.base, |r| r.per_wall));
+            let _ = writeln!(t, "| {} | {c:.0} | {w:.0} | {bc} | {bw} |", x.name);
+        }
+    }
     t
 }
 

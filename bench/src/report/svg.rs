@@ -10,7 +10,8 @@ const GAP: f64 = 6.0;
 
 /// The chart of every rates table's rows.
 pub fn svg(r: &Results) -> String {
-    let rows: Vec<&Row> = r.rows.iter().chain(&r.js_rows).chain(&r.plain).chain(&r.plain_send).collect();
+    let rows: Vec<&Row> =
+        r.rows.iter().chain(&r.js_rows).chain(&r.plain).chain(&r.plain_send).chain(&r.plain_gso).collect();
     let mut panels: Vec<(&str, usize)> = Vec::new();
     for x in &rows {
         if !panels.contains(&(x.group.as_str(), x.size)) {
