@@ -694,6 +694,8 @@ function newState(type, options) {
     // only connect() starts a connection), and send() need not ask the engine again.
     boundUnconnected: false,
     connectCalled: false,
+    // (Connected with port 0: getpeername fails as Node's does; see connectNow.)
+    peerless: false,
     nextSend: 1,
     pendingLiterals: 0,
     lastLiteral: undefined,
