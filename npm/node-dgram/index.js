@@ -105,9 +105,9 @@ const { errorMonitor } = EventEmitter;
 // receiver still gets separate datagrams. NODE_DGRAM_GSO=0 turns it off (packet filters on the
 // sending host see one large packet per burst).
 const GSO = process.env.NODE_DGRAM_GSO !== '0';
-// A socket receiving batches (the 'messages' extension) asks the kernel for UDP GRO: a burst
-// a GSO sender sent in one piece arrives in one piece, split back into its datagrams natively.
-// NODE_DGRAM_GRO=0 turns it off.
+// Every socket asks the kernel for UDP GRO once bound (not a descriptor other readers may
+// share): a burst a GSO sender sent in one piece arrives in one read, split back into its
+// datagrams natively, each delivered as if read alone. NODE_DGRAM_GRO=0 turns it off.
 const GRO = process.env.NODE_DGRAM_GRO !== '0';
 
 // Options that appeared in later Node versions; on older ones they are ignored, as there.

@@ -82,9 +82,16 @@ pub struct Handle {
     /// `onmessage` per datagram: switched on when `onmessage` returns true (the socket has a
     /// `messages` listener, the extension), off when `onbatch` returns false.
     batched: Cell<bool>,
-    /// Whether batches ask the kernel for UDP GRO: a burst a GSO sender sent in one piece then
-    /// arrives in one piece and is split back into its datagrams here (the `gro` option).
-    batch_gro: bool,
+    /// Whether reading asks the kernel for UDP GRO (the `gro` option): a burst a GSO sender
+    /// sent in one piece (or that a NIC coalesced) then arrives in one read and is split back
+    /// into its datagrams here, each delivered as if read alone. Not on a descriptor that may
+    /// have other readers (`shared`): a coalesced read would take datagrams from them.
+    gro: bool,
+    /// Whether GRO was asked for (when the descriptor is first watched).
+    gro_asked: Cell<bool>,
+    /// Whether the descriptor may have other readers (adopted with `bind({ fd })`, a cluster
+    /// worker's): one datagram per read, no GRO.
+    shared: Cell<bool>,
     /// The `messagesDelay` extension, in milliseconds (0: off): after a batch of 2 datagrams or
     /// more, reading pauses that long, so that the next read finds a larger batch.
     delay_ms: u64,
@@ -145,7 +152,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
     if let Some(n) = env.get_f64(option(env, o, c"sendBufferSize")?) {
         opts = opts.send_buffer_size(n as u32);
     }
-    let batch_gro = arg_bool(env, option(env, o, c"gro")?, false);
+    let gro = arg_bool(env, option(env, o, c"gro")?, false);
     // (Validated by the JavaScript face: an integer from 0 to 1000.)
     let delay_ms = env
         .get_f64(option(env, o, c"messagesDelay")?)
@@ -176,7 +183,9 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         me: me.clone(),
         corked: Cell::new(false),
         batched: Cell::new(false),
-        batch_gro,
+        gro,
+        gro_asked: Cell::new(false),
+        shared: Cell::new(false),
         delay_ms,
         reading_paused: Cell::new(false),
         pause_timer: RefCell::new(None),
@@ -192,6 +201,24 @@ impl Handle {
     /// descriptor was adopted and may have other readers.
     pub fn read_one_at_a_time(&self) {
         self.receiver.borrow_mut().one_at_a_time();
+        self.shared.set(true);
+        if self.gro_asked.replace(false) {
+            if let Some(fd) = self.core.borrow().fd() {
+                let _ = node_dgram::embed::batch::set_gro(fd, false);
+            }
+        }
+    }
+
+    /// Asks the kernel for UDP GRO once the socket is watched (see `gro`). A kernel without it
+    /// refuses, and reads get one datagram per entry as before.
+    fn ask_gro(&self) {
+        if !self.gro || self.shared.get() || self.gro_asked.get() {
+            return;
+        }
+        if let Some(fd) = self.core.borrow().fd() {
+            let _ = node_dgram::embed::batch::set_gro(fd, true);
+            self.gro_asked.set(true);
+        }
     }
 
     pub fn core(&self) -> &RefCell<Core<UvFd>> {
@@ -360,6 +387,8 @@ impl Handle {
                     p.set_ref(self.referenced.get());
                     *self.poll.borrow_mut() = Some(p);
                     self.polled_fd.set(fd);
+                    // (Before the first datagram: a burst queued meanwhile would come cut.)
+                    self.ask_gro();
                 }
                 Err(e) => {
                     // Reported once; the socket stays open but is not watched.
@@ -402,6 +431,7 @@ impl Handle {
     /// datagram, or, once the socket asked for batches, one `onbatch` per read.
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
+        self.ask_gro();
         let mut delivered = 0;
         // A socket pausing between batches (`messagesDelay`) reads what waits to the end, or up to
         // PAUSED_PER_WAKE: the pause that follows is the loop's turn. (Once it no longer takes
@@ -479,14 +509,9 @@ impl Handle {
                 }
             };
             let r = env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
-            if r.is_some_and(|r| env.get_bool(r) == Some(true)) && !self.batched.replace(true) {
+            if r.is_some_and(|r| env.get_bool(r) == Some(true)) {
                 // From the next read on, batches (see `batched`).
-                if self.batch_gro {
-                    if let Some(fd) = self.core.borrow().fd() {
-                        // (A kernel without UDP_GRO: batches of single datagrams.)
-                        let _ = node_dgram::embed::batch::set_gro(fd, true);
-                    }
-                }
+                self.batched.set(true);
             }
             true
         })

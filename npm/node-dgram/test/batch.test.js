@@ -263,6 +263,51 @@ test("without 'messages', each 'message' comes from its own callback (a nextTick
   await closeAll(r, s);
 });
 
+// A socket with only 'message' listeners also reads with UDP GRO: a burst the addon sent with
+// one GSO system call arrives in one read, and must still come as Node's built-in gives it,
+// one 'message' per datagram, each from its own callback. The built-in, beside it, gets the
+// same bursts cut by the kernel.
+test("'message' alone: GSO bursts (read with GRO) come one datagram per 'message', as the built-in gets them, a tick between each", async () => {
+  const builtin = require('node:dgram');
+  const r = await bound('udp4', '127.0.0.1', { recvBufferSize: 4 << 20 });
+  const b = builtin.createSocket('udp4');
+  await new Promise((res) => b.bind(0, '127.0.0.1', res));
+  const s = await bound('udp4', '127.0.0.1');
+  const list = [];
+  for (let i = 0; i < 512; i++) list.push(payload(i, [100, 1200, 7][Math.floor(i / 64) % 3]));
+  const record = (sock) => {
+    const got = [];
+    let pending = false;
+    let ticks = 0;
+    sock.on('message', (m, ri) => {
+      // The tick queued for the datagram before this one has run (one callback each).
+      assert.equal(pending, false, `a tick is still pending at datagram ${got.length}`);
+      pending = true;
+      process.nextTick(() => {
+        pending = false;
+        ticks++;
+      });
+      got.push([Buffer.from(m), ri]);
+    });
+    return { got, ticks: () => ticks };
+  };
+  const a = record(r);
+  const n = record(b);
+  await sendPaced(s, r.address().port, '127.0.0.1', list, 64, () => a.got.length);
+  await sendPaced(s, b.address().port, '127.0.0.1', list, 64, () => n.got.length);
+  assert.equal(a.got.length, list.length);
+  assert.equal(a.ticks(), list.length);
+  for (let i = 0; i < list.length; i++) {
+    assert.deepEqual(a.got[i][0], list[i], `datagram ${i}`);
+    assert.deepEqual(a.got[i][1], { address: '127.0.0.1', family: 'IPv4', port: s.address().port, size: list[i].length });
+    // What the built-in got of the same bursts.
+    assert.deepEqual(a.got[i][0], n.got[i][0]);
+    assert.deepEqual(a.got[i][1], n.got[i][1]);
+  }
+  await closeAll(r, s);
+  await new Promise((res) => b.close(res));
+});
+
 test('close inside a messages listener: nothing more is delivered, close is emitted', async () => {
   const r = await bound('udp4', '127.0.0.1', { recvBufferSize: 1 << 20 });
   const s = await bound('udp4', '127.0.0.1');
