@@ -1024,7 +1024,14 @@ function sendLiteral(rec) {
   const socket = rec.socket;
   const st = socket[kState];
   st.pendingLiterals--;
-  if (st.closed) return;
+  if (st.closed) {
+    // Closed in the middle of a burst: nothing of it is held any more (the close wrote it).
+    if (st.corked) {
+      st.corked = false;
+      SetPrototypeDelete(corkedSockets, socket);
+    }
+    return;
+  }
   const more = st.pendingLiterals > 0;
   const id = rec.id;
   if (id !== 0) {

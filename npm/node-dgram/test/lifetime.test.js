@@ -67,6 +67,33 @@ function go() {
 }`);
 }
 
+// A socket closed in the middle of a burst of sends (a callback of its own closes it) is
+// garbage collected once nothing refers to it: nothing of the burst keeps it.
+add('gc: a socket closed in the middle of a burst of sends is collected', ['--expose-gc'], `
+const recv = dgram.createSocket('udp4');
+const gone = new FinalizationRegistry((name) => log('collected', name));
+let got = 0;
+recv.on('message', () => got++);
+recv.bind(0, '127.0.0.1', () => {
+  const port = recv.address().port;
+  (function () {
+    const s = dgram.createSocket('udp4');
+    gone.register(s, 'sender');
+    s.bind(0, '127.0.0.1', () => {
+      for (let i = 0; i < 10; i++) {
+        s.send('m' + i, port, '127.0.0.1', (err) => log('sent', i, err));
+        // (A tick between the sends: the ones after it find the socket closed.)
+        if (i === 2) process.nextTick(() => s.close(() => log('closed')));
+      }
+    });
+  })();
+  setTimeout(() => {
+    for (let i = 0; i < 5; i++) gc();
+    setTimeout(() => { gc(); setTimeout(() => { log('received', got); recv.close(); }, 50); }, 50);
+  }, 100);
+});
+`);
+
 // 2. Memory that JavaScript can reach: a patched TypedArray set that steals and transfers the
 // buffer it is handed, and messages in shared memory.
 add('memory: a patched TypedArray.prototype.set never sees the addon\'s buffers', [], `
