@@ -144,26 +144,33 @@ def main():
             cells = [name, f"{c:.0f}", f"{w:.0f}", f"{c / base:.2f}x"] + extra(runs)
             print("| " + " | ".join(cells) + " |")
 
-    def wakes(runs):
-        woke = [r for r in runs if r and r.get("wakes")]
-        if not woke:
-            return ["", ""]
-        return [f"{median([r['count'] / r['wakes'] for r in woke]):.1f}", f"{median([r['wall'] / r['wakes'] * 1e6 for r in woke]):.0f}"]
+    def medians(has, *columns):
+        """Extra columns of a row: for each (value of a run, format), the median over the runs
+        that `has` keeps (blank when none does)."""
 
+        def cells(runs):
+            kept = [r for r in runs if r and has(r)]
+            return [fmt.format(median([f(r) for r in kept])) if kept else "" for f, fmt in columns]
+
+        return cells
+
+    wakes = medians(
+        lambda r: r.get("wakes"),
+        (lambda r: r["count"] / r["wakes"], "{:.1f}"),
+        (lambda r: r["wall"] / r["wakes"] * 1e6, "{:.0f}"),
+    )
     rates(
         f"Receive: {count} datagrams of 64 B from the C sendmmsg flood, medians of {rounds} alternated rounds",
         ["receiver", "dgrams / CPU-s", "dgrams / s", "vs Node's built-in (CPU)", "datagrams per wake", "mean wait for a wake (µs)"],
         recv,
         wakes,
     )
-    def split(runs):
-        # Where a send's CPU time goes: the sender's own code (user) and the kernel's (system).
-        timed = [r for r in runs if r and r.get("count") and r.get("user") is not None]
-        if not timed:
-            return ["", ""]
-        user = median([r["user"] / r["count"] * 1e6 for r in timed])
-        system = median([(r["cpu"] - r["user"]) / r["count"] * 1e6 for r in timed])
-        return [f"{user:.2f}", f"{system:.2f}"]
+    # Where a send's CPU time goes: the sender's own code (user) and the kernel's (system).
+    split = medians(
+        lambda r: r.get("count") and r.get("user") is not None,
+        (lambda r: r["user"] / r["count"] * 1e6, "{:.2f}"),
+        (lambda r: (r["cpu"] - r["user"]) / r["count"] * 1e6, "{:.2f}"),
+    )
 
     rates(
         f"\nSend: {count} sends of 64 B into a C sink, medians of {rounds} alternated rounds",

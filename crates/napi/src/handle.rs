@@ -431,7 +431,6 @@ impl Handle {
     /// datagram, or, once the socket asked for batches, one `onbatch` per read.
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
-        self.ask_gro();
         let mut delivered = 0;
         // A socket pausing between batches (`messagesDelay`) reads what waits to the end, or up to
         // PAUSED_PER_WAKE: the pause that follows is the loop's turn. (Once it no longer takes

@@ -103,7 +103,7 @@ thread_local! {
 }
 
 /// Reads a message argument: a `Uint8Array` or an array of them (the JavaScript face converts
-/// every other form). The bytes are copied (see [`Env::copy_buffer`]).
+/// every other form). The bytes are copied (see [`Env::copy_buffer_staged`]).
 pub fn read_message(env: Env, v: Val) -> Result<Message, Thrown> {
     let one = |el: Val| -> Result<bytes::Bytes, Thrown> {
         STAGING

@@ -235,12 +235,9 @@ impl Env {
         }
         std::str::from_utf8(&buf[..written]).ok()
     }
-    /// A copy of a `Buffer`'s (or any `Uint8Array`'s) bytes; `None` when `v` is not one.
-    ///
-    /// The bytes are copied with a raw memory copy and never seen as a Rust slice: the view may
-    /// be backed by a `SharedArrayBuffer` that another thread writes meanwhile, and a `&[u8]`
-    /// over it would claim that nobody does.
-    pub fn copy_buffer(self, v: Val) -> Option<Vec<u8>> {
+    /// Where a `Buffer`'s (or any `Uint8Array`'s) bytes are and how many (null and 0 once
+    /// detached); `None` when `v` is not one. Nothing is read: see `copy_buffer_staged`.
+    fn buffer_info(self, v: Val) -> Option<(*mut c_void, usize)> {
         let mut data = null_mut();
         let mut len = 0usize;
         // SAFETY: napi checks that `v` is a Buffer or Uint8Array and reports its backing store
@@ -248,30 +245,17 @@ impl Env {
         if unsafe { n::napi_get_buffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok {
             return None;
         }
-        let mut out = Vec::<u8>::with_capacity(len);
-        if len == 0 || data.is_null() {
-            return Some(out);
-        }
-        // SAFETY: `data` points to `len` bytes of a store kept alive by `v`, which is reachable
-        // from the current handle scope, and no JavaScript runs during the copy, so nothing can
-        // detach or free it. The destination is `len` bytes of our own fresh allocation, so the
-        // two do not overlap. The source is read as raw bytes, never through a reference, so a
-        // concurrent writer (a SharedArrayBuffer) can change only which bytes are copied.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data as *const u8, out.as_mut_ptr(), len);
-            out.set_len(len);
-        }
-        Some(out)
+        Some((data, len))
     }
-    /// Like [`Env::copy_buffer`], the copy made at the end of `staging` and split off it: many
-    /// small copies share one allocation (freed with the last of them) instead of one each.
+    /// A copy of a `Buffer`'s (or any `Uint8Array`'s) bytes, made at the end of `staging` and
+    /// split off it: many small copies share one allocation (freed with the last of them)
+    /// instead of one each, `chunk` bytes at a time. `None` when `v` is not one.
+    ///
+    /// The bytes are copied with a raw memory copy and never seen as a Rust slice: the view may
+    /// be backed by a `SharedArrayBuffer` that another thread writes meanwhile, and a `&[u8]`
+    /// over it would claim that nobody does.
     pub fn copy_buffer_staged(self, v: Val, staging: &mut bytes::BytesMut, chunk: usize) -> Option<bytes::Bytes> {
-        let mut data = null_mut();
-        let mut len = 0usize;
-        // SAFETY: as in `copy_buffer`.
-        if unsafe { n::napi_get_buffer_info(self.raw, v.0, &mut data, &mut len) } != n::Status::napi_ok {
-            return None;
-        }
+        let (data, len) = self.buffer_info(v)?;
         if len == 0 || data.is_null() {
             return Some(bytes::Bytes::new());
         }
@@ -280,10 +264,13 @@ impl Env {
             staging.reserve(len.max(chunk));
         }
         let dst = staging.spare_capacity_mut();
-        // SAFETY: as in `copy_buffer` for the source; the destination is `len` bytes of
-        // `staging`'s spare capacity (reserved above, so at least `len`), memory it owns and no
-        // JavaScript view can reach, so the two do not overlap; `set_len` then covers exactly
-        // the bytes just written.
+        // SAFETY: `data` points to `len` bytes of a store kept alive by `v`, which is reachable
+        // from the current handle scope, and no JavaScript runs during the copy, so nothing can
+        // detach or free it. It is read as raw bytes, never through a reference, so a concurrent
+        // writer (a SharedArrayBuffer) can change only which bytes are copied. The destination
+        // is `len` bytes of `staging`'s spare capacity (reserved above, so at least `len`),
+        // memory it owns and no JavaScript view can reach, so the two do not overlap; `set_len`
+        // then covers exactly the bytes just written.
         unsafe {
             std::ptr::copy_nonoverlapping(data as *const u8, dst.as_mut_ptr() as *mut u8, len);
             staging.set_len(len);
@@ -964,9 +951,15 @@ impl UvHandle {
     }
 }
 
-unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) {
-    // SAFETY: the data pointer was set to a live `Box<PollData>` in `Poll::start` and is freed
-    // only in `close_cb`, which libuv runs after the last poll callback.
+/// Runs `f` on the target of one of our handles (a libuv callback's), in a handle scope of its
+/// own, a panic reported rather than unwound into libuv.
+///
+/// # Safety
+///
+/// `handle` is a handle made by [`UvHandle::new`] and not yet through `close_cb`.
+unsafe fn call_target(handle: *mut c_void, f: impl FnOnce(&dyn PollTarget, Env)) {
+    // SAFETY: the data pointer was set to a live `Box<PollData>` in `UvHandle::new` and is
+    // freed only in `close_cb`, which libuv runs after the handle's last callback.
     let data = unsafe { &*(uv_handle_get_data(handle) as *const PollData) };
     let target = data.target.clone();
     let env = Env::new(data.env);
@@ -974,30 +967,21 @@ unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) 
     // SAFETY: we are on the JavaScript thread, called by libuv outside any JavaScript frame: a
     // handle scope is needed for the values made below, and is closed before returning.
     unsafe { n::napi_open_handle_scope(data.env, &mut scope) };
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        target.ready(env, status, events & UV_READABLE != 0, events & UV_WRITABLE != 0)
-    }));
-    if let Err(p) = r {
+    if let Err(p) = catch_unwind(AssertUnwindSafe(|| f(&*target, env))) {
         eprintln!("node-dgram internal error: {}", panic_message(&*p));
     }
     // SAFETY: closes the scope opened above.
     unsafe { n::napi_close_handle_scope(data.env, scope) };
 }
 
+unsafe extern "C" fn poll_cb(handle: *mut c_void, status: c_int, events: c_int) {
+    // SAFETY: libuv calls this for the poll handle of `Poll::start`, before its close callback.
+    unsafe { call_target(handle, |t, env| t.ready(env, status, events & UV_READABLE != 0, events & UV_WRITABLE != 0)) };
+}
+
 unsafe extern "C" fn timer_cb(handle: *mut c_void) {
-    // SAFETY: the data pointer was set to a live `Box<PollData>` in `Timer::new` and is freed
-    // only in `close_cb`, which libuv runs after the last timer callback.
-    let data = unsafe { &*(uv_handle_get_data(handle) as *const PollData) };
-    let target = data.target.clone();
-    let env = Env::new(data.env);
-    let mut scope = null_mut();
-    // SAFETY: as in `poll_cb`: on the JavaScript thread, outside any JavaScript frame.
-    unsafe { n::napi_open_handle_scope(data.env, &mut scope) };
-    if let Err(p) = catch_unwind(AssertUnwindSafe(|| target.timer(env))) {
-        eprintln!("node-dgram internal error: {}", panic_message(&*p));
-    }
-    // SAFETY: closes the scope opened above.
-    unsafe { n::napi_close_handle_scope(data.env, scope) };
+    // SAFETY: libuv calls this for the timer handle of `Timer::new`, before its close callback.
+    unsafe { call_target(handle, |t, env| t.timer(env)) };
 }
 
 unsafe extern "C" fn close_cb(handle: *mut c_void) {
