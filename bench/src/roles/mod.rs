@@ -49,7 +49,7 @@ pub fn dispatch(args: &[String]) -> Result<(), String> {
     let port = || arg(rest, 0, 0u16);
     let size = || arg(rest, 1, SIZE);
     match args.first().map(String::as_str).unwrap_or("") {
-        "recv-ndg" => recv::recv_ndg(arg(rest, 0, 3.0), flag("gro")),
+        "recv-ndg" => recv::recv_ndg(arg(rest, 0, 3.0), flag("gro"), flag("thread")),
         "recv-raw" => recv::recv_raw(arg(rest, 0, 3.0)),
         "recv-tokio" => recv::recv_tokio(arg(rest, 0, 3.0)),
         "send-ndg" => send::send_ndg(port(), size(), arg(rest, 2, 3.0), arg(rest, 3, u64::MAX), flag("gso")),

@@ -12,10 +12,10 @@ use super::{ready, Window, TICK};
 use crate::usage::{max_rss_bytes, rss_now};
 
 /// node-dgram receiver: `on_message` counting (the `dgram listen --quiet` equivalent); `gro`:
-/// with UDP GRO.
-pub(super) fn recv_ndg(seconds: f64, gro: bool) {
+/// with UDP GRO; `thread`: reading on a thread of its own (`SocketOptions::receive_thread`).
+pub(super) fn recv_ndg(seconds: f64, gro: bool, thread: bool) {
     node_dgram::run(move || {
-        let opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro);
+        let opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro).receive_thread(thread);
         let s = create_socket(opts).expect("socket");
         let count = Arc::new(AtomicU64::new(0));
         let c = count.clone();

@@ -55,6 +55,11 @@ impl Read {
         !self.full
     }
 
+    /// Whether the read failed with an error the engine reports (not "nothing waiting").
+    pub fn failed(&self) -> bool {
+        matches!(&self.result, Err(e) if e.kind() != std::io::ErrorKind::WouldBlock)
+    }
+
     /// Tells the engine how the read went (an error other than "nothing waiting" becomes its
     /// `error` output: `recvmsg ECONNREFUSED`) and gives the datagrams, `None` when nothing
     /// was waiting.

@@ -86,6 +86,10 @@ impl Loop {
     pub(crate) async fn enter<F: Future>(self, fut: F) -> F::Output {
         CURRENT.scope(self, fut).await
     }
+    /// Runs `f` (on a thread of its own) as code of this loop.
+    pub(crate) fn enter_sync<R>(self, f: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self, f)
+    }
 }
 
 /// Runs `main` on a new single-threaded event loop, then keeps the loop running until no

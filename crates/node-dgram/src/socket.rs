@@ -24,14 +24,37 @@ use crate::runtime::{fallback_handle, Hold, Loop, OnIdle};
 use crate::sys::TokioFd;
 use crate::types::{AddressInfo, BindArgs, Destination, Family, IntoSocketOptions, Message, RemoteInfo, SocketType};
 
+#[cfg(unix)]
+mod reader;
+
 struct Guarded {
     core: Core<TokioFd>,
+    /// The reading thread's gate, once started (`SocketOptions::receive_thread`).
+    #[cfg(unix)]
+    reader: Option<Arc<reader::Gate>>,
     /// Keeps the loop alive while the socket is bound, referenced and open.
     hold: Option<Hold>,
     lookups: Vec<AbortHandle>,
     /// The operations started and not ended yet, by the id the engine hands back.
     ops: HashMap<OpId, Pending>,
     next_op: OpId,
+}
+
+impl Guarded {
+    /// Ends the reading thread's use of the descriptor, before the descriptor closes.
+    fn stop_reader(&mut self) {
+        #[cfg(unix)]
+        if let Some(gate) = self.reader.take() {
+            gate.stop(self.core.handle().map(|h| h.get_ref()));
+        }
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        // (The core, dropped next, closes the descriptor.)
+        self.stop_reader();
+    }
 }
 
 /// The completing side of an operation of either result type.
@@ -220,6 +243,8 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let sh = Arc::new(Shared {
         g: Mutex::new(Guarded {
             core: Core::new(opts),
+            #[cfg(unix)]
+            reader: None,
             hold: None,
             lookups: Vec::new(),
             ops: HashMap::new(),
@@ -335,6 +360,8 @@ async fn drive(sh: Arc<Shared>) {
                 return;
             }
         }
+        #[cfg(unix)]
+        reader::start(&sh);
         let notified = sh.wake.notified();
         tokio::pin!(notified);
         let wake = poll_fn(|cx| {
@@ -360,7 +387,9 @@ async fn drive(sh: Arc<Shared>) {
             // (Not on Windows: an ICMP report shows on the receive path there, and a socket's
             // write readiness, reported again at once after each clear, would wake this task
             // in a loop.)
-            if cfg!(unix) && !g.core.wants_write() {
+            // (A socket read by a thread of its own: that thread's `recvmmsg` reports errors.)
+            let elsewhere = g.core.reads_elsewhere();
+            if cfg!(unix) && !g.core.wants_write() && !elsewhere {
                 // An ICMP error shows as EPOLLERR without EPOLLIN; tokio reports it with write
                 // readiness. Take it as libuv does: through the receive path's error.
                 let mut errored = false;
@@ -374,7 +403,7 @@ async fn drive(sh: Arc<Shared>) {
                     return Poll::Ready(Wake::Notified);
                 }
             }
-            let Some(fd) = g.core.fd() else { return Poll::Pending };
+            let Some(fd) = g.core.fd().filter(|_| !elsewhere) else { return Poll::Pending };
             loop {
                 let read = match g.core.handle().map(|h| h.poll_read_ready(cx)) {
                     Some(Poll::Ready(Ok(mut rg))) => {
@@ -455,6 +484,7 @@ impl Shared {
     fn shut(&self) -> Result<(), Error> {
         let _d = self.delivery.lock();
         let mut g = self.g.lock();
+        g.stop_reader();
         // Dropping the handle stops polling the descriptor, then closes it.
         drop(g.core.close()?);
         g.hold = None;
@@ -1176,6 +1206,9 @@ impl Socket {
     fn close_now(&self) -> Result<Op<()>, Error> {
         let _d = self.sh.delivery.lock();
         let mut g = self.sh.g.lock();
+        if !g.core.is_closed() {
+            g.stop_reader();
+        }
         // Dropping the handle stops polling the descriptor, then closes it.
         let op = self.start(&mut g, Some(Event::Close), |core, id| {
             drop(core.close()?);

@@ -194,6 +194,7 @@ pub struct SocketOptions {
     pub(crate) send_block_list: Option<crate::BlockList>,
     pub(crate) gso: bool,
     pub(crate) gro: bool,
+    pub(crate) receive_thread: bool,
     pub(crate) lookup_all: bool,
     pub(crate) keep_failed_bind_socket: bool,
     /// Node's order for `close()` while sends wait behind the implicit bind: `listening`, then
@@ -219,6 +220,7 @@ impl fmt::Debug for SocketOptions {
             .field("send_block_list", &self.send_block_list)
             .field("gso", &self.gso)
             .field("gro", &self.gro)
+            .field("receive_thread", &self.receive_thread)
             .finish()
     }
 }
@@ -253,6 +255,7 @@ impl SocketOptions {
             send_block_list: None,
             gso: false,
             gro: false,
+            receive_thread: false,
             lookup_all: false,
             keep_failed_bind_socket: false,
             listening_before_close: false,
@@ -509,6 +512,36 @@ impl SocketOptions {
     /// None here; a kernel without `UDP_GRO` fails the bind.
     pub fn gro(mut self, on: bool) -> Self {
         self.gro = on;
+        self
+    }
+    /// A thread of its own for the socket's reads (an extra of node-dgram, off by default; Unix
+    /// only, ignored elsewhere). Once the socket is bound, that thread waits for datagrams in
+    /// `poll(2)` and reads them with `recvmmsg(2)`, and the `message` listeners run there,
+    /// one at a time and in order as always; everything else (sends, `listening`, `error`,
+    /// `close`) stays on the runtime. For a socket that takes a flood: each wake of a thread that
+    /// does nothing else costs less than a wake of the runtime's task (see the README's
+    /// plain-flood table), at the price of a thread and its arena per socket, which is why it
+    /// is not the default. `close()`, and dropping the socket by the ownership rule, end the
+    /// thread before the descriptor closes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use node_dgram::{create_socket, SocketOptions, SocketType};
+    /// let s = create_socket(SocketOptions::new(SocketType::Udp4).receive_thread(true)).unwrap();
+    /// s.on_message(|msg, rinfo| println!("{} bytes from {}", msg.len(), rinfo.address));
+    /// s.bind((0, "127.0.0.1")).unwrap().await.unwrap();
+    /// # s.close().unwrap().await.unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None here; a thread that cannot be started is reported as an `error` event
+    /// (`pthread_create` with the system's code) and the socket receives nothing.
+    pub fn receive_thread(mut self, on: bool) -> Self {
+        self.receive_thread = on;
         self
     }
     /// Asks the resolver for every address, IP literals and the default ones (`0.0.0.0`,

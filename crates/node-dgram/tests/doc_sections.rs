@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 const USER_FACING: &[&str] = &[
     "lib.rs",
     "socket.rs",
+    "socket/reader.rs",
     "op.rs",
     "types.rs",
     "runtime.rs",

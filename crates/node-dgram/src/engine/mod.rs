@@ -191,6 +191,12 @@ impl<H: IoHandle> Core<H> {
         }
     }
 
+    /// Whether a thread of the socket's own makes its reads (`SocketOptions::receive_thread`, on
+    /// Unix), rather than the adapter on the loop's readiness.
+    pub fn reads_elsewhere(&self) -> bool {
+        cfg!(unix) && self.opts.receive_thread
+    }
+
     /// The event-loop handle of the open socket, if it is watched.
     pub fn handle(&self) -> Option<&H> {
         match &self.sock {
@@ -203,7 +209,8 @@ impl<H: IoHandle> Core<H> {
     fn watch(&mut self) {
         if let Some(Sock::Raw(_)) = &self.sock {
             if let Some(Sock::Raw(raw)) = self.sock.take() {
-                match H::open(raw) {
+                let h = if self.reads_elsewhere() { H::open_without_reads(raw) } else { H::open(raw) };
+                match h {
                     Ok(h) => self.sock = Some(Sock::Watched(h)),
                     Err(e) => self.out.push_back(Output::Error(Error::from_io(&e, "uv_poll_start", None, None))),
                 }

@@ -143,6 +143,13 @@ pub trait IoHandle: Sized + Send {
     type Sock: SocketIo;
     /// Takes ownership of a freshly bound socket and starts watching it.
     fn open(sock: Self::Sock) -> io::Result<Self>;
+    /// The same for a socket whose reads a thread of its own makes (`SocketOptions::
+    /// receive_thread`): the loop then need not hear of readability, only of writability and
+    /// errors. By default the same as [`open`](IoHandle::open) (being told of readability
+    /// too costs wakes, nothing else).
+    fn open_without_reads(sock: Self::Sock) -> io::Result<Self> {
+        Self::open(sock)
+    }
     /// The socket, for system calls.
     fn socket(&self) -> &Self::Sock;
 }

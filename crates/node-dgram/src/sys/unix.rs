@@ -294,25 +294,50 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
     (idx != 0).then_some(idx)
 }
 
+/// Waits until `fd` is readable or has an error to report (`poll(2)` without a timeout), for a
+/// thread that does nothing else. `EINTR` comes back as an error like any other.
+///
+/// # Errors
+///
+/// The system call's error, unchanged.
+pub fn wait_readable(fd: RawFd) -> io::Result<()> {
+    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: `p` is one valid, initialised pollfd that lives for the whole call, and the count
+    // passed is 1. poll only reads `fd` as a number: a descriptor closed meanwhile makes it
+    // report POLLNVAL, never touch memory (the caller's gate keeps ours open while it waits).
+    let r = unsafe { libc::poll(&mut p, 1, -1) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// A socket owned by tokio's reactor registration.
 pub(crate) type TokioFd = tokio::io::unix::AsyncFd<socket2::Socket>;
 
 impl IoHandle for TokioFd {
     type Sock = socket2::Socket;
     fn open(sock: socket2::Socket) -> io::Result<Self> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(io::Error::from_raw_os_error(libc::EBADF));
-        }
-        let interest = tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE;
-        // SAFETY: the AsyncFd takes ownership of the socket, so its descriptor stays open and
-        // refers to the same file description for the AsyncFd's whole lifetime; dropping the
-        // AsyncFd deregisters it before the socket (and descriptor) is dropped. We are inside a
-        // runtime (checked above), so registration cannot panic for want of a reactor.
-        unsafe { tokio::io::unix::AsyncFd::register_with_interest(sock, interest) }.map_err(|e| e.into())
+        register(sock, tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE)
+    }
+    fn open_without_reads(sock: socket2::Socket) -> io::Result<Self> {
+        // (Errors still wake the loop: epoll reports EPOLLERR whatever the interest.)
+        register(sock, tokio::io::Interest::WRITABLE)
     }
     fn socket(&self) -> &socket2::Socket {
         self.get_ref()
     }
+}
+
+fn register(sock: socket2::Socket, interest: tokio::io::Interest) -> io::Result<TokioFd> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: the AsyncFd takes ownership of the socket, so its descriptor stays open and
+    // refers to the same file description for the AsyncFd's whole lifetime; dropping the
+    // AsyncFd deregisters it before the socket (and descriptor) is dropped. We are inside a
+    // runtime (checked above), so registration cannot panic for want of a reactor.
+    unsafe { tokio::io::unix::AsyncFd::register_with_interest(sock, interest) }.map_err(|e| e.into())
 }
 
 /// `struct group_source_req` of `<netinet/in.h>` (packed to 4 bytes on Apple's systems).
