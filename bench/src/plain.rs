@@ -46,6 +46,8 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
     let mut v = vec![
         row(FLOOR, Step::new(&Impl::C, &["recv", CAP_SECONDS])),
         row("node-dgram on_message (dgram listen --quiet)", rust(&["recv-ndg", CAP_SECONDS])),
+        // (The same socket read by a thread of its own: SocketOptions::receive_thread.)
+        row("node-dgram on_message, receive_thread", rust(&["recv-ndg", CAP_SECONDS, "thread"])),
         // (What tokio itself costs: readiness and one read per wake, no socket semantics.)
         row("tokio alone: readiness + recvmmsg (64)", rust(&["recv-tokio", CAP_SECONDS])),
         row("raw Rust recvmmsg loop", rust(&["recv-raw", CAP_SECONDS])),

@@ -90,8 +90,9 @@ pub struct Results {
     pub node_version: String,
     /// Node's built-in against node-dgram's Rust API.
     pub rows: Vec<Row>,
-    /// Per size: median, lowest, highest of the saturated on_message/raw paired ratios.
-    pub sat_pairs: Vec<(usize, f64, f64, f64)>,
+    /// Per receiver (on the runtime, on its own thread) and size: median, lowest, highest of
+    /// the saturated on_message/raw paired ratios.
+    pub sat_pairs: Vec<(&'static str, usize, f64, f64, f64)>,
     /// The multi-core server under a GSO flood, 1 and 2 threads.
     pub multicore: Option<(Rate, Rate)>,
     /// Draining filled queues: server, 1 and 2 threads, lowest and highest paired ratio.

@@ -29,6 +29,13 @@ fn rust_api_rows(cx: &Cx, size: usize) -> Vec<M> {
     }
     // Saturated on_message against the raw loop (target 0.9x): alternated, 7 runs or more.
     v.push(recv("node-dgram on_message, GSO flood", rust(&["recv-ndg", &s]), &gso, g, "saturated"));
+    v.push(recv(
+        "node-dgram on_message, receive_thread, GSO flood",
+        rust(&["recv-ndg", &s, "thread"]),
+        &gso,
+        g,
+        "saturated",
+    ));
     v.push(recv("raw recvmmsg loop, GSO flood", rust(&["recv-raw", &s]), &gso, g, "saturated"));
     v.push(recv("node-dgram GRO, GSO flood", rust(&["recv-ndg", &s, "gro"]), &gso, g, "receive"));
     if let Some(n) = nd {
@@ -47,9 +54,14 @@ pub fn rust_api(cx: &Cx, r: &mut Results) {
         let ms = rust_api_rows(cx, size);
         let runs = run_sets(cx.env, &ms, |set| if set == "saturated" { cx.o.runs.max(7) } else { cx.o.runs });
         let at = |name: &str| ms.iter().position(|m| m.name == name);
-        if let (Some(a), Some(b)) = (at("node-dgram on_message, GSO flood"), at("raw recvmmsg loop, GSO flood")) {
-            let (med, lo, hi) = paired_rates(&runs[a], &runs[b], true);
-            r.sat_pairs.push((size, med, lo, hi));
+        for (who, row) in [
+            ("on_message", "node-dgram on_message, GSO flood"),
+            ("on_message, receive_thread", "node-dgram on_message, receive_thread, GSO flood"),
+        ] {
+            if let (Some(a), Some(b)) = (at(row), at("raw recvmmsg loop, GSO flood")) {
+                let (med, lo, hi) = paired_rates(&runs[a], &runs[b], true);
+                r.sat_pairs.push((who, size, med, lo, hi));
+            }
         }
         r.rows.extend(rows_of(&ms, &runs));
     }

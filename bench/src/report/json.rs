@@ -18,8 +18,13 @@ pub fn json(r: &Results, o: &Options) -> String {
     let sp: Vec<String> = r
         .sat_pairs
         .iter()
-        .map(|(size, med, lo, hi)| {
-            format!("{{\"size\":{size},\"median\":{},\"min\":{},\"max\":{}}}", num(*med), num(*lo), num(*hi))
+        .map(|(who, size, med, lo, hi)| {
+            format!(
+                "{{\"receiver\":\"{who}\",\"size\":{size},\"median\":{},\"min\":{},\"max\":{}}}",
+                num(*med),
+                num(*lo),
+                num(*hi)
+            )
         })
         .collect();
     j += &format!(",\"on_message_vs_raw_paired\":[{}]", sp.join(","));

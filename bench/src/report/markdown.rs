@@ -56,9 +56,9 @@ pub fn rates(rows: &[Row], base: &str) -> String {
 }
 
 fn saturated(r: &Results) -> String {
-    let mut t = String::from("| saturated receive (GSO flood), on_message against the raw loop, runs paired | median | lowest-highest |\n| --- | ---: | ---: |\n");
-    for (size, med, lo, hi) in &r.sat_pairs {
-        let _ = writeln!(t, "| {size} B, per CPU-s | {med:.2}x | {lo:.2}-{hi:.2}x |");
+    let mut t = String::from("| saturated receive (GSO flood), against the raw loop, runs paired | median | lowest-highest |\n| --- | ---: | ---: |\n");
+    for (who, size, med, lo, hi) in &r.sat_pairs {
+        let _ = writeln!(t, "| {who}, {size} B, per CPU-s | {med:.2}x | {lo:.2}-{hi:.2}x |");
     }
     t
 }

@@ -138,6 +138,26 @@ fn quiet_prints_only_the_count() {
 }
 
 #[test]
+fn a_listener_reading_on_its_own_thread_prints_and_counts_the_same() {
+    let (l, port) = listen("listen", &["127.0.0.1:0", "--receive-thread", "--count", "2"]);
+    let (code, _, err) = run(&["send", &format!("127.0.0.1:{port}"), "one", "two"], "");
+    assert_eq!(code, 0, "{err}");
+    let a = got(&l.line(), "one", "127.0.0.1");
+    let b = got(&l.line(), "two", "127.0.0.1");
+    assert_eq!(a, b);
+    let (status, rest, _) = l.finish();
+    assert!(status.success(), "{status}");
+    assert!(rest.is_empty(), "{rest:?}");
+
+    let (l, port) = listen("listen", &["[::1]:0", "--receive-thread", "--quiet", "--count", "3"]);
+    let (code, _, err) = run(&["send", &format!("[::1]:{port}"), "a", "bb", "ccc", "dddd"], "");
+    assert_eq!(code, 0, "{err}");
+    let (status, out, _) = l.finish();
+    assert!(status.success());
+    assert_eq!(out, vec!["received 3 datagrams, 6 bytes".to_string()]);
+}
+
+#[test]
 fn quiet_counts_exactly_and_datagrams_restart_its_idle_time() {
     // --quiet counts in the listener itself: no more than --count, even when more arrive.
     let (l, port) = listen("listen", &["127.0.0.1:0", "--quiet", "--count", "2"]);
