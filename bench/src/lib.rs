@@ -7,12 +7,13 @@
 //!   where each is found.
 //! - [`measure`]: measurements as data: direction, implementation, payload, processes.
 //! - [`runner`]: runs them, alternating the members of a set round by round.
-//! - [`suite`], [`tables`], [`plain`]: the benchmark's tables (`all`).
+//! - [`suite`], [`tables`], [`plain`], [`bounds`]: the benchmark's tables (`all`).
 //! - [`report`]: Markdown, JSON and SVG.
 //!
 //! `dgram-bench all` and `dgram bench` both run on it; `dgram bench-worker ROLE` and
 //! `dgram-bench ROLE` run the same roles.
 
+pub mod bounds;
 pub mod env;
 pub mod measure;
 pub mod plain;

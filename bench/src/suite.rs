@@ -20,7 +20,8 @@ pub struct Options {
     /// Datagrams of the plain flood, and sends of the send rows, for every runtime
     /// (`--plain-count`, 1,000,000).
     pub plain_count: u64,
-    /// The tables to run (`--only rust,multicore,addon,latency,memory,plain`; all by default).
+    /// The tables to run (`--only rust,multicore,addon,latency,memory,plain`; all of these by
+    /// default; `bounds` runs only when named).
     pub only: Vec<String>,
     /// Where the JSON goes (`--json`).
     pub json_path: String,
@@ -59,9 +60,9 @@ impl Options {
         o
     }
 
-    /// Whether the table `name` runs.
+    /// Whether the table `name` runs (`bounds` only when named).
     pub fn runs_table(&self, name: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|t| t == name)
+        (self.only.is_empty() && name != "bounds") || self.only.iter().any(|t| t == name)
     }
 }
 
@@ -115,6 +116,8 @@ pub struct Results {
     pub plain_gso: Vec<Row>,
     /// The plain tables' Node (`Node v24.11.1`).
     pub plain_node: String,
+    /// What bounds issue 19's open targets (`--only bounds`).
+    pub bounds: Option<crate::bounds::Bounds>,
 }
 
 /// What the tables need to know: the options, the roles, the runtimes.
@@ -171,13 +174,14 @@ pub fn run(cx: &Cx) -> Results {
         node_version: cx.node.as_ref().map(|n| n.version.clone()).unwrap_or_else(|| "absent".into()),
         ..Results::default()
     };
-    let tables: [(&str, Table); 6] = [
+    let tables: [(&str, Table); 7] = [
         ("rust", crate::tables::rust_api),
         ("multicore", crate::tables::multicore),
         ("addon", crate::tables::addon),
         ("latency", crate::tables::latency),
         ("memory", crate::tables::memory),
         ("plain", crate::plain::every_receiver),
+        ("bounds", crate::bounds::bounds),
     ];
     for (name, table) in tables {
         if cx.o.runs_table(name) {

@@ -32,6 +32,7 @@ pub fn json(r: &Results, o: &Options) -> String {
     j += &format!(",\"latency\":[{}]", latency(r));
     j += &format!(",\"addon_latency\":[{}]", addon_latency(r));
     j += &format!(",\"rss_mib\":{}", rss(r));
+    j += &format!(",\"bounds\":{}", bounds(r));
     j += &format!(",\"plain_flood\":{}}}\n", plain(r, o));
     j
 }
@@ -135,5 +136,54 @@ fn plain(r: &Results, o: &Options) -> String {
         recv.join(","),
         send.join(","),
         gso.join(",")
+    )
+}
+
+/// Issue 19's bounds (`--only bounds`), or null.
+fn bounds(r: &Results) -> String {
+    let Some(b) = &r.bounds else { return "null".into() };
+    let pair = |x: Option<(f64, f64)>, a: &str, b: &str| match x {
+        Some((p, q)) => format!(",\"{a}\":{},\"{b}\":{}", num(p), num(q)),
+        None => String::new(),
+    };
+    let recv: Vec<String> = b
+        .recv
+        .iter()
+        .map(|(n, r, w)| {
+            format!(
+                "{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}{}}}",
+                num(r.per_cpu),
+                num(r.per_wall),
+                pair(*w, "per_wake", "wake_us")
+            )
+        })
+        .collect();
+    let send: Vec<String> = b
+        .send
+        .iter()
+        .map(|(n, r, s)| {
+            format!(
+                "{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}{}}}",
+                num(r.per_cpu),
+                num(r.per_wall),
+                pair(*s, "user_us", "system_us")
+            )
+        })
+        .collect();
+    let rtt: Vec<String> = b
+        .rtt
+        .iter()
+        .map(|(n, (p50, p99), cpu)| {
+            format!("{{\"name\":\"{n}\",\"p50\":{},\"p99\":{},\"cpu_us\":{}}}", num(*p50), num(*p99), num(*cpu))
+        })
+        .collect();
+    format!(
+        "{{\"node\":\"{}\",\"count\":{},\"runs\":{},\"receive\":[{}],\"send\":[{}],\"round_trip\":[{}]}}",
+        b.node,
+        b.count,
+        b.runs,
+        recv.join(","),
+        send.join(","),
+        rtt.join(",")
     )
 }

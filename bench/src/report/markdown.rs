@@ -28,6 +28,9 @@ pub fn markdown(r: &Results, o: &Options) -> String {
     if !r.plain.is_empty() {
         m += &plain(r, o);
     }
+    if let Some(b) = &r.bounds {
+        m += &bounds(b);
+    }
     if let Some((ndg, node)) = &r.rss {
         m += &memory(o, ndg.line.as_deref(), node.as_ref().and_then(|n| n.line.as_deref()));
     }
@@ -133,6 +136,44 @@ fn memory(o: &Options, ndg: Option<&str>, node: Option<&str>) -> String {
     let _ = writeln!(t, "| node-dgram | {:.1} | {:.1} |", mb(ndg, "rss_start"), mb(ndg, "rss"));
     if node.is_some() {
         let _ = writeln!(t, "| Node dgram | {:.1} | {:.1} |", mb(node, "rss_start"), mb(node, "rss"));
+    }
+    t
+}
+
+/// Issue 19's bounds: receive, send and round-trip tables, ratios against the first row
+/// (Node's built-in).
+fn bounds(b: &crate::bounds::Bounds) -> String {
+    let (n, k) = (b.runs, b.count);
+    let mut t = format!(
+        "\nReceive: {k} datagrams of 64 B from the C sendmmsg flood, medians of {n} alternated rounds\n\n| receiver | dgrams / CPU-s | dgrams / s | vs Node's built-in (CPU) | datagrams per wake | mean wait for a wake (µs) |\n| --- | ---: | ---: | ---: | ---: | ---: |\n"
+    );
+    let base = b.recv.first().map(|x| x.1.per_cpu).unwrap_or(f64::NAN);
+    for (name, r, wakes) in &b.recv {
+        let (per, wait) = wakes.map(|(p, w)| (format!("{p:.1}"), format!("{w:.0}"))).unwrap_or_default();
+        let _ = writeln!(
+            t,
+            "| {name} | {:.0} | {:.0} | {:.2}x | {per} | {wait} |",
+            r.per_cpu,
+            r.per_wall,
+            r.per_cpu / base
+        );
+    }
+    let _ = write!(
+        t,
+        "\nSend: {k} sends of 64 B into a C sink, medians of {n} alternated rounds\n\n| sender | sends / CPU-s | sends / s | vs Node's built-in (CPU) | user µs / send | system µs / send |\n| --- | ---: | ---: | ---: | ---: | ---: |\n"
+    );
+    let base = b.send.first().map(|x| x.1.per_cpu).unwrap_or(f64::NAN);
+    for (name, r, split) in &b.send {
+        let (u, s) = split.map(|(u, s)| (format!("{u:.2}"), format!("{s:.2}"))).unwrap_or_default();
+        let _ = writeln!(t, "| {name} | {:.0} | {:.0} | {:.2}x | {u} | {s} |", r.per_cpu, r.per_wall, r.per_cpu / base);
+    }
+    let _ = write!(
+        t,
+        "\nRound trip: 64 B, both processes on CPU 0, medians of {n} alternated rounds of 4,000\n\n| pair | p50 (µs) | p99 (µs) | p50 vs Node's built-in | pinger's CPU per round trip (µs) |\n| --- | ---: | ---: | ---: | ---: |\n"
+    );
+    let base = b.rtt.first().map(|x| x.1 .0).unwrap_or(f64::NAN);
+    for (name, (p50, p99), cpu) in &b.rtt {
+        let _ = writeln!(t, "| {name} | {p50:.1} | {p99:.1} | {:.2}x | {cpu:.1} |", p50 / base);
     }
     t
 }
