@@ -148,7 +148,7 @@ pub struct ListenArgs {
     /// datagram: an empty line); `xxd -r -p` turns the output back into the bytes.
     #[arg(long, conflicts_with_all = ["json", "quiet"])]
     pub hex: bool,
-    /// Read on a thread of its own (the library's `SocketOptions::receive_thread`; Unix): one
+    /// Read on a thread of its own (the library's `SocketOptions::receive_thread`; Linux): one
     /// more thread, and less CPU per datagram under a flood.
     #[arg(long)]
     pub receive_thread: bool,

@@ -2,13 +2,14 @@
 //! through `AsyncFd`, lookups on tasks) and delivers its events to listeners, one socket's
 //! callbacks never concurrently and always in order.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::future::{poll_fn, Future};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::Poll;
 
-use parking_lot::{Mutex, ReentrantMutex};
+use parking_lot::{Mutex, ReentrantMutex, ReentrantMutexGuard};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
@@ -24,13 +25,13 @@ use crate::runtime::{fallback_handle, Hold, Loop, OnIdle};
 use crate::sys::TokioFd;
 use crate::types::{AddressInfo, BindArgs, Destination, Family, IntoSocketOptions, Message, RemoteInfo, SocketType};
 
-#[cfg(unix)]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 mod reader;
 
 struct Guarded {
     core: Core<TokioFd>,
     /// The reading thread's gate, once started (`SocketOptions::receive_thread`).
-    #[cfg(unix)]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     reader: Option<Arc<reader::Gate>>,
     /// Keeps the loop alive while the socket is bound, referenced and open.
     hold: Option<Hold>,
@@ -43,9 +44,9 @@ struct Guarded {
 impl Guarded {
     /// Ends the reading thread's use of the descriptor, before the descriptor closes.
     fn stop_reader(&mut self) {
-        #[cfg(unix)]
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         if let Some(gate) = self.reader.take() {
-            gate.stop(self.core.handle().map(|h| h.get_ref()));
+            gate.stop();
         }
     }
 }
@@ -54,6 +55,22 @@ impl Drop for Guarded {
     fn drop(&mut self) {
         // (The core, dropped next, closes the descriptor.)
         self.stop_reader();
+    }
+}
+
+thread_local! {
+    /// How many sockets' deliveries this thread is inside (their delivery locks held).
+    static DELIVERING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A socket's delivery lock, held; the thread counts as delivering while it is.
+struct Delivering<'a> {
+    _lock: ReentrantMutexGuard<'a, ()>,
+}
+
+impl Drop for Delivering<'_> {
+    fn drop(&mut self) {
+        DELIVERING.with(|d| d.set(d.get() - 1));
     }
 }
 
@@ -243,7 +260,7 @@ pub fn create_socket(opts: impl IntoSocketOptions) -> Result<Socket, Error> {
     let sh = Arc::new(Shared {
         g: Mutex::new(Guarded {
             core: Core::new(opts),
-            #[cfg(unix)]
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             reader: None,
             hold: None,
             lookups: Vec::new(),
@@ -331,6 +348,15 @@ enum Wake {
 }
 
 async fn drive(sh: Arc<Shared>) {
+    /// Stops the reading thread when the task goes, e.g. with its runtime: nothing of the
+    /// socket runs once its runtime is gone.
+    struct StopReader(Arc<Shared>);
+    impl Drop for StopReader {
+        fn drop(&mut self) {
+            self.0.g.lock().stop_reader();
+        }
+    }
+    let _stop = StopReader(sh.clone());
     let mut receiver = Receiver::new();
     let mut since_yield = 0;
     loop {
@@ -360,7 +386,7 @@ async fn drive(sh: Arc<Shared>) {
                 return;
             }
         }
-        #[cfg(unix)]
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         reader::start(&sh);
         let notified = sh.wake.notified();
         tokio::pin!(notified);
@@ -512,11 +538,18 @@ impl Shared {
         }
     }
 
+    /// Takes the delivery lock (see [`Delivering`]).
+    fn delivering(&self) -> Delivering<'_> {
+        let lock = self.delivery.lock();
+        DELIVERING.with(|d| d.set(d.get() + 1));
+        Delivering { _lock: lock }
+    }
+
     fn deliver(self: &Arc<Self>, outs: VecDeque<Output>) {
         if outs.is_empty() {
             return;
         }
-        let _d = self.delivery.lock();
+        let _d = self.delivering();
         let me = Socket::of(self);
         for o in outs {
             match o {
@@ -614,7 +647,7 @@ impl Shared {
 
     /// Delivers a batch; returns how many datagrams it delivered.
     fn deliver_batch(self: &Arc<Self>, batch: &Batch) -> usize {
-        let _d = self.delivery.lock();
+        let _d = self.delivering();
         let me = Socket::of(self);
         let version = self.listeners.lock().version();
         // The `message` listeners as the last emit found them, kept while no list changed, so
@@ -1204,7 +1237,15 @@ impl Socket {
     }
 
     fn close_now(&self) -> Result<Op<()>, Error> {
-        let _d = self.sh.delivery.lock();
+        // Waits for a delivery of this socket that runs on another thread to end (no `message`
+        // after `close()` returns), except from inside a delivery of another socket: two
+        // listeners closing each other's socket would wait for each other for ever. The
+        // delivery running elsewhere then sees the socket closed from its next datagram on.
+        let _d = match self.sh.delivery.try_lock() {
+            Some(d) => Some(d),
+            None if DELIVERING.with(Cell::get) > 0 => None,
+            None => Some(self.sh.delivery.lock()),
+        };
         let mut g = self.sh.g.lock();
         if !g.core.is_closed() {
             g.stop_reader();

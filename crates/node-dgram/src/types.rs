@@ -514,9 +514,9 @@ impl SocketOptions {
         self.gro = on;
         self
     }
-    /// A thread of its own for the socket's reads (an extra of node-dgram, off by default; Unix
+    /// A thread of its own for the socket's reads (an extra of node-dgram, off by default; Linux
     /// only, ignored elsewhere). Once the socket is bound, that thread waits for datagrams in
-    /// `poll(2)` and reads them with `recvmmsg(2)`, and the `message` listeners run there,
+    /// `epoll_wait(2)` and reads them with `recvmmsg(2)`, and the `message` listeners run there,
     /// one at a time and in order as always; everything else (sends, `listening`, `error`,
     /// `close`) stays on the runtime. For a socket that takes a flood: each wake of a thread that
     /// does nothing else costs less than a wake of the runtime's task (see the README's

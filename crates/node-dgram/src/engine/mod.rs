@@ -192,9 +192,9 @@ impl<H: IoHandle> Core<H> {
     }
 
     /// Whether a thread of the socket's own makes its reads (`SocketOptions::receive_thread`, on
-    /// Unix), rather than the adapter on the loop's readiness.
+    /// Linux), rather than the adapter on the loop's readiness.
     pub fn reads_elsewhere(&self) -> bool {
-        cfg!(unix) && self.opts.receive_thread
+        cfg!(any(target_os = "linux", target_os = "android")) && self.opts.receive_thread
     }
 
     /// The event-loop handle of the open socket, if it is watched.
@@ -222,4 +222,16 @@ impl<H: IoHandle> Core<H> {
 /// Holds the loop alive while a bound, referenced socket stays open.
 pub fn wants_hold<H: IoHandle>(core: &Core<H>, referenced: bool) -> bool {
     referenced && !core.closed && core.bind_state == BindState::Bound
+}
+
+impl<H: IoHandle> Drop for Core<H> {
+    fn drop(&mut self) {
+        // A socket dropped without `close()` (its runtime went first): its descriptor closes
+        // now, so its number may be adopted again.
+        if !self.closed {
+            if let Some(fd) = self.fd() {
+                release_fd(fd);
+            }
+        }
+    }
 }

@@ -1,12 +1,16 @@
-//! `SocketOptions::receive_thread`: a socket whose reads a thread of its own makes. The thread
-//! waits in `poll(2)`, reads with `recvmmsg(2)` (through the one receive path, `recv.rs`) and
-//! runs the `message` listeners under the socket's delivery lock, as the runtime's task would.
+//! `SocketOptions::receive_thread` (Linux): a socket whose reads a thread of its own makes. The
+//! thread waits in `epoll_wait(2)` on an epoll of its own (the socket edge-triggered, and an
+//! eventfd that stops it), reads with `recvmmsg(2)` (through the one receive path, `recv.rs`)
+//! and runs the `message` listeners under the socket's delivery lock, as the runtime's task
+//! would.
 //!
 //! The descriptor belongs to the engine, which closes it on `close()` or when the socket is
 //! dropped. A [`Gate`] makes sure that never happens while the thread is inside one of its
 //! system calls on it (the number could otherwise be reused by another socket and read from):
-//! whoever closes first stops the thread, waking it with `shutdown(SHUT_RD)` if it waits, and
-//! waits until it has left the call.
+//! whoever closes first stops the thread, waking it through the eventfd (never through the
+//! socket, whose file description other descriptors may share), and waits until it has left
+//! the call. Edge-triggered, a condition the thread cannot clear (a shutdown by another holder
+//! of the descriptor) wakes it once, not in a loop.
 
 use std::sync::{Arc, Weak};
 use std::thread::ThreadId;
@@ -20,17 +24,19 @@ use crate::recv::Receiver;
 use crate::sys::{self, RawFd};
 
 /// Where a socket's reading thread stands.
-#[derive(Default)]
 pub(super) struct Gate {
     st: Mutex<GateState>,
     left: Condvar,
+    /// What the thread waits on; `stop` wakes it through it (never through the socket, whose
+    /// file description other descriptors may share).
+    wait: sys::ReadWait,
 }
 
 #[derive(Default)]
 struct GateState {
     /// Set once: the thread makes no further system call on the descriptor.
     stop: bool,
-    /// The thread is inside `poll` or `recvmmsg` on the descriptor.
+    /// The thread is inside `epoll_wait` or `recvmmsg` on the descriptor.
     inside: bool,
     thread: Option<ThreadId>,
 }
@@ -39,18 +45,14 @@ impl Gate {
     /// Ends the thread's use of the descriptor; on return, it makes no system call on it any
     /// more, so the descriptor may close. (From the thread itself, a listener's `close()`, it
     /// is not inside one.)
-    pub(super) fn stop(&self, sock: Option<&socket2::Socket>) {
+    pub(super) fn stop(&self) {
         let mut s = self.st.lock();
         s.stop = true;
         if s.thread == Some(std::thread::current().id()) {
             return;
         }
         if s.inside {
-            // Wakes a `poll` (and makes the socket readable for good: it is closing). Refused
-            // with ENOTCONN on an unconnected socket, which it wakes all the same.
-            if let Some(sock) = sock {
-                let _ = sock.shutdown(std::net::Shutdown::Read);
-            }
+            self.wait.wake();
             while s.inside {
                 self.left.wait(&mut s);
             }
@@ -82,11 +84,21 @@ pub(super) fn start(sh: &Arc<Shared>) {
     if g.reader.is_some() || !g.core.reads_elsewhere() || g.core.is_closed() {
         return;
     }
-    if g.core.bind_state() != crate::engine::BindState::Bound {
+    // Only once the loop watches it: a socket still `Raw` may yet be closed by a failed watch.
+    if g.core.bind_state() != crate::engine::BindState::Bound || g.core.handle().is_none() {
         return;
     }
     let Some(fd) = g.core.fd() else { return };
-    let gate = Arc::new(Gate::default());
+    // (Registered under the lock: the descriptor is open.)
+    let wait = match sys::ReadWait::new(fd) {
+        Ok(w) => w,
+        Err(e) => {
+            drop(g);
+            sh.deliver([Output::Error(Error::from_io(&e, "epoll_create", None, None))].into());
+            return;
+        }
+    };
+    let gate = Arc::new(Gate { st: Mutex::new(GateState::default()), left: Condvar::new(), wait });
     g.reader = Some(gate.clone());
     drop(g);
     let weak = Arc::downgrade(sh);
@@ -105,13 +117,14 @@ pub(super) fn start(sh: &Arc<Shared>) {
 fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
     gate.st.lock().thread = Some(std::thread::current().id());
     let mut receiver = Receiver::new();
+    // (What arrived before the registration is reported by the first wait.)
     let mut wait = true;
     loop {
         if !gate.enter() {
             return;
         }
         // (EINTR: wait again.)
-        let read = match !wait || sys::wait_readable(fd).is_ok() {
+        let read = match !wait || gate.wait.wait().is_ok() {
             true => Some(receiver.read(fd)),
             false => None,
         };
@@ -119,8 +132,9 @@ fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
             return;
         }
         let Some(read) = read else { continue };
-        // A full read may have left more: read again before waiting.
-        wait = read.drained();
+        // A full read may have left more: read again before waiting. (A failed read too:
+        // an error taken may leave datagrams behind, and no new edge would announce them.)
+        wait = read.drained() && !read.failed();
         let failed = read.failed();
         let Some(sh) = weak.upgrade() else { return };
         let batch = read.into_batch(&mut sh.g.lock().core);
@@ -131,5 +145,35 @@ fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
             // The engine queued the read's error (`recvmsg ECONNREFUSED`): the task reports it.
             sh.wake.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{create_socket, BindOptions, SocketOptions, SocketType};
+
+    /// A socket bound at once by another thread (`bind({ fd })`, still `Sock::Raw`: the loop
+    /// does not watch it yet) when the task reaches `start`: no thread starts before the
+    /// descriptor is watched (a failed watch would close it under the thread), and a `close()`
+    /// right after returns. The interleaving is forced by calling `start` as `drive` would.
+    #[test]
+    fn a_socket_not_watched_yet_gets_no_thread_and_closes() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _e = rt.enter();
+        let s = create_socket(SocketOptions::new(SocketType::Udp4).receive_thread(true)).unwrap();
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        // Bound at once (`Sock::Raw`); `drive` (never polled here) has not watched it.
+        drop(s.bind(BindOptions::new().fd(u)).unwrap());
+        super::start(&s.sh);
+        assert!(s.sh.g.lock().reader.is_none(), "a reading thread started on a descriptor not watched yet");
+        std::thread::sleep(Duration::from_millis(50)); // a thread would wait by now
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = s.close();
+            let _ = tx.send(());
+        });
+        assert!(rx.recv_timeout(Duration::from_secs(2)).is_ok(), "close() never returned");
     }
 }

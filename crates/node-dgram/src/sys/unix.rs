@@ -8,6 +8,8 @@ use std::io;
 use std::mem::{size_of, zeroed, MaybeUninit};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::RawFd;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use super::IoHandle;
 
@@ -294,22 +296,70 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
     (idx != 0).then_some(idx)
 }
 
-/// Waits until `fd` is readable or has an error to report (`poll(2)` without a timeout), for a
-/// thread that does nothing else. `EINTR` comes back as an error like any other.
-///
-/// # Errors
-///
-/// The system call's error, unchanged.
-pub fn wait_readable(fd: RawFd) -> io::Result<()> {
-    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-    // SAFETY: `p` is one valid, initialised pollfd that lives for the whole call, and the count
-    // passed is 1. poll only reads `fd` as a number: a descriptor closed meanwhile makes it
-    // report POLLNVAL, never touch memory (the caller's gate keeps ours open while it waits).
-    let r = unsafe { libc::poll(&mut p, 1, -1) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
+/// What a socket's reading thread waits on: the socket, edge-triggered (a condition the thread
+/// cannot clear, such as a shutdown by another holder of the descriptor or a non-empty error
+/// queue, wakes it once, not for ever), and an eventfd that [`ReadWait::wake`] signals.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub struct ReadWait {
+    ep: OwnedFd,
+    ev: OwnedFd,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl ReadWait {
+    /// Watches `fd` (which must stay open until the waiting stops).
+    ///
+    /// # Errors
+    ///
+    /// `epoll_create1`, `eventfd` or `epoll_ctl`'s error.
+    pub fn new(fd: RawFd) -> io::Result<ReadWait> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain system calls; each descriptor returned is owned at once.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if ep < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `ep` is a new descriptor nobody else owns.
+        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+        // SAFETY: as above.
+        let ev = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if ev < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `ev` is a new descriptor nobody else owns.
+        let ev = unsafe { OwnedFd::from_raw_fd(ev) };
+        for (f, flags) in [(fd, libc::EPOLLIN | libc::EPOLLET), (ev.as_raw_fd(), libc::EPOLLIN)] {
+            let mut e = libc::epoll_event { events: flags as u32, u64: 0 };
+            // SAFETY: `e` is a valid event for the call; both descriptors are open.
+            if unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, f, &mut e) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(ReadWait { ep, ev })
     }
-    Ok(())
+
+    /// Waits for a new edge on the socket (data, an error) or a [`wake`](ReadWait::wake).
+    /// `EINTR` comes back as an error like any other.
+    ///
+    /// # Errors
+    ///
+    /// `epoll_wait`'s error.
+    pub fn wait(&self) -> io::Result<()> {
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 2];
+        // SAFETY: `evs` has room for the 2 events asked for.
+        let r = unsafe { libc::epoll_wait(self.ep.as_raw_fd(), evs.as_mut_ptr(), 2, -1) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Makes a [`wait`](ReadWait::wait), current or next, return (for good).
+    pub fn wake(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to our eventfd.
+        let _ = unsafe { libc::write(self.ev.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
 }
 
 /// A socket owned by tokio's reactor registration.
