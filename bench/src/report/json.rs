@@ -142,34 +142,16 @@ fn plain(r: &Results, o: &Options) -> String {
 /// Issue 19's bounds (`--only bounds`), or null.
 fn bounds(r: &Results) -> String {
     let Some(b) = &r.bounds else { return "null".into() };
-    let pair = |x: Option<(f64, f64)>, a: &str, b: &str| match x {
-        Some((p, q)) => format!(",\"{a}\":{},\"{b}\":{}", num(p), num(q)),
-        None => String::new(),
+    // Rows of rates with their two figures, named `a` and `b`.
+    let rows = |rows: &[crate::bounds::RowWith], a: &str, b: &str| -> String {
+        let row = |(n, r, x): &crate::bounds::RowWith| {
+            let extra = x.map(|(p, q)| format!(",\"{a}\":{},\"{b}\":{}", num(p), num(q))).unwrap_or_default();
+            format!("{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}{extra}}}", num(r.per_cpu), num(r.per_wall))
+        };
+        rows.iter().map(row).collect::<Vec<_>>().join(",")
     };
-    let recv: Vec<String> = b
-        .recv
-        .iter()
-        .map(|(n, r, w)| {
-            format!(
-                "{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}{}}}",
-                num(r.per_cpu),
-                num(r.per_wall),
-                pair(*w, "per_wake", "wake_us")
-            )
-        })
-        .collect();
-    let send: Vec<String> = b
-        .send
-        .iter()
-        .map(|(n, r, s)| {
-            format!(
-                "{{\"name\":\"{n}\",\"per_cpu\":{},\"per_wall\":{}{}}}",
-                num(r.per_cpu),
-                num(r.per_wall),
-                pair(*s, "user_us", "system_us")
-            )
-        })
-        .collect();
+    let recv = rows(&b.recv, "per_wake", "wake_us");
+    let send = rows(&b.send, "user_us", "system_us");
     let rtt: Vec<String> = b
         .rtt
         .iter()
@@ -182,8 +164,8 @@ fn bounds(r: &Results) -> String {
         b.node,
         b.count,
         b.runs,
-        recv.join(","),
-        send.join(","),
+        recv,
+        send,
         rtt.join(",")
     )
 }
