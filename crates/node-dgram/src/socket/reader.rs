@@ -138,6 +138,10 @@ fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
         let failed = read.failed();
         let Some(sh) = weak.upgrade() else { return };
         let batch = read.into_batch(&mut sh.g.lock().core);
+        // (Stopped meanwhile, the runtime's task gone: nothing of the socket runs any more.)
+        if gate.st.lock().stop {
+            return;
+        }
         if let Some(batch) = batch {
             sh.deliver_batch(&batch);
         }
