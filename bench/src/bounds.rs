@@ -72,9 +72,7 @@ pub fn bounds(cx: &Cx, r: &mut Results) {
     let runs = cx.o.runs.max(3);
     let count = cx.o.plain_count.to_string();
     let c = |args: &[&str]| Step::new(&Impl::C, args);
-    let b = Bounds { node: node.version.clone(), count: cx.o.plain_count, runs, ..Bounds::default() };
-    r.bounds = Some(b);
-    let out = r.bounds.as_mut().expect("just set");
+    let mut out = Bounds { node: node.version.clone(), count: cx.o.plain_count, runs, ..Bounds::default() };
 
     eprintln!("bounds: receive ...");
     let flood = c(&["flood", "{port}", "64", CAP, &count]);
@@ -142,4 +140,5 @@ pub fn bounds(cx: &Cx, r: &mut Results) {
     for (m, runs) in ms.iter().zip(run_sets(cx.env, &ms, |_| runs)) {
         out.rtt.push((m.name.clone(), latency_of(&runs), median_of(&runs, "cpu_us")));
     }
+    r.bounds = Some(out);
 }

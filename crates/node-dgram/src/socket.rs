@@ -357,6 +357,10 @@ async fn drive(sh: Arc<Shared>) {
         }
     }
     let _stop = StopReader(sh.clone());
+    // (Until the reading thread of a `receive_thread` socket started, or never will: the
+    // loop's other sockets pay nothing for it.)
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let mut reader_started = false;
     let mut receiver = Receiver::new();
     let mut since_yield = 0;
     loop {
@@ -387,7 +391,9 @@ async fn drive(sh: Arc<Shared>) {
             }
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        reader::start(&sh);
+        if !reader_started {
+            reader_started = reader::start(&sh);
+        }
         let notified = sh.wake.notified();
         tokio::pin!(notified);
         let wake = poll_fn(|cx| {

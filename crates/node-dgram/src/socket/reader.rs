@@ -78,24 +78,26 @@ impl Gate {
     }
 }
 
-/// Starts the reading thread of a bound socket with `receive_thread`, once.
-pub(super) fn start(sh: &Arc<Shared>) {
+/// Starts the reading thread of a bound socket with `receive_thread`, once. Returns false
+/// while it may still have to (the socket is not bound and watched yet), true once it never
+/// will again (started, refused, closed, or a socket read on the runtime).
+pub(super) fn start(sh: &Arc<Shared>) -> bool {
     let mut g = sh.g.lock();
     if g.reader.is_some() || !g.core.reads_elsewhere() || g.core.is_closed() {
-        return;
+        return true;
     }
     // Only once the loop watches it: a socket still `Raw` may yet be closed by a failed watch.
     if g.core.bind_state() != crate::engine::BindState::Bound || g.core.handle().is_none() {
-        return;
+        return false;
     }
-    let Some(fd) = g.core.fd() else { return };
+    let Some(fd) = g.core.fd() else { return false };
     // (Registered under the lock: the descriptor is open.)
     let wait = match sys::ReadWait::new(fd) {
         Ok(w) => w,
         Err(e) => {
             drop(g);
             sh.deliver([Output::Error(Error::from_io(&e, "epoll_create", None, None))].into());
-            return;
+            return true;
         }
     };
     let gate = Arc::new(Gate { st: Mutex::new(GateState::default()), left: Condvar::new(), wait });
@@ -111,6 +113,7 @@ pub(super) fn start(sh: &Arc<Shared>) {
         sh.g.lock().reader = None;
         sh.deliver([Output::Error(Error::from_io(&e, "pthread_create", None, None))].into());
     }
+    true
 }
 
 /// The thread: waits, reads, delivers, until the gate stops it or the socket is gone.
@@ -170,7 +173,7 @@ mod tests {
         let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         // Bound at once (`Sock::Raw`); `drive` (never polled here) has not watched it.
         drop(s.bind(BindOptions::new().fd(u)).unwrap());
-        super::start(&s.sh);
+        assert!(!super::start(&s.sh), "start is to be tried again once the socket is watched");
         assert!(s.sh.g.lock().reader.is_none(), "a reading thread started on a descriptor not watched yet");
         std::thread::sleep(Duration::from_millis(50)); // a thread would wait by now
         let (tx, rx) = std::sync::mpsc::channel();
