@@ -48,6 +48,9 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
         row("node-dgram on_message (dgram listen --quiet)", rust(&["recv-ndg", CAP_SECONDS])),
         // (The same socket read by a thread of its own: SocketOptions::receive_thread.)
         row("node-dgram on_message, receive_thread", rust(&["recv-ndg", CAP_SECONDS, "thread"])),
+        // (That thread pausing 200 µs after a busy wake: SocketOptions::receive_pause, the
+        // bounds table's "C loop, waiting 200 µs".)
+        row("node-dgram on_message, receive_pause 200 µs", rust(&["recv-ndg", CAP_SECONDS, "thread", "pause=200"])),
         // (What tokio itself costs: readiness and one read per wake, no socket semantics.)
         row("tokio alone: readiness + recvmmsg (64)", rust(&["recv-tokio", CAP_SECONDS])),
         row("raw Rust recvmmsg loop", rust(&["recv-raw", CAP_SECONDS])),

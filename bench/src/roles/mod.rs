@@ -4,7 +4,7 @@
 //!
 //! | role | arguments | measures |
 //! | --- | --- | --- |
-//! | `recv-ndg` | `SECONDS [gro]` | node-dgram `on_message` receive |
+//! | `recv-ndg` | `SECONDS [gro] [thread] [pause=US]` | node-dgram `on_message` receive (`thread`: `receive_thread`; `pause=US`: `receive_pause`) |
 //! | `recv-raw` | `SECONDS` | a blocking `recvmmsg` loop |
 //! | `recv-tokio` | `SECONDS` | tokio alone: readiness, then one `recvmmsg` (64), counting |
 //! | `send-ndg` | `PORT SIZE SECONDS [COUNT] [gso]` | node-dgram `send_to`, 64 in flight |
@@ -49,7 +49,10 @@ pub fn dispatch(args: &[String]) -> Result<(), String> {
     let port = || arg(rest, 0, 0u16);
     let size = || arg(rest, 1, SIZE);
     match args.first().map(String::as_str).unwrap_or("") {
-        "recv-ndg" => recv::recv_ndg(arg(rest, 0, 3.0), flag("gro"), flag("thread")),
+        "recv-ndg" => {
+            let pause = rest.iter().find_map(|a| a.strip_prefix("pause=")?.parse().ok()).map(Duration::from_micros);
+            recv::recv_ndg(arg(rest, 0, 3.0), flag("gro"), flag("thread"), pause)
+        }
         "recv-raw" => recv::recv_raw(arg(rest, 0, 3.0)),
         "recv-tokio" => recv::recv_tokio(arg(rest, 0, 3.0)),
         "send-ndg" => send::send_ndg(port(), size(), arg(rest, 2, 3.0), arg(rest, 3, u64::MAX), flag("gso")),

@@ -4,6 +4,7 @@ use node_dgram::embed::batch::AsRawFd;
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use node_dgram::batch::{recv_batch, recv_batch_blocking, RecvArena};
 use node_dgram::{create_socket, SocketOptions, SocketType};
@@ -12,10 +13,14 @@ use super::{ready, Window, TICK};
 use crate::usage::{max_rss_bytes, rss_now};
 
 /// node-dgram receiver: `on_message` counting (the `dgram listen --quiet` equivalent); `gro`:
-/// with UDP GRO; `thread`: reading on a thread of its own (`SocketOptions::receive_thread`).
-pub(super) fn recv_ndg(seconds: f64, gro: bool, thread: bool) {
+/// with UDP GRO; `thread`: reading on a thread of its own (`SocketOptions::receive_thread`);
+/// `pause`: that thread pausing after a busy wake (`SocketOptions::receive_pause`).
+pub(super) fn recv_ndg(seconds: f64, gro: bool, thread: bool, pause: Option<Duration>) {
     node_dgram::run(move || {
-        let opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro).receive_thread(thread);
+        let mut opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro).receive_thread(thread);
+        if let Some(p) = pause {
+            opts = opts.receive_pause(p);
+        }
         let s = create_socket(opts).expect("socket");
         let count = Arc::new(AtomicU64::new(0));
         let c = count.clone();

@@ -152,6 +152,11 @@ pub struct ListenArgs {
     /// more thread, and less CPU per datagram under a flood.
     #[arg(long)]
     pub receive_thread: bool,
+    /// After a wake that found 2 datagrams or more, read again only MICROSECONDS later (the
+    /// library's `SocketOptions::receive_pause`; Linux; implies --receive-thread): fewer wakes
+    /// under a flood, each datagram later by up to that much. 1 to 10000000.
+    #[arg(long, value_name = "MICROSECONDS", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub receive_pause: Option<u64>,
 }
 
 /// `send`.

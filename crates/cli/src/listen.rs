@@ -150,11 +150,14 @@ pub async fn run(args: ListenArgs, echo: bool) -> Outcome {
         .collect::<Result<Vec<_>, String>>()
         .map_err(Failure::Usage)?;
 
-    let opts = SocketOptions::new(ty)
+    let mut opts = SocketOptions::new(ty)
         .reuse_addr(args.reuse_addr)
         .reuse_port(args.reuse_port)
         .ipv6_only(args.ipv6_only)
         .receive_thread(args.receive_thread);
+    if let Some(us) = args.receive_pause {
+        opts = opts.receive_pause(Duration::from_micros(us));
+    }
     let sock = Closing(create_socket(opts)?);
     // A quiet server that echoes nothing only counts, in the listener itself.
     let tally = (args.quiet && !echo).then(|| Arc::new(Tally::default()));

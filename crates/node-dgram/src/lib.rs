@@ -61,6 +61,7 @@
 //! | `cluster` workers sharing a port (`exclusive`) | [`serve`] with [`ServerOptions`]: N event-loop threads, optionally pinned to cores |
 //! | (extras) UDP GSO / GRO | [`SocketOptions::gso`], [`SocketOptions::gro`] |
 //! | (extra) a thread of its own for a socket's reads (Linux) | [`SocketOptions::receive_thread`] |
+//! | (extra) pacing under a flood, the addon's `messagesDelay` (Linux) | [`SocketOptions::receive_pause`] |
 //! | `setBroadcast, setTTL, setMulticastTTL, setMulticastLoopback` | [`Socket::set_broadcast`], [`Socket::set_ttl`], [`Socket::set_multicast_ttl`], [`Socket::set_multicast_loopback`] |
 //! | `get/setRecvBufferSize`, `get/setSendBufferSize` | [`Socket::get_recv_buffer_size`], [`Socket::set_recv_buffer_size`], ... |
 //! | errors (`err.code`, `errno`, `syscall`, `address`, `port`, `message`) | [`Error`]: [`Error::code`], [`Error::errno`], ... |

@@ -195,6 +195,7 @@ pub struct SocketOptions {
     pub(crate) gso: bool,
     pub(crate) gro: bool,
     pub(crate) receive_thread: bool,
+    pub(crate) receive_pause: Option<std::time::Duration>,
     pub(crate) lookup_all: bool,
     pub(crate) keep_failed_bind_socket: bool,
     /// Node's order for `close()` while sends wait behind the implicit bind: `listening`, then
@@ -221,6 +222,7 @@ impl fmt::Debug for SocketOptions {
             .field("gso", &self.gso)
             .field("gro", &self.gro)
             .field("receive_thread", &self.receive_thread)
+            .field("receive_pause", &self.receive_pause)
             .finish()
     }
 }
@@ -256,6 +258,7 @@ impl SocketOptions {
             gso: false,
             gro: false,
             receive_thread: false,
+            receive_pause: None,
             lookup_all: false,
             keep_failed_bind_socket: false,
             listening_before_close: false,
@@ -542,6 +545,37 @@ impl SocketOptions {
     /// (`pthread_create` with the system's code) and the socket receives nothing.
     pub fn receive_thread(mut self, on: bool) -> Self {
         self.receive_thread = on;
+        self
+    }
+    /// Pacing for a flood (an extra of node-dgram, off by default; Linux only, ignored
+    /// elsewhere, like [`receive_thread`](SocketOptions::receive_thread), which it turns on):
+    /// after a wake whose reads found 2 datagrams or more (they come faster than they are
+    /// read), the socket's reading thread waits this long before it reads again, and then reads
+    /// everything that came meanwhile, up to 64 datagrams a `recvmmsg(2)`. Fewer wakes and
+    /// system calls per datagram under a steady flow, for a latency of up to the pause on each
+    /// datagram; a lone datagram is never held (only a busy wake starts a pause). The
+    /// `message` events are the same, in the same order, each later by up to the pause. The
+    /// kernel holds what arrives meanwhile: size [`recv_buffer_size`](SocketOptions::recv_buffer_size)
+    /// for it (a full buffer drops datagrams, as always). `close()`, and every other way a
+    /// socket ends, ends a pause at once. This is the addon's `messagesDelay`, to the
+    /// microsecond; `Duration::ZERO` turns pacing off (the thread stays).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use node_dgram::{SocketOptions, SocketType};
+    /// // Wakes of a busy socket at most every 200 µs: each datagram later by up to 200 µs.
+    /// let o = SocketOptions::new(SocketType::Udp4).receive_pause(Duration::from_micros(200));
+    /// # let _ = o;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn receive_pause(mut self, pause: std::time::Duration) -> Self {
+        self.receive_thread = true;
+        self.receive_pause = Some(pause).filter(|p| !p.is_zero());
         self
     }
     /// Asks the resolver for every address, IP literals and the default ones (`0.0.0.0`,

@@ -621,3 +621,100 @@ fn run_ends_with_an_unrefd_socket_and_its_thread() {
     }
     assert_eq!(reading_threads(), before);
 }
+
+/// The system call each reading thread is in now (`/proc/self/task/TID/syscall`'s first field;
+/// `running` when on a CPU).
+fn reading_syscalls() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| {
+            let t = t.ok()?.path();
+            let name = std::fs::read_to_string(t.join("comm")).ok()?;
+            (name.trim_end() == "node-dgram-recv").then_some(())?;
+            Some(std::fs::read_to_string(t.join("syscall")).ok()?.split(' ').next()?.trim_end().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receive_pause_delivers_bursts_whole_and_in_order() {
+    let _serial = serial().await;
+    for ty in BOTH {
+        let s = create_socket(threaded(ty).receive_pause(Duration::from_micros(200))).unwrap();
+        let log = record(&s);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        s.on_message(move |msg, rinfo| {
+            let on = std::thread::current().name().map(str::to_owned);
+            let _ = tx.send((msg.to_vec(), rinfo.port, on));
+        });
+        within("bind", s.bind((0, loopback(ty).to_string())).unwrap()).await.unwrap();
+        let port = s.address().unwrap().port;
+        let from = UdpSocket::bind((loopback(ty), 0)).unwrap();
+        let me = from.local_addr().unwrap().port();
+        // Bursts of 500, then lone datagrams (one in flight at a time): a burst's wakes find
+        // several and pause; every datagram comes once, in order, from its sender.
+        let mut n = 0;
+        for round in 0..12 {
+            let burst = if round % 2 == 0 { 500 } else { 1 };
+            for _ in 0..(if burst == 1 { 20 } else { 1 }) {
+                for i in 0..burst {
+                    from.send_to(format!("{}", n + i).as_bytes(), (loopback(ty), port)).unwrap();
+                }
+                for i in 0..burst {
+                    let (msg, p, on) = within("a datagram", rx.recv()).await.unwrap();
+                    assert_eq!(msg, format!("{}", n + i).into_bytes());
+                    assert_eq!(p, me);
+                    assert_eq!(on.as_deref(), Some("node-dgram-recv"));
+                }
+                n += burst;
+            }
+        }
+        within("close", s.close().unwrap()).await.unwrap();
+        assert_eq!(log.get().len(), 2 + n);
+        assert_eq!(log.get().first().map(String::as_str), Some("listening"));
+        assert_eq!(log.get().last().map(String::as_str), Some("close"));
+        assert!(rx.try_recv().is_err(), "a message after close");
+    }
+}
+
+/// A busy wake starts the pause (the thread sits in `ppoll` on its eventfd, not on the
+/// socket): what arrives meanwhile waits in the kernel. `close()` ends the pause at once (the
+/// pause here is a minute), frees the port, and nothing more is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_ends_a_pause_at_once_and_what_waited_is_not_delivered() {
+    let _serial = serial().await;
+    let ppoll = libc::SYS_ppoll.to_string();
+    for ty in BOTH {
+        let (s, port) = bound(threaded(ty).receive_pause(Duration::from_secs(60))).await;
+        let got = Arc::new(AtomicUsize::new(0));
+        let g = got.clone();
+        s.on_message(move |_, _| {
+            g.fetch_add(1, Ordering::SeqCst);
+        });
+        let from = UdpSocket::bind((loopback(ty), 0)).unwrap();
+        // Bursts until a wake finds 2 or more (most do; one that found 1 does not pause).
+        let mut paused = false;
+        for _ in 0..20 {
+            for _ in 0..200 {
+                from.send_to(b"x", (loopback(ty), port)).unwrap();
+            }
+            if eventually(|| reading_syscalls() == [ppoll.clone()]).await {
+                paused = true;
+                break;
+            }
+        }
+        assert!(paused, "no pause after bursts; the reading thread is in {:?}", reading_syscalls());
+        let before = got.load(Ordering::SeqCst);
+        for _ in 0..5 {
+            from.send_to(b"y", (loopback(ty), port)).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(got.load(Ordering::SeqCst), before, "delivered during a pause");
+        let op = s.close().unwrap();
+        assert!(port_free(ty, port), "port {port} still bound after close()");
+        within("close", op).await.unwrap();
+        // (A minute's pause: a thread that left sooner was woken by the close.)
+        assert!(eventually(|| reading_threads() == 0).await, "the thread kept pausing after close()");
+        assert_eq!(got.load(Ordering::SeqCst), before, "delivered after close()");
+    }
+}

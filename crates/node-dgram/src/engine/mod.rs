@@ -197,6 +197,11 @@ impl<H: IoHandle> Core<H> {
         cfg!(any(target_os = "linux", target_os = "android")) && self.opts.receive_thread
     }
 
+    /// The reading thread's pause after a busy wake (`SocketOptions::receive_pause`).
+    pub fn receive_pause(&self) -> Option<std::time::Duration> {
+        self.opts.receive_pause
+    }
+
     /// The event-loop handle of the open socket, if it is watched.
     pub fn handle(&self) -> Option<&H> {
         match &self.sock {

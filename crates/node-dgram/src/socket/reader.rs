@@ -14,6 +14,7 @@
 
 use std::sync::{Arc, Weak};
 use std::thread::ThreadId;
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
@@ -51,11 +52,13 @@ impl Gate {
         if s.thread == Some(std::thread::current().id()) {
             return;
         }
-        if s.inside {
+        // (Also ends a pause, outside any system call on the descriptor, so that the thread
+        // leaves at once.)
+        if s.thread.is_some() || s.inside {
             self.wait.wake();
-            while s.inside {
-                self.left.wait(&mut s);
-            }
+        }
+        while s.inside {
+            self.left.wait(&mut s);
         }
     }
 
@@ -102,12 +105,13 @@ pub(super) fn start(sh: &Arc<Shared>) -> bool {
     };
     let gate = Arc::new(Gate { st: Mutex::new(GateState::default()), left: Condvar::new(), wait });
     g.reader = Some(gate.clone());
+    let pause = g.core.receive_pause();
     drop(g);
     let weak = Arc::downgrade(sh);
     let (rt, lp) = (sh.rt.clone(), sh.lp.clone());
     let spawned = std::thread::Builder::new().name("node-dgram-recv".into()).spawn(move || {
         let _rt = rt.enter();
-        lp.enter_sync(|| read(weak, &gate, fd));
+        lp.enter_sync(|| read(weak, &gate, fd, pause));
     });
     if let Err(e) = spawned {
         sh.g.lock().reader = None;
@@ -116,13 +120,25 @@ pub(super) fn start(sh: &Arc<Shared>) -> bool {
     true
 }
 
-/// The thread: waits, reads, delivers, until the gate stops it or the socket is gone.
-fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
+/// The thread: waits, reads, delivers, until the gate stops it or the socket is gone. With a
+/// `pause`, a wake whose reads found 2 datagrams or more is followed by that pause.
+fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd, pause: Option<Duration>) {
     gate.st.lock().thread = Some(std::thread::current().id());
     let mut receiver = Receiver::new();
     // (What arrived before the registration is reported by the first wait.)
     let mut wait = true;
+    // The datagrams this wake's reads found so far.
+    let mut found = 0;
     loop {
+        if let Some(p) = pause.filter(|_| wait && found >= 2) {
+            // (What arrives meanwhile leaves an edge: the wait that follows returns at once.)
+            if gate.wait.pause(p) {
+                return;
+            }
+        }
+        if wait {
+            found = 0;
+        }
         if !gate.enter() {
             return;
         }
@@ -146,6 +162,7 @@ fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd) {
             return;
         }
         if let Some(batch) = batch {
+            found += batch.len();
             sh.deliver_batch(&batch);
         }
         if failed {

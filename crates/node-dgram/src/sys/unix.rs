@@ -354,6 +354,19 @@ impl ReadWait {
         Ok(())
     }
 
+    /// Sleeps for `d` (to the microsecond), or less once [`wake`](ReadWait::wake) was called;
+    /// the socket's readiness does not end it. Returns whether the wake ended it.
+    pub fn pause(&self, d: std::time::Duration) -> bool {
+        // (Saturated: a pause past the range of `time_t` is as good as for ever.)
+        let secs = libc::time_t::try_from(d.as_secs()).unwrap_or(libc::time_t::MAX);
+        let ts = libc::timespec { tv_sec: secs, tv_nsec: d.subsec_nanos() as libc::c_long };
+        let mut p = libc::pollfd { fd: self.ev.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: `p` is one valid pollfd on our open eventfd and `ts` a valid timeout, both
+        // alive during the call; no signal mask is passed.
+        let r = unsafe { libc::ppoll(&mut p, 1, &ts, std::ptr::null()) };
+        r > 0
+    }
+
     /// Makes a [`wait`](ReadWait::wait), current or next, return (for good).
     pub fn wake(&self) {
         let one: u64 = 1;
