@@ -1,13 +1,14 @@
 // The JavaScript side of the benchmark, the same file for Node, Bun and Deno (the harness
 // writes it out as a .cjs file and runs it). One role per process; prints one JSON line.
-//   recv SECONDS [batch [DELAY]]    -> prints "ready PORT"; counts datagrams from the first one
+//   recv SECONDS [batch|message [DELAY]] -> prints "ready PORT"; counts datagrams from the first one
 //                                      (not counted) for SECONDS, or until 0.3 s pass without
 //                                      one (10 s without any); wall and CPU time stop at the
 //                                      last look (every 20 ms) that saw the count move; resident
 //                                      memory after 1 s and at the end. `batch`: through the
 //                                      addon's 'messages' extension (a batch per read; each
 //                                      datagram's size is read), not 'message'; DELAY: the
-//                                      extension's messagesDelay option (milliseconds)
+//                                      addon's messagesDelay option (milliseconds), with
+//                                      'messages' (batch) or 'message'
 //   send PORT SIZE SECONDS          -> SIZE-byte datagrams to 127.0.0.1:PORT, 64 in flight,
 //                                      for SECONDS (the senders report `user`, the user part
 //                                      of `cpu`, beside it)

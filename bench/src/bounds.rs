@@ -3,8 +3,9 @@
 //! alternated round by round.
 //!
 //! - Receive: 1,000,000 datagrams of 64 B from the C `sendmmsg` flood into Node 24's built-in,
-//!   the addon (`'message'`, the `'messages'` extension, and the extension with its
-//!   `messagesDelay` option at 1 ms) and the C loop (`poll` + `recvmmsg` of 64); the C loop also
+//!   the addon (`'message'`, the `'messages'` extension, and both with the `messagesDelay`
+//!   option at 1 ms), node-dgram's Rust `on_message` with `receive_pause` at 200 µs, and the C
+//!   loop (`poll` + `recvmmsg` of 64); the C loop also
 //!   waiting W µs after each read that found 2 datagrams or more (interrupt moderation: fewer
 //!   wakes, each datagram later by up to W), and waiting 1 ms while also reading each sender's
 //!   address (as a receiver that reports it must). The C loop reports its wakes: datagrams
@@ -20,7 +21,7 @@ use crate::env::{Impl, Runtime, Step};
 use crate::measure::Measurement as M;
 use crate::runner::{median_of, rate_of, Run};
 use crate::stats::{median, Rate};
-use crate::suite::{addon_or_note, js, latency_of, round_trip, run_sets, Cx, Latency, Results};
+use crate::suite::{addon_or_note, js, latency_of, round_trip, run_sets, rust, Cx, Latency, Results};
 
 /// How long any one run may last (the count ends it first).
 const CAP: &str = "60";
@@ -81,6 +82,14 @@ pub fn bounds(cx: &Cx, r: &mut Results) {
         ("node-dgram addon, 'message'".to_string(), js(&node, true, &["recv", CAP])),
         ("node-dgram addon, 'messages'".to_string(), js(&node, true, &["recv", CAP, "batch"])),
         ("node-dgram addon, 'messages', messagesDelay 1 ms".to_string(), js(&node, true, &["recv", CAP, "batch", "1"])),
+        (
+            "node-dgram addon, 'message', messagesDelay 1 ms".to_string(),
+            js(&node, true, &["recv", CAP, "message", "1"]),
+        ),
+        (
+            "node-dgram on_message, receive_pause 200 µs (Rust)".to_string(),
+            rust(&["recv-ndg", CAP, "thread", "pause=200"]),
+        ),
         (crate::plain::FLOOR.to_string(), c(&["recv", CAP])),
     ];
     for w in WAITS {

@@ -63,6 +63,9 @@ fn receive_rows(cx: &Cx, base: &str) -> Vec<M> {
             // ... and with its messagesDelay option: reads paused 1 ms after a busy batch.
             let name = format!("node-dgram addon 'messages', messagesDelay 1 ms, Node {}", rt.version);
             v.push(row(&name, js(&rt, true, &["recv", CAP_SECONDS, "batch", "1"])));
+            // ... and the same pacing under Node-exact 'message' events.
+            let name = format!("node-dgram addon 'message', messagesDelay 1 ms, Node {}", rt.version);
+            v.push(row(&name, js(&rt, true, &["recv", CAP_SECONDS, "message", "1"])));
         }
     }
     v

@@ -43,11 +43,12 @@ declare module 'node:dgram' {
   }
   interface SocketOptions {
     /**
-     * node-dgram's extension (not in Node, which ignores the option): with a `'messages'`
-     * listener, after a read that found 2 datagrams or more, reading pauses for this many
-     * milliseconds (an integer, 0 to 1000; 0, the default: no pause), so that the next read
-     * takes what came meanwhile as one batch. Fewer wakes and calls per datagram; each datagram
-     * may wait that long, and `recvBufferSize` must hold what arrives in the pause.
+     * node-dgram's extension (not in Node, which ignores the option): after a read that found
+     * 2 datagrams or more, reading pauses for this many milliseconds (an integer, 0 to 1000;
+     * 0, the default: no pause), so that the next read takes what came meanwhile (with a
+     * `'messages'` listener, as one batch; without, still one `'message'` per datagram, each
+     * from its own callback). Fewer wakes and calls per datagram; each datagram may wait that
+     * long, and `recvBufferSize` must hold what arrives in the pause.
      */
     messagesDelay?: number;
   }

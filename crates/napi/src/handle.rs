@@ -92,8 +92,9 @@ pub struct Handle {
     /// Whether the descriptor may have other readers (adopted with `bind({ fd })`, a cluster
     /// worker's): one datagram per read, no GRO.
     shared: Cell<bool>,
-    /// The `messagesDelay` extension, in milliseconds (0: off): after a batch of 2 datagrams or
-    /// more, reading pauses that long, so that the next read finds a larger batch.
+    /// The `messagesDelay` extension, in milliseconds (0: off): after a read of 2 datagrams or
+    /// more (a batch, or as many `onmessage` calls), reading pauses that long once the wake has
+    /// read what waits, so that the next read finds more.
     delay_ms: u64,
     /// Whether reading waits for `pause_timer`: the descriptor is not watched for reading
     /// meanwhile, and nothing is read.
@@ -120,7 +121,7 @@ impl Finalize for Handle {
     }
 }
 
-/// The most datagrams a wake delivers to a socket pausing between batches (`messagesDelay`):
+/// The most datagrams a wake delivers to a socket pausing between reads (`messagesDelay`):
 /// about 10 ms of a loopback flood of small datagrams.
 const PAUSED_PER_WAKE: usize = 4096;
 
@@ -264,10 +265,11 @@ impl Handle {
         }
     }
 
-    /// After a batch of 2 datagrams or more (they come faster than they are read): reading
+    /// After a read of 2 datagrams or more (they come faster than they are read): reading
     /// pauses for `delay_ms`, unless it already does or the extension is off.
     fn pause_after_batch(&self, env: Env) {
-        if self.delay_ms == 0 || self.reading_paused.get() {
+        // (Not once closed, say by the listener that just ran: the timer went with the poll.)
+        if self.delay_ms == 0 || self.reading_paused.get() || self.core.borrow().is_closed() {
             return;
         }
         if self.pause_timer.borrow().is_none() {
@@ -432,10 +434,9 @@ impl Handle {
     fn receive(&self, env: Env) {
         let Some(cb) = self.module.callbacks() else { return };
         let mut delivered = 0;
-        // A socket pausing between batches (`messagesDelay`) reads what waits to the end, or up to
-        // PAUSED_PER_WAKE: the pause that follows is the loop's turn. (Once it no longer takes
-        // batches, one callback per datagram: the usual turn.)
-        let turn = || if self.reading_paused.get() && self.batched.get() { PAUSED_PER_WAKE } else { PER_WAKE };
+        // A socket pausing between reads (`messagesDelay`) reads what waits to the end, or up to
+        // PAUSED_PER_WAKE: the pause that follows is the loop's turn.
+        let turn = || if self.reading_paused.get() { PAUSED_PER_WAKE } else { PER_WAKE };
         while delivered < turn() {
             let Some(fd) = self.core.borrow().fd() else { return };
             let read = self.receiver.borrow_mut().read(fd);
@@ -454,7 +455,13 @@ impl Handle {
                     self.pause_after_batch(env);
                 }
             } else {
-                delivered += self.deliver_each(env, &cb, &batch);
+                let n = self.deliver_each(env, &cb, &batch);
+                delivered += n;
+                // (The same pacing for `'message'`: each datagram still its own callback, and
+                // this wake still reads on until the queue is empty, as Node's does.)
+                if n >= 2 {
+                    self.pause_after_batch(env);
+                }
             }
             let full = batch.is_full();
             drop(batch);

@@ -496,6 +496,56 @@ test('messagesDelay: a pause holds the process as the socket does (ref, unref, _
   assert.deepEqual(pausedChild('(r) => r.close()'), ['close', 'exit 5']);
 });
 
+// The same pacing without a 'messages' listener: each datagram is still its own 'message' from
+// its own callback (a tick queued by one listener call runs before the next), once, in order.
+test("messagesDelay with only 'message' listeners: one event per datagram, in order, ticks between (2,000, paced)", async () => {
+  const r = await bound('udp4', '127.0.0.1', { recvBufferSize: 4 << 20, messagesDelay: 5 });
+  const s = await bound('udp4', '127.0.0.1');
+  const got = [];
+  let log = '';
+  r.on('message', (m, rinfo) => {
+    assert.equal(rinfo.port, s.address().port);
+    assert.equal(rinfo.size, m.length);
+    got.push(Buffer.from(m));
+    log += 'm';
+    process.nextTick(() => { log += 't'; });
+  });
+  const list = [];
+  for (let i = 0; i < 2000; i++) list.push(payload(i, 1 + (i % 200)));
+  await sendPaced(s, r.address().port, '127.0.0.1', list, 250, () => got.length);
+  assert.equal(got.length, list.length);
+  for (let i = 0; i < list.length; i++) assert.deepEqual(got[i], list[i], `datagram ${i}`);
+  assert.equal(log, 'mt'.repeat(list.length));
+  await closeAll(r, s);
+});
+
+test("messagesDelay with only 'message' listeners: a read of 2 or more pauses reading; what comes meanwhile follows the pause", () => {
+  const { spawnSync } = require('node:child_process');
+  // Five queued at once are read in one wake (reads of 1, then 2 or more: a pause of 1 s
+  // begins); a sixth sent then is not read 300 ms later, and comes after the pause.
+  const src = `
+    const dgram = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const r = dgram.createSocket({ type: 'udp4', messagesDelay: 1000 });
+    const s = dgram.createSocket('udp4');
+    let total = 0;
+    r.on('message', (m) => {
+      total++;
+      if (total === 5) {
+        // (From an immediate: once the wake has read what waits, as Node's does.)
+        setImmediate(() => s.send('d5', r.address().port, '127.0.0.1', () => setTimeout(() => console.log('at 300 ms: ' + total), 300)));
+      } else if (total === 6) {
+        console.log('sixth: ' + m);
+        r.close();
+        s.close();
+      }
+    });
+    r.bind(0, '127.0.0.1', () => { for (let i = 0; i < 5; i++) s.send('d' + i, r.address().port, '127.0.0.1'); });
+  `;
+  const out = spawnSync(process.execPath, ['-e', src], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(out.status, 0, out.stderr);
+  assert.deepEqual(out.stdout.trim().split('\n'), ['at 300 ms: 5', 'sixth: d5']);
+});
+
 test('messagesDelay: an integer from 0 to 1000, else refused with the code and message of a bad option', () => {
   for (const ok of [undefined, 0, 1, 1000]) dgram.createSocket({ type: 'udp4', messagesDelay: ok }).close();
   assert.throws(() => dgram.createSocket({ type: 'udp4', messagesDelay: '5' }), {
