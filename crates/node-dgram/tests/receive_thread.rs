@@ -718,3 +718,49 @@ async fn close_ends_a_pause_at_once_and_what_waited_is_not_delivered() {
         assert_eq!(got.load(Ordering::SeqCst), before, "delivered after close()");
     }
 }
+
+/// Sockets whose threads sit in a minute's pause end with their runtime: every thread leaves at
+/// once and every port is free.
+#[test]
+fn a_runtime_dropped_while_its_threads_pause_ends_them() {
+    let serial = serial_blocking();
+    let before = reading_threads();
+    let ppoll = libc::SYS_ppoll.to_string();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (sockets, ports) = rt.block_on(async {
+        let (mut v, mut ports) = (Vec::new(), Vec::new());
+        for i in 0..4 {
+            let ty = BOTH[i % 2];
+            let (s, port) = bound(threaded(ty).receive_pause(Duration::from_secs(60))).await;
+            s.on_message(|_, _| {});
+            let from = UdpSocket::bind((loopback(ty), 0)).unwrap();
+            // Bursts until this socket's thread pauses (the others already do).
+            let mut paused = false;
+            for _ in 0..20 {
+                for _ in 0..200 {
+                    from.send_to(b"x", (loopback(ty), port)).unwrap();
+                }
+                let want = vec![ppoll.clone(); i + 1];
+                if eventually(|| reading_syscalls() == want).await {
+                    paused = true;
+                    break;
+                }
+            }
+            assert!(paused, "socket {i} never paused: {:?}", reading_syscalls());
+            ports.push((ty, port));
+            v.push(s);
+        }
+        (v, ports)
+    });
+    drop(rt);
+    drop(sockets);
+    let t0 = Instant::now();
+    while reading_threads() > before && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(reading_threads(), before, "paused threads outlived their runtime");
+    for (ty, port) in ports {
+        assert!(port_free(ty, port), "port {port} still bound");
+    }
+    drop(serial);
+}
