@@ -156,13 +156,14 @@ fn a_listener_reading_on_its_own_thread_prints_and_counts_the_same() {
     assert!(status.success());
     assert_eq!(out, vec!["received 3 datagrams, 6 bytes".to_string()]);
 
-    // Pausing after busy wakes: the same datagrams, counted the same.
-    let (l, port) = listen("listen", &["127.0.0.1:0", "--receive-pause", "200", "--quiet", "--count", "300"]);
-    let (code, _, err) = run(&["send", &format!("127.0.0.1:{port}"), "abcd", "--count", "300"], "");
+    // Pausing after busy wakes: the same datagrams, counted the same. (A burst the default
+    // receive buffer holds whole, however late the listener reads.)
+    let (l, port) = listen("listen", &["127.0.0.1:0", "--receive-pause", "200", "--quiet", "--count", "50"]);
+    let (code, _, err) = run(&["send", &format!("127.0.0.1:{port}"), "abcd", "--count", "50"], "");
     assert_eq!(code, 0, "{err}");
     let (status, out, _) = l.finish();
     assert!(status.success());
-    assert_eq!(out, vec!["received 300 datagrams, 1200 bytes".to_string()]);
+    assert_eq!(out, vec!["received 50 datagrams, 200 bytes".to_string()]);
     // (Out of range: a usage error.)
     let (code, _, err) = run(&["listen", "127.0.0.1:0", "--receive-pause", "0"], "");
     assert_eq!(code, 2, "{err}");

@@ -651,11 +651,12 @@ async fn receive_pause_delivers_bursts_whole_and_in_order() {
         let port = s.address().unwrap().port;
         let from = UdpSocket::bind((loopback(ty), 0)).unwrap();
         let me = from.local_addr().unwrap().port();
-        // Bursts of 500, then lone datagrams (one in flight at a time): a burst's wakes find
-        // several and pause; every datagram comes once, in order, from its sender.
+        // Bursts of 100 (what a default receive buffer holds), then lone datagrams (one in
+        // flight at a time): a burst's wakes find several and pause; every datagram comes
+        // once, in order, from its sender.
         let mut n = 0;
-        for round in 0..12 {
-            let burst = if round % 2 == 0 { 500 } else { 1 };
+        for round in 0..20 {
+            let burst = if round % 2 == 0 { 100 } else { 1 };
             for _ in 0..(if burst == 1 { 20 } else { 1 }) {
                 for i in 0..burst {
                     from.send_to(format!("{}", n + i).as_bytes(), (loopback(ty), port)).unwrap();
