@@ -267,7 +267,7 @@ impl Handle {
 
     /// After a read of 2 datagrams or more (they come faster than they are read): reading
     /// pauses for `delay_ms`, unless it already does or the extension is off.
-    fn pause_after_batch(&self, env: Env) {
+    fn pause_after_read(&self, env: Env) {
         // (Not once closed, say by the listener that just ran: the timer went with the poll.)
         if self.delay_ms == 0 || self.reading_paused.get() || self.core.borrow().is_closed() {
             return;
@@ -448,20 +448,12 @@ impl Handle {
                 return;
             };
             let batched = self.batched.get();
-            if batched {
-                let n = self.deliver_batch(env, &cb, &batch);
-                delivered += n;
-                if n >= 2 && self.batched.get() {
-                    self.pause_after_batch(env);
-                }
-            } else {
-                let n = self.deliver_each(env, &cb, &batch);
-                delivered += n;
-                // (The same pacing for `'message'`: each datagram still its own callback, and
-                // this wake still reads on until the queue is empty, as Node's does.)
-                if n >= 2 {
-                    self.pause_after_batch(env);
-                }
+            let n = if batched { self.deliver_batch(env, &cb, &batch) } else { self.deliver_each(env, &cb, &batch) };
+            delivered += n;
+            // (The same pacing for batches and for `'message'`, where each datagram is still its
+            // own callback and the wake still reads on until the queue is empty, as Node's does.)
+            if n >= 2 {
+                self.pause_after_read(env);
             }
             let full = batch.is_full();
             drop(batch);

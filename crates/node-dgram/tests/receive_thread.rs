@@ -31,10 +31,7 @@ async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
 /// The same, outside a runtime.
 fn serial_blocking() -> tokio::sync::MutexGuard<'static, ()> {
     let g = SERIAL.blocking_lock();
-    let t0 = Instant::now();
-    while reading_threads() > 0 && t0.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while(|| reading_threads() > 0);
     assert_eq!(reading_threads(), 0, "reading threads left from before");
     g
 }
@@ -50,6 +47,14 @@ fn reading_threads() -> usize {
         .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
         .filter(|c| c.trim_end() == "node-dgram-recv")
         .count()
+}
+
+/// Waits (bounded: 5 s) while `f` holds, blocking the thread; the caller asserts what it needs.
+fn wait_while(mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while f() && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Waits (bounded) until `f` holds; returns whether it did.
@@ -238,17 +243,11 @@ fn a_runtime_dropped_while_its_threads_wait_closes_their_sockets() {
         }
         v
     });
-    let t0 = Instant::now();
-    while reading_threads() < before + 20 && t0.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while(|| reading_threads() < before + 20);
     assert_eq!(reading_threads(), before + 20);
     drop(rt);
     drop(sockets);
-    let t0 = Instant::now();
-    while reading_threads() > before && t0.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while(|| reading_threads() > before);
     assert_eq!(reading_threads(), before, "reading threads left");
     for (ty, port) in ports {
         assert!(port_free(ty, port), "port {port} still bound");
@@ -398,10 +397,7 @@ fn closing_one_of_two_sharers_leaves_the_other_waiting_and_receiving() {
     let spent = reading_cpu_during(Duration::from_millis(300));
     assert!(spent < Duration::from_millis(50), "b's reading thread used {spent:?} of CPU in 300 ms");
     UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"x", ("127.0.0.1", port)).unwrap();
-    let t0 = Instant::now();
-    while got.load(Ordering::SeqCst) == 0 && t0.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while(|| got.load(Ordering::SeqCst) == 0);
     assert_eq!(got.load(Ordering::SeqCst), 1, "b still receives");
     rt.block_on(async { within("close b", b.close().unwrap()).await.unwrap() });
 }
@@ -755,10 +751,7 @@ fn a_runtime_dropped_while_its_threads_pause_ends_them() {
     });
     drop(rt);
     drop(sockets);
-    let t0 = Instant::now();
-    while reading_threads() > before && t0.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while(|| reading_threads() > before);
     assert_eq!(reading_threads(), before, "paused threads outlived their runtime");
     for (ty, port) in ports {
         assert!(port_free(ty, port), "port {port} still bound");

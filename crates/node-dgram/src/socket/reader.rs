@@ -153,8 +153,8 @@ fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd, pause: Option<Duration>) {
         let Some(read) = read else { continue };
         // A full read may have left more: read again before waiting. (A failed read too:
         // an error taken may leave datagrams behind, and no new edge would announce them.)
-        wait = read.drained() && !read.failed();
         let failed = read.failed();
+        wait = read.drained() && !failed;
         let Some(sh) = weak.upgrade() else { return };
         let batch = read.into_batch(&mut sh.g.lock().core);
         // (Stopped meanwhile, the runtime's task gone: nothing of the socket runs any more.)
