@@ -4,7 +4,7 @@
 //!
 //! | role | arguments | measures |
 //! | --- | --- | --- |
-//! | `recv-ndg` | `SECONDS [gro] [thread] [pause=US]` | node-dgram `on_message` receive (`thread`: `receive_thread`; `pause=US`: `receive_pause`) |
+//! | `recv-ndg` | `SECONDS [gro\|nogro] [thread] [pause=US]` | node-dgram `on_message` receive with the default options (UDP GRO asked for; `gro`: required, `nogro`: off; `thread`: `receive_thread`; `pause=US`: `receive_pause`) |
 //! | `recv-raw` | `SECONDS` | a blocking `recvmmsg` loop |
 //! | `recv-tokio` | `SECONDS` | tokio alone: readiness, then one `recvmmsg` (64), counting |
 //! | `send-ndg` | `PORT SIZE SECONDS [COUNT] [gso]` | node-dgram `send_to`, 64 in flight |
@@ -51,7 +51,14 @@ pub fn dispatch(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str).unwrap_or("") {
         "recv-ndg" => {
             let pause = rest.iter().find_map(|a| a.strip_prefix("pause=")?.parse().ok()).map(Duration::from_micros);
-            recv::recv_ndg(arg(rest, 0, 3.0), flag("gro"), flag("thread"), pause)
+            let gro = if flag("gro") {
+                Some(true)
+            } else if flag("nogro") {
+                Some(false)
+            } else {
+                None
+            };
+            recv::recv_ndg(arg(rest, 0, 3.0), gro, flag("thread"), pause)
         }
         "recv-raw" => recv::recv_raw(arg(rest, 0, 3.0)),
         "recv-tokio" => recv::recv_tokio(arg(rest, 0, 3.0)),

@@ -13,11 +13,15 @@ use super::{ready, Window, TICK};
 use crate::usage::{max_rss_bytes, rss_now};
 
 /// node-dgram receiver: `on_message` counting (the `dgram listen --quiet` equivalent); `gro`:
-/// with UDP GRO; `thread`: reading on a thread of its own (`SocketOptions::receive_thread`);
+/// UDP GRO required (`Some(true)`), off (`Some(false)`), or as by default (`None`: asked for);
+/// `thread`: reading on a thread of its own (`SocketOptions::receive_thread`);
 /// `pause`: that thread pausing after a busy wake (`SocketOptions::receive_pause`).
-pub(super) fn recv_ndg(seconds: f64, gro: bool, thread: bool, pause: Option<Duration>) {
+pub(super) fn recv_ndg(seconds: f64, gro: Option<bool>, thread: bool, pause: Option<Duration>) {
     node_dgram::run(move || {
-        let mut opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).gro(gro).receive_thread(thread);
+        let mut opts = SocketOptions::new(SocketType::Udp4).recv_buffer_size(4 << 20).receive_thread(thread);
+        if let Some(on) = gro {
+            opts = opts.gro(on);
+        }
         if let Some(p) = pause {
             opts = opts.receive_pause(p);
         }

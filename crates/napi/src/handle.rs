@@ -146,7 +146,10 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         .keep_failed_bind_socket(true)
         .silent_membership_bind(true)
         .buffer_size_error_ends_bind(true)
-        .gso(arg_bool(env, option(env, o, c"gso")?, false));
+        .gso(arg_bool(env, option(env, o, c"gso")?, false))
+        // (GRO is this adapter's to ask for, once the descriptor is watched and known not to
+        // be shared with other readers: see `ask_gro`. The core leaves it alone.)
+        .gro(false);
     if let Some(n) = env.get_f64(option(env, o, c"recvBufferSize")?) {
         opts = opts.recv_buffer_size(n as u32);
     }

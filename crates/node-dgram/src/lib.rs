@@ -239,8 +239,8 @@ pub mod embed {
     /// `SOCKET` handles on Windows.
     pub mod batch {
         pub use crate::sys::{
-            recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, set_gro, AsRawFd, OwnedFd, RawFd,
-            RecvArena,
+            gro_enabled, recv_batch, recv_batch_blocking, send_batch, send_gather, send_segmented, set_gro, AsRawFd,
+            OwnedFd, RawFd, RecvArena,
         };
     }
 }

@@ -193,7 +193,9 @@ pub struct SocketOptions {
     pub(crate) receive_block_list: Option<crate::BlockList>,
     pub(crate) send_block_list: Option<crate::BlockList>,
     pub(crate) gso: bool,
-    pub(crate) gro: bool,
+    /// `None`: asked for where the kernel has it, silently off where not (the default);
+    /// `Some(true)`: required (the bind fails without it); `Some(false)`: off.
+    pub(crate) gro: Option<bool>,
     pub(crate) receive_thread: bool,
     pub(crate) receive_pause: Option<std::time::Duration>,
     pub(crate) lookup_all: bool,
@@ -256,7 +258,7 @@ impl SocketOptions {
             receive_block_list: None,
             send_block_list: None,
             gso: false,
-            gro: false,
+            gro: None,
             receive_thread: false,
             receive_pause: None,
             lookup_all: false,
@@ -498,23 +500,32 @@ impl SocketOptions {
         self.gso = on;
         self
     }
-    /// UDP GRO (an extra of node-dgram, off by default): the kernel may hand over several
-    /// same-sized datagrams of one flow as one buffer (`UDP_GRO`); node-dgram splits it back
-    /// before any listener runs, so the `message` events are exactly those without GRO.
+    /// UDP GRO (an extra of node-dgram): the kernel may hand over several same-sized datagrams
+    /// of one flow as one buffer (`UDP_GRO`); node-dgram splits it back before any listener
+    /// runs, so the `message` events are exactly those without GRO, one per datagram, in
+    /// order. A burst from a GSO sender (or one a NIC coalesced) then costs one read instead of
+    /// one per datagram.
+    ///
+    /// By default every socket node-dgram creates asks for it when it binds, and goes on
+    /// without it where the kernel has none (Linux before 5.0, other systems), as the Node
+    /// addon's sockets do. `gro(true)` requires it: the bind fails where the kernel refuses.
+    /// `gro(false)` leaves it off. A descriptor handed over with [`BindOptions::fd`](crate::BindOptions::fd) is
+    /// never changed (other readers may share it).
     ///
     /// # Examples
     ///
     /// ```
     /// use node_dgram::{SocketOptions, SocketType};
-    /// let o = SocketOptions::new(SocketType::Udp4).gro(true);
+    /// // Off: every read returns one datagram per entry, as a plain recvmmsg loop gets them.
+    /// let o = SocketOptions::new(SocketType::Udp4).gro(false);
     /// # let _ = o;
     /// ```
     ///
     /// # Errors
     ///
-    /// None here; a kernel without `UDP_GRO` fails the bind.
+    /// None here; with `gro(true)`, a kernel without `UDP_GRO` fails the bind.
     pub fn gro(mut self, on: bool) -> Self {
-        self.gro = on;
+        self.gro = Some(on);
         self
     }
     /// A thread of its own for the socket's reads (an extra of node-dgram, off by default; Linux

@@ -44,6 +44,69 @@ async fn adopts_a_udp_socket_made_with_socket2() {
     }
 }
 
+/// The descriptor of this process's UDP socket bound to `port`, found through `/proc` (the API
+/// hands out none).
+#[cfg(target_os = "linux")]
+fn fd_of_port(ty: SocketType, port: u16) -> i32 {
+    let table = if ty == SocketType::Udp4 { "/proc/net/udp" } else { "/proc/net/udp6" };
+    let text = std::fs::read_to_string(table).unwrap();
+    let inodes: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let local_port = u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?;
+            (local_port == port).then(|| cols.get(9).map(|s| s.to_string()))?
+        })
+        .collect();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        if let Ok(target) = std::fs::read_link(entry.path()) {
+            let t = target.to_string_lossy().to_string();
+            if inodes.iter().any(|i| t == format!("socket:[{i}]")) {
+                return entry.file_name().to_string_lossy().parse().unwrap();
+            }
+        }
+    }
+    panic!("no descriptor of this process is bound to UDP port {port}");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn udp_gro_is_asked_for_by_default_and_an_adopted_descriptor_is_left_alone() {
+    use node_dgram::embed::batch::{gro_enabled, set_gro, AsRawFd};
+    use node_dgram::SocketOptions;
+    // Whether this kernel has UDP GRO at all (Linux 5.0 and later).
+    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let has = set_gro(probe.as_raw_fd(), true).is_ok();
+    for ty in BOTH {
+        let cases = [(SocketOptions::new(ty), has), (SocketOptions::new(ty).gro(false), false)];
+        for (i, (opts, want)) in cases.into_iter().enumerate() {
+            let s = create_socket(opts).unwrap();
+            within("bind", s.bind(0).unwrap()).await.unwrap();
+            let fd = fd_of_port(ty, s.address().unwrap().port);
+            assert_eq!(gro_enabled(fd).unwrap_or(false), want, "case {i} {ty:?}");
+            s.close().unwrap();
+        }
+        // Required: on where the kernel has it; the bind fails where it does not.
+        let s = create_socket(SocketOptions::new(ty).gro(true)).unwrap();
+        let bound = within("bind", s.bind(0).unwrap()).await;
+        assert_eq!(bound.is_ok(), has, "gro(true) {ty:?}");
+        if has {
+            assert!(gro_enabled(fd_of_port(ty, s.address().unwrap().port)).unwrap());
+        }
+        s.close().unwrap();
+        // An adopted descriptor may have other readers: its GRO is left as it was (off).
+        let domain = if ty == SocketType::Udp4 { Domain::IPV4 } else { Domain::IPV6 };
+        let raw = RawSocket::new(domain, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        raw.bind(&std::net::SocketAddr::new(loopback(ty), 0).into()).unwrap();
+        let raw_fd = raw.as_raw_fd();
+        let s = create_socket(ty).unwrap();
+        within("bind", s.bind(BindOptions::new().fd(raw)).unwrap()).await.unwrap();
+        assert!(!gro_enabled(raw_fd).unwrap_or(false), "adopted {ty:?}");
+        s.close().unwrap();
+    }
+}
+
 #[tokio::test]
 async fn an_adopted_socket_gets_the_buffer_sizes_of_the_options() {
     // Node applies recvBufferSize and sendBufferSize on every bind, an fd's included.

@@ -368,8 +368,13 @@ impl<H: IoHandle> Core<H> {
         if addr.is_ipv6() {
             s.set_only_v6(self.opts.ipv6_only)?;
         }
-        if self.opts.gro {
-            s.set_gro(true)?;
+        match self.opts.gro {
+            Some(true) => s.set_gro(true)?,
+            // (Best effort: a kernel without it reads one datagram per entry, as before.)
+            None => {
+                let _ = s.set_gro(true);
+            }
+            Some(false) => {}
         }
         Ok(())
     }

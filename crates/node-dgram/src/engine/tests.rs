@@ -266,6 +266,7 @@ fn a_bind_opens_configures_and_binds_then_listens() {
             "socket 6 -> F1",
             "setsockopt F1 SO_REUSEADDR true",
             "setsockopt F1 IPV6_V6ONLY true",
+            "setsockopt F1 UDP_GRO true",
             "bind F1 [::1]:0",
             "watch F1"
         ]
@@ -288,7 +289,14 @@ fn a_failed_bind_keeps_its_socket_for_the_next_bind_when_switched_on() {
     assert_eq!(outs(&mut c), ["listening", "done 2 ok 0"]);
     assert_eq!(
         take_log(),
-        ["socket 4 -> F1", "bind F1 127.0.0.1:5000 -> EADDRINUSE", "watch F1", "bind F1 127.0.0.1:0"]
+        [
+            "socket 4 -> F1",
+            "setsockopt F1 UDP_GRO true",
+            "bind F1 127.0.0.1:5000 -> EADDRINUSE",
+            "watch F1",
+            "setsockopt F1 UDP_GRO true",
+            "bind F1 127.0.0.1:0"
+        ]
     );
 
     // Off: the failed socket is closed, and a bind opens another.
@@ -298,7 +306,10 @@ fn a_failed_bind_keeps_its_socket_for_the_next_bind_when_switched_on() {
     assert_eq!(outs(&mut c), ["error bind EADDRINUSE 127.0.0.1:5000"]);
     assert_eq!(c.fd(), None);
     assert_eq!(c.address().unwrap_err().code(), "EBADF");
-    assert_eq!(take_log(), ["socket 4 -> F2", "bind F2 127.0.0.1:5000 -> EADDRINUSE", "close F2"]);
+    assert_eq!(
+        take_log(),
+        ["socket 4 -> F2", "setsockopt F2 UDP_GRO true", "bind F2 127.0.0.1:5000 -> EADDRINUSE", "close F2"]
+    );
 }
 
 #[test]
@@ -309,7 +320,10 @@ fn sends_made_while_binding_leave_in_order_with_one_sendmmsg() {
         c.send_to(msg(m), 9, "127.0.0.1", Some(i as u64 + 1)).unwrap();
     }
     assert_eq!(outs(&mut c), ["listening", "done 1 ok 1", "done 2 ok 2", "done 3 ok 3"]);
-    assert_eq!(take_log(), ["socket 4 -> F1", "bind F1 127.0.0.1:0", "watch F1", "sendmmsg F1 3"]);
+    assert_eq!(
+        take_log(),
+        ["socket 4 -> F1", "setsockopt F1 UDP_GRO true", "bind F1 127.0.0.1:0", "watch F1", "sendmmsg F1 3"]
+    );
     let to = Some("127.0.0.1:9".to_string());
     assert_eq!(sent(), [("a".into(), to.clone()), ("bb".into(), to.clone()), ("ccc".into(), to)]);
     assert_eq!(c.send_queue_count(), 0);
@@ -439,6 +453,7 @@ fn a_membership_on_an_unbound_socket_binds_it_silently_when_switched_on() {
         [
             "socket 4 -> F1",
             "setsockopt F1 SO_REUSEADDR true",
+            "setsockopt F1 UDP_GRO true",
             "bind F1 0.0.0.0:0",
             "setsockopt F1 IP_ADD_MEMBERSHIP 239.1.2.3 0.0.0.0",
             "watch F1"
@@ -466,7 +481,14 @@ fn a_connect_binds_connects_and_sends_to_the_peer() {
     assert_eq!(outs(&mut c), ["listening", "connect", "done 0 ok 0", "done 1 ok 2"]);
     assert_eq!(
         take_log(),
-        ["socket 4 -> F1", "bind F1 0.0.0.0:0", "watch F1", "connect F1 127.0.0.1:9", "sendmsg F1 1"]
+        [
+            "socket 4 -> F1",
+            "setsockopt F1 UDP_GRO true",
+            "bind F1 0.0.0.0:0",
+            "watch F1",
+            "connect F1 127.0.0.1:9",
+            "sendmsg F1 1"
+        ]
     );
     assert_eq!(sent(), [("hi".to_string(), None)]);
     assert_eq!(c.remote_address().unwrap().to_string(), "127.0.0.1:9");

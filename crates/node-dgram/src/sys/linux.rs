@@ -325,6 +325,37 @@ pub fn set_gro(fd: RawFd, on: bool) -> io::Result<()> {
     }
 }
 
+/// Whether UDP generic receive offload is on for the socket `fd` (`UDP_GRO`, as
+/// [`set_gro`] left it).
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::batch::{gro_enabled, set_gro};
+/// use std::os::fd::AsRawFd;
+/// let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// assert!(!gro_enabled(s.as_raw_fd()).unwrap());
+/// set_gro(s.as_raw_fd(), true).unwrap();
+/// assert!(gro_enabled(s.as_raw_fd()).unwrap());
+/// ```
+///
+/// # Errors
+///
+/// The `getsockopt` error: `ENOPROTOOPT` on a kernel without UDP GRO (before 5.0), `EBADF` or
+/// `ENOTSOCK` for a descriptor that is no socket.
+pub fn gro_enabled(fd: RawFd) -> io::Result<bool> {
+    let mut v: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `v` and `len` are valid, writable and alive during the call; `len` says how many
+    // bytes `v` holds, and the kernel writes at most that many.
+    let r = unsafe { libc::getsockopt(fd, SOL_UDP, UDP_GRO, &mut v as *mut _ as *mut libc::c_void, &mut len) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(v != 0)
+    }
+}
+
 /// Sends `bufs`, concatenated, as datagrams of `segment` bytes each (the last may be
 /// shorter) with one `sendmsg(2)` and a `UDP_SEGMENT` control message (UDP GSO). Returns
 /// the bytes sent.

@@ -239,6 +239,25 @@ pub fn set_gro(_fd: RawFd, _on: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether UDP generic receive offload is on for the socket: never here (no `UDP_GRO`).
+///
+/// # Examples
+///
+/// ```
+/// use node_dgram::embed::batch::gro_enabled;
+/// use std::os::fd::AsRawFd;
+/// let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// # #[cfg(not(target_os = "linux"))]
+/// assert!(!gro_enabled(s.as_raw_fd()).unwrap());
+/// ```
+///
+/// # Errors
+///
+/// None.
+pub fn gro_enabled(_fd: RawFd) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// Sends `bufs` as datagrams of `segment` bytes each (every buffer is one: all of `segment`
 /// bytes but the last, which may be shorter), one `sendmsg` each: what UDP GSO puts on the
 /// wire. Returns the bytes sent; an error after the first datagram ends the call, with the

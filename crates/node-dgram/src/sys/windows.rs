@@ -300,6 +300,15 @@ pub fn set_gro(_fd: RawFd, _on: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether UDP generic receive offload is on for the socket: never here (no `UDP_GRO`).
+///
+/// # Errors
+///
+/// None.
+pub fn gro_enabled(_fd: RawFd) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// Sends one datagram gathered from `bufs` (one `WSABUF` each, no copy) to `to`, or to the
 /// connected peer when `to` is `None`. The core's sockets are non-blocking, so this does not
 /// block there. Returns the bytes sent.
