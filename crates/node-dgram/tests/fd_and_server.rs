@@ -44,30 +44,14 @@ async fn adopts_a_udp_socket_made_with_socket2() {
     }
 }
 
-/// The descriptor of this process's UDP socket bound to `port`, found through `/proc` (the API
-/// hands out none).
+/// The descriptor of this process's UDP socket bound to `port`.
 #[cfg(target_os = "linux")]
-fn fd_of_port(ty: SocketType, port: u16) -> i32 {
-    let table = if ty == SocketType::Udp4 { "/proc/net/udp" } else { "/proc/net/udp6" };
-    let text = std::fs::read_to_string(table).unwrap();
-    let inodes: Vec<String> = text
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            let local_port = u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?;
-            (local_port == port).then(|| cols.get(9).map(|s| s.to_string()))?
-        })
-        .collect();
-    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
-        if let Ok(target) = std::fs::read_link(entry.path()) {
-            let t = target.to_string_lossy().to_string();
-            if inodes.iter().any(|i| t == format!("socket:[{i}]")) {
-                return entry.file_name().to_string_lossy().parse().unwrap();
-            }
-        }
-    }
-    panic!("no descriptor of this process is bound to UDP port {port}");
+fn fd_of_port(port: u16) -> i32 {
+    let fds = udp_fds();
+    fds.iter()
+        .find(|(_, p)| *p == port)
+        .map(|(fd, _)| *fd)
+        .unwrap_or_else(|| panic!("no descriptor on port {port}: {fds:?}"))
 }
 
 #[cfg(target_os = "linux")]
@@ -83,7 +67,7 @@ async fn udp_gro_is_asked_for_by_default_and_an_adopted_descriptor_is_left_alone
         for (i, (opts, want)) in cases.into_iter().enumerate() {
             let s = create_socket(opts).unwrap();
             within("bind", s.bind(0).unwrap()).await.unwrap();
-            let fd = fd_of_port(ty, s.address().unwrap().port);
+            let fd = fd_of_port(s.address().unwrap().port);
             assert_eq!(gro_enabled(fd).unwrap_or(false), want, "case {i} {ty:?}");
             s.close().unwrap();
         }
@@ -92,7 +76,7 @@ async fn udp_gro_is_asked_for_by_default_and_an_adopted_descriptor_is_left_alone
         let bound = within("bind", s.bind(0).unwrap()).await;
         assert_eq!(bound.is_ok(), has, "gro(true) {ty:?}");
         if has {
-            assert!(gro_enabled(fd_of_port(ty, s.address().unwrap().port)).unwrap());
+            assert!(gro_enabled(fd_of_port(s.address().unwrap().port)).unwrap());
         }
         s.close().unwrap();
         // An adopted descriptor may have other readers: its GRO is left as it was (off).

@@ -19,16 +19,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Open UDP socket descriptors (other descriptors, such as the runtimes' signal sockets, come
 /// and go with the test harness's threads).
 fn open_fds() -> usize {
-    let mut udp = std::collections::HashSet::new();
-    for table in ["/proc/self/net/udp", "/proc/self/net/udp6"] {
-        let text = std::fs::read_to_string(table).unwrap_or_default();
-        udp.extend(text.lines().skip(1).filter_map(|l| l.split_whitespace().nth(9).map(|i| format!("socket:[{i}]"))));
-    }
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|l| udp.contains(l.to_string_lossy().as_ref()))
-        .count()
+    udp_fds().len()
 }
 
 /// Resident set size in bytes, from /proc/self/statm.

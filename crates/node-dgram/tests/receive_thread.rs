@@ -74,6 +74,16 @@ fn port_free(ty: SocketType, port: u16) -> bool {
     UdpSocket::bind((loopback(ty), port)).is_ok()
 }
 
+/// After a runtime and its sockets were dropped: the reading threads are back to `before`
+/// (waited for, bounded) and every port is free again.
+fn assert_all_released(before: usize, ports: &[(SocketType, u16)], what: &str) {
+    wait_while(|| reading_threads() > before);
+    assert_eq!(reading_threads(), before, "{what}");
+    for &(ty, port) in ports {
+        assert!(port_free(ty, port), "port {port} still bound");
+    }
+}
+
 async fn bound(opts: SocketOptions) -> (Socket, u16) {
     let ty = opts.socket_type();
     let s = create_socket(opts).unwrap();
@@ -247,11 +257,7 @@ fn a_runtime_dropped_while_its_threads_wait_closes_their_sockets() {
     assert_eq!(reading_threads(), before + 20);
     drop(rt);
     drop(sockets);
-    wait_while(|| reading_threads() > before);
-    assert_eq!(reading_threads(), before, "reading threads left");
-    for (ty, port) in ports {
-        assert!(port_free(ty, port), "port {port} still bound");
-    }
+    assert_all_released(before, &ports, "reading threads left");
     drop(serial);
 }
 
@@ -751,10 +757,6 @@ fn a_runtime_dropped_while_its_threads_pause_ends_them() {
     });
     drop(rt);
     drop(sockets);
-    wait_while(|| reading_threads() > before);
-    assert_eq!(reading_threads(), before, "paused threads outlived their runtime");
-    for (ty, port) in ports {
-        assert!(port_free(ty, port), "port {port} still bound");
-    }
+    assert_all_released(before, &ports, "paused threads outlived their runtime");
     drop(serial);
 }

@@ -103,3 +103,28 @@ pub fn fake_dns(ty: SocketType) -> (SocketOptions, Calls) {
     });
     (opts, calls)
 }
+
+/// This process's open UDP socket descriptors, each with the local port it is bound to (0 if
+/// unbound), through Linux's `/proc` (none found elsewhere).
+pub fn udp_fds() -> Vec<(i32, u16)> {
+    // Socket inode -> local port, from the process's own network namespace.
+    let mut ports = std::collections::HashMap::new();
+    for table in ["/proc/self/net/udp", "/proc/self/net/udp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let port = cols.get(1).and_then(|a| u16::from_str_radix(a.rsplit(':').next()?, 16).ok());
+            if let (Some(port), Some(inode)) = (port, cols.get(9)) {
+                ports.insert(format!("socket:[{inode}]"), port);
+            }
+        }
+    }
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let port = *ports.get(std::fs::read_link(e.path()).ok()?.to_string_lossy().as_ref())?;
+            Some((e.file_name().to_string_lossy().parse().ok()?, port))
+        })
+        .collect()
+}
