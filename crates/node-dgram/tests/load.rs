@@ -127,12 +127,18 @@ async fn ten_thousand_sends_queued_behind_a_slow_bind_arrive_in_order() {
     within("bind", r.bind((0, "127.0.0.1")).unwrap()).await.unwrap();
     let port = r.address().unwrap().port;
 
-    let opts = SocketOptions::new(SocketType::Udp4).lookup(|h: String, _f: Family| async move {
-        if let Some((ip, _)) = node_dgram::parse_ip(&h) {
-            return Ok(ip);
+    // The bind's lookup answers only once the test lets it (not after a time: queueing 10,000
+    // sends may take longer than any fixed delay on a loaded machine).
+    let (go, gate) = tokio::sync::watch::channel(false);
+    let opts = SocketOptions::new(SocketType::Udp4).lookup(move |h: String, _f: Family| {
+        let mut gate = gate.clone();
+        async move {
+            if let Some((ip, _)) = node_dgram::parse_ip(&h) {
+                return Ok(ip);
+            }
+            let _ = gate.wait_for(|open| *open).await;
+            Ok::<IpAddr, Error>(IpAddr::from([127, 0, 0, 1]))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        Ok::<IpAddr, Error>(IpAddr::from([127, 0, 0, 1]))
     });
     let s = create_socket(opts).unwrap();
     let t0 = Instant::now();
@@ -140,6 +146,7 @@ async fn ten_thousand_sends_queued_behind_a_slow_bind_arrive_in_order() {
     let sends: Vec<_> = (0..N).map(|i| s.send_to(format!("{i:05}"), (port, "127.0.0.1")).unwrap()).collect();
     assert_eq!(s.get_send_queue_count(), N);
     assert_eq!(s.get_send_queue_size(), N * 5);
+    go.send(true).unwrap();
     within("bind", bind).await.unwrap();
     for op in sends {
         assert_eq!(within("send", op).await.unwrap(), 5);
