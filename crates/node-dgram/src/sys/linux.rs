@@ -265,9 +265,25 @@ pub fn recv_batch_blocking(fd: RawFd, arena: &mut RecvArena, want: usize) -> io:
 fn recv_batch_flags(fd: RawFd, arena: &mut RecvArena, want: usize, flags: libc::c_int) -> io::Result<usize> {
     let n = want.clamp(1, arena.slots);
     arena.reset_headers();
-    // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers owned
-    // by the arena for the whole call; the kernel writes at most `iov_len` bytes into each.
-    let r = unsafe { libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, flags as _, std::ptr::null_mut()) };
+    let r = if n == 1 && flags == libc::MSG_DONTWAIT {
+        // One datagram: `recvmsg` into the first header (the same buffers, address and
+        // control space), a shorter path through the kernel than a batch of one.
+        let h = &mut arena.hdrs[0];
+        // SAFETY: `h.msg_hdr` is an initialised header whose pointers refer to live buffers
+        // owned by the arena for the whole call; the kernel writes at most `iov_len` bytes.
+        let r = unsafe { libc::recvmsg(fd, &mut h.msg_hdr, flags) };
+        if r >= 0 {
+            h.msg_len = r as libc::c_uint;
+            1
+        } else {
+            -1
+        }
+    } else {
+        // SAFETY: `hdrs` holds `n` initialised headers whose pointers refer to live buffers
+        // owned by the arena for the whole call; the kernel writes at most `iov_len` bytes into
+        // each.
+        unsafe { libc::recvmmsg(fd, arena.hdrs.as_mut_ptr(), n as libc::c_uint, flags as _, std::ptr::null_mut()) }
+    };
     // The kernel fills headers in order and stops at the first it cannot fill; that one may
     // have been touched too.
     arena.dirty = if r < 0 { 1 } else { (r as usize + 1).min(n) };

@@ -99,12 +99,36 @@ pub fn send_gather(fd: RawFd, bufs: &[&[u8]], to: Option<&SocketAddr>) -> io::Re
     send_gather_flags(fd, bufs, to, SEND_FLAGS)
 }
 
+/// One buffer: `sendto`, a shorter path through the kernel than `sendmsg` (no header or
+/// vector to copy in).
+fn send_one(fd: RawFd, buf: &[u8], to: Option<&SocketAddr>, flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: sockaddr_storage is plain old data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let namelen = match to {
+        Some(a) => std_to_sockaddr(a, &mut storage),
+        None => 0,
+    };
+    let name: *const libc::sockaddr =
+        if namelen > 0 { &storage as *const _ as *const libc::sockaddr } else { std::ptr::null() };
+    // SAFETY: `buf` is a live borrowed slice for the duration of the call (the kernel only reads
+    // it), and `name` is null or points at `storage` with its true length.
+    let r = unsafe { libc::sendto(fd, buf.as_ptr() as *const libc::c_void, buf.len(), flags, name, namelen) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
 pub(super) fn send_gather_flags(
     fd: RawFd,
     bufs: &[&[u8]],
     to: Option<&SocketAddr>,
     flags: libc::c_int,
 ) -> io::Result<usize> {
+    if let [one] = bufs {
+        return send_one(fd, one, to, flags);
+    }
     let mut iovs: [libc::iovec; 8] = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 8];
     let mut heap: Vec<libc::iovec>;
     let iov_ptr: *mut libc::iovec = if bufs.len() <= iovs.len() {
