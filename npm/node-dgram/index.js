@@ -77,6 +77,7 @@ const {
   isDataView,
   isIP,
   isSharedArrayBuffer,
+  isUint8Array,
 } = require('./lib/primordials');
 
 const errors = require('./lib/errors');
@@ -909,6 +910,30 @@ function bindInCluster(socket, st, port, address) {
 
 Socket.prototype.send = function send(buffer, offset, length, port, address, callback) {
   const st = this[kState];
+  // The common call, send(buffer, port, address[, callback]) with a Uint8Array, a valid port
+  // number and the IP literal this socket sent to last, on an open socket bound and never
+  // connected: what the general path below does with it, without building its argument record.
+  // (Anything else, valid or not, takes the general path: its checks, errors and their order.)
+  if (
+    st.boundUnconnected &&
+    typeof length === 'string' &&
+    length === st.lastLiteral &&
+    address === undefined &&
+    callback === undefined &&
+    (port === undefined || typeof port === 'function') &&
+    typeof offset === 'number' &&
+    offset >= 1 &&
+    offset <= 0xffff &&
+    offset >>> 0 === offset &&
+    isUint8Array(buffer) &&
+    !st.closed &&
+    st.sendBlockList === undefined &&
+    st.lookup === undefined &&
+    dns.lookup === originalLookup
+  ) {
+    sendToLiteral(this, st, toBuffer(buffer), offset, length, port);
+    return;
+  }
   const state = st.boundUnconnected ? BOUND : st.handle.state();
   if (state === BOUND && !st.connectCalled) st.boundUnconnected = true;
   const connected = state >> 2 === CONNECTED;
@@ -947,13 +972,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     (!a.address || a.address === st.lastLiteral || isLiteral(st, a.address));
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
-    const rec = new SendRecord(a.callback, a.address, a.port, list);
-    rec.socket = this;
-    rec.list = list;
-    rec.host = a.address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
-    rec.id = a.callback !== undefined || NO_TRY_SEND ? nextSendId(st) : 0;
-    st.pendingLiterals++;
-    process.nextTick(sendLiteral, rec);
+    sendToLiteral(this, st, list, a.port, a.address, a.callback);
     return;
   }
   const id = nextSendId(st);
@@ -970,6 +989,24 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   }
   dispatch(events);
 };
+
+// A send to an IP literal (or, without an address, the family's loopback): sent one tick later,
+// when Node's dns.lookup would have answered (see sendLiteral).
+function sendToLiteral(socket, st, list, port, address, callback) {
+  const host = address || (st.type === 'udp4' ? '127.0.0.1' : '::1');
+  st.pendingLiterals++;
+  if (callback === undefined && !NO_TRY_SEND) {
+    // (Nothing to call back: no record, no id.)
+    process.nextTick(sendLiteralQuiet, socket, list, port, host);
+    return;
+  }
+  const rec = new SendRecord(callback, address, port, list);
+  rec.socket = socket;
+  rec.list = list;
+  rec.host = host;
+  rec.id = nextSendId(st);
+  process.nextTick(sendLiteral, rec);
+}
 
 // A send's callback, with the address and port as given (Node's send errors name them:
 // `send EMSGSIZE undefined:9`), and, for a corked send, its outcome until the callback's turn.
@@ -1023,33 +1060,46 @@ function nextSendId(st) {
 function sendLiteral(rec) {
   const socket = rec.socket;
   const st = socket[kState];
-  st.pendingLiterals--;
-  if (st.closed) {
-    // Closed in the middle of a burst: nothing of it is held any more (the close wrote it).
-    if (st.corked) {
-      st.corked = false;
-      SetPrototypeDelete(corkedSockets, socket);
-    }
-    return;
-  }
+  if (!literalTurn(socket, st)) return;
   const more = st.pendingLiterals > 0;
   const id = rec.id;
-  if (id !== 0) {
-    rec.awaiting = true;
-    const q = st.literals;
-    q[q.length] = rec;
-    process.nextTick(literalDone, rec);
-  }
+  rec.awaiting = true;
+  const q = st.literals;
+  q[q.length] = rec;
+  process.nextTick(literalDone, rec);
   let events;
   try {
     events = st.handle.send(rec.list, NumberCtor(rec.port), rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL));
   } catch (e) {
-    if (id !== 0) {
-      rec.awaiting = false;
-      takeLiteral(st, id);
-    }
+    rec.awaiting = false;
+    takeLiteral(st, id);
     throw e;
   }
+  afterLiteral(socket, st, more, events);
+}
+
+// The same for a send without callback (id 0: the native side reports nothing of it).
+function sendLiteralQuiet(socket, list, port, host) {
+  const st = socket[kState];
+  if (!literalTurn(socket, st)) return;
+  const more = st.pendingLiterals > 0;
+  const events = st.handle.send(list, NumberCtor(port), host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL));
+  afterLiteral(socket, st, more, events);
+}
+
+// A literal send's turn has come: false when the socket closed meanwhile (nothing of its burst
+// is held any more: the close wrote it).
+function literalTurn(socket, st) {
+  st.pendingLiterals--;
+  if (!st.closed) return true;
+  if (st.corked) {
+    st.corked = false;
+    SetPrototypeDelete(corkedSockets, socket);
+  }
+  return false;
+}
+
+function afterLiteral(socket, st, more, events) {
   if (more !== st.corked) {
     st.corked = more;
     if (more) SetPrototypeAdd(corkedSockets, socket);
