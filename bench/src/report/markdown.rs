@@ -167,9 +167,10 @@ fn bounds(b: &crate::bounds::Bounds) -> String {
         let (u, s) = split.map(|(u, s)| (format!("{u:.2}"), format!("{s:.2}"))).unwrap_or_default();
         let _ = writeln!(t, "| {name} | {:.0} | {:.0} | {:.2}x | {u} | {s} |", r.per_cpu, r.per_wall, r.per_cpu / base);
     }
+    let pings = crate::bounds::PINGS;
     let _ = write!(
         t,
-        "\nRound trip: 64 B, both processes on CPU 0, medians of {n} alternated rounds of 4,000\n\n| pair | p50 (µs) | p99 (µs) | p50 vs Node's built-in | pinger's CPU per round trip (µs) |\n| --- | ---: | ---: | ---: | ---: |\n"
+        "\nRound trip: 64 B, both processes on CPU 0, medians of {n} alternated rounds of {pings}\n\n| pair | p50 (µs) | p99 (µs) | p50 vs Node's built-in | pinger's CPU per round trip (µs) |\n| --- | ---: | ---: | ---: | ---: |\n"
     );
     let base = b.rtt.first().map(|x| x.1 .0).unwrap_or(f64::NAN);
     for (name, (p50, p99), cpu) in &b.rtt {
