@@ -48,17 +48,21 @@ impl Gate {
     /// is not inside one.)
     pub(super) fn stop(&self) {
         let mut s = self.st.lock();
+        let first = !s.stop;
         s.stop = true;
-        if s.thread == Some(std::thread::current().id()) {
-            return;
+        if s.thread != Some(std::thread::current().id()) {
+            // (Also ends a pause, outside any system call on the descriptor, so that the thread
+            // leaves at once.)
+            if s.thread.is_some() || s.inside {
+                self.wait.wake();
+            }
+            while s.inside {
+                self.left.wait(&mut s);
+            }
         }
-        // (Also ends a pause, outside any system call on the descriptor, so that the thread
-        // leaves at once.)
-        if s.thread.is_some() || s.inside {
-            self.wait.wake();
-        }
-        while s.inside {
-            self.left.wait(&mut s);
+        // No wait is left to come: the descriptor is watched no more, before it closes.
+        if first {
+            self.wait.forget();
         }
     }
 

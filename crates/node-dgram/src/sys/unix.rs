@@ -327,6 +327,8 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
 pub struct ReadWait {
     ep: OwnedFd,
     ev: OwnedFd,
+    /// The watched socket's descriptor.
+    fd: RawFd,
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -359,7 +361,20 @@ impl ReadWait {
                 return Err(io::Error::last_os_error());
             }
         }
-        Ok(ReadWait { ep, ev })
+        Ok(ReadWait { ep, ev, fd })
+    }
+
+    /// Stops watching the socket, while its descriptor is still open (call it once no thread
+    /// waits any more, before the descriptor closes). Without it, the epoll instance would let
+    /// go of the socket only when it closes itself; on the reading thread's way out that can
+    /// race the socket's own close, whose release (the port) could then come a moment after
+    /// `close()` returned.
+    pub fn forget(&self) {
+        let mut e = libc::epoll_event { events: 0, u64: 0 };
+        // SAFETY: `e` is a valid event for the call (ignored by EPOLL_CTL_DEL); `fd` is the
+        // descriptor registered in `new`, still open per this method's contract. An error
+        // (ENOENT once forgotten) changes nothing.
+        let _ = unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, self.fd, &mut e) };
     }
 
     /// Waits for a new edge on the socket (data, an error) or a [`wake`](ReadWait::wake).
