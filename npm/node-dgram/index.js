@@ -927,9 +927,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
     offset >>> 0 === offset &&
     isUint8Array(buffer) &&
     !st.closed &&
-    st.sendBlockList === undefined &&
-    st.lookup === undefined &&
-    dns.lookup === originalLookup
+    literalsSkipLookup(st)
   ) {
     sendToLiteral(this, st, toBuffer(buffer), offset, length, port);
     return;
@@ -965,11 +963,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   // lookup's round trip through the native side. Any other send asks for its lookup at once,
   // so the ticks keep the sends in the order Node hands them to the system.
   const literal =
-    !connected &&
-    st.sendBlockList === undefined &&
-    st.lookup === undefined &&
-    dns.lookup === originalLookup &&
-    (!a.address || a.address === st.lastLiteral || isLiteral(st, a.address));
+    !connected && literalsSkipLookup(st) && (!a.address || a.address === st.lastLiteral || isLiteral(st, a.address));
   // Node's send errors name the address and port as they were given (`send EMSGSIZE undefined:9`).
   if (literal) {
     sendToLiteral(this, st, list, a.port, a.address, a.callback);
@@ -989,6 +983,12 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   }
   dispatch(events);
 };
+
+// Whether this socket's sends to an IP literal go without a lookup: no send block list to check,
+// no custom lookup, dns.lookup as it ships (which answers a literal unchanged, a tick later).
+function literalsSkipLookup(st) {
+  return st.sendBlockList === undefined && st.lookup === undefined && dns.lookup === originalLookup;
+}
 
 // A send to an IP literal (or, without an address, the family's loopback): sent one tick later,
 // when Node's dns.lookup would have answered (see sendLiteral).

@@ -115,7 +115,7 @@ impl Receiver {
         let full = matches!(result, Ok(n) if n == want);
         if full && want < self.max {
             self.want = (want * 2).min(self.max);
-        } else if !full && matches!(result, Ok(0 | 1) | Err(_)) {
+        } else if matches!(result, Ok(0 | 1) | Err(_)) {
             // The queue ran dry at one datagram or none: light traffic, where the next wake
             // most likely finds one datagram, which a read of one takes most cheaply.
             self.want = 1;
