@@ -33,6 +33,9 @@ thread_local! {
 pub struct Receiver {
     want: usize,
     max: usize,
+    /// Whether the last read asked for one datagram and got it: the next read asks for one
+    /// again, and only a second such read in a row starts the doubling.
+    again: bool,
 }
 
 impl Default for Receiver {
@@ -90,7 +93,7 @@ pub struct Batch {
 impl Receiver {
     /// A receiver whose first read asks for one datagram.
     pub fn new() -> Receiver {
-        Receiver { want: 1, max: MAX_BATCH }
+        Receiver { want: 1, max: MAX_BATCH, again: false }
     }
 
     /// Makes every read ask for one datagram: for a descriptor other readers may share (a
@@ -113,12 +116,20 @@ impl Receiver {
             .unwrap_or_else(|| RecvArena::new(MAX_BATCH, SLOT));
         let result = sys::recv_batch(fd, &mut arena, want);
         let full = matches!(result, Ok(n) if n == want);
-        if full && want < self.max {
+        if full && want == 1 && !self.again {
+            // A lone datagram: light traffic, where the read that follows most likely finds
+            // nothing. A read of one finds that out most cheaply (a `recvmsg` that finds nothing
+            // costs less than a `recvmmsg` that does); a second datagram in a row starts the
+            // doubling.
+            self.again = true;
+        } else if full && want < self.max {
             self.want = (want * 2).min(self.max);
+            self.again = false;
         } else if matches!(result, Ok(0 | 1) | Err(_)) {
             // The queue ran dry at one datagram or none: light traffic, where the next wake
             // most likely finds one datagram, which a read of one takes most cheaply.
             self.want = 1;
+            self.again = false;
         }
         Read { arena: Some(arena), result, full }
     }

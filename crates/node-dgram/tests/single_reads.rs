@@ -83,7 +83,8 @@ fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queu
     for i in 0..10u8 {
         tx.send_to(&[i], to).unwrap();
     }
-    // 1 (full), 2 (full), 4 (full), then 3 of 8: the sizes double while reads come back full.
+    // 1 (full), 1 again (full), 2 (full), 4 (full), then 2 of 8: the sizes double while reads
+    // come back full, from the second full read of one on.
     let mut sizes = Vec::new();
     loop {
         let asked = r.want();
@@ -94,17 +95,32 @@ fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queu
             break;
         }
     }
-    assert_eq!(sizes, vec![(1, 2, false), (2, 4, false), (4, 8, false), (8, 8, true)]);
+    assert_eq!(sizes, vec![(1, 1, false), (1, 2, false), (2, 4, false), (4, 8, false), (8, 8, true)]);
     // The queue ran dry at more than one: still 8. The next read finds none: back to one.
     assert!(r.read(fd).drained());
     assert_eq!(r.want(), 1);
-    // One datagram: read whole by a read of one, then the size doubles for what may follow.
+    // One datagram: read whole by a read of one, and the next read asks for one again (light
+    // traffic: it most likely finds nothing, which a read of one finds out most cheaply).
     tx.send_to(b"one", to).unwrap();
+    assert!(!r.read(fd).drained());
+    assert_eq!(r.want(), 1);
+    // A second one in a row: the size doubles for what may follow.
+    tx.send_to(b"two", to).unwrap();
     assert!(!r.read(fd).drained());
     assert_eq!(r.want(), 2);
     // A read of two that finds one: back to one.
-    tx.send_to(b"two", to).unwrap();
+    tx.send_to(b"three", to).unwrap();
     assert!(r.read(fd).drained());
+    assert_eq!(r.want(), 1);
+    // A lone datagram then an empty queue: one, one, and the next lone datagram is again read
+    // by a read of one that does not double.
+    tx.send_to(b"four", to).unwrap();
+    assert!(!r.read(fd).drained());
+    assert_eq!(r.want(), 1);
+    assert!(r.read(fd).drained());
+    assert_eq!(r.want(), 1);
+    tx.send_to(b"five", to).unwrap();
+    assert!(!r.read(fd).drained());
     assert_eq!(r.want(), 1);
 
     // A socket other readers share reads one at a time, always.
