@@ -3,7 +3,7 @@
 # namespaces, the examples, the Node interop tests, doc tests), then the Node addon's suites on
 # the system Node and on the pinned Node 24 and 26: the parity suite (each scenario against the
 # built-in dgram and the addon), also in hostile mode, the error-shape, cluster, exit,
-# primordials, lifetime and async_hooks tests, the batched-receive extension's test, the
+# primordials, lifetime, async_hooks and callback-scope tests, the batched-receive extension's test, the
 # socket-memory bound, the differential fuzzer's default run (plain and hostile), and all of it
 # again on the addon built with AddressSanitizer.
 set -euo pipefail
@@ -40,6 +40,8 @@ for n in node "$NODE24" "$NODE26"; do
   "$n" test/no-try-send.test.js
   "$n" test/permission.test.js
   "$n" test/async-hooks.test.js
+  # The end of each receive callback (ticks, promise jobs, exceptions, WeakRefs) as Node's.
+  "$n" test/callback-scope.test.js
   # The 'messages' extension (batched receive): README.md of the package.
   "$n" test/batch.test.js
 done

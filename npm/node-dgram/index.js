@@ -204,6 +204,7 @@ function receiveInScope(socket, data, address, family, port) {
   try {
     return FunctionPrototypeCall(receive, socket, data, address, family, port);
   } catch (e) {
+    listenerThrew = true;
     native.uncaught(e);
     return wantsBatches(socket);
   }
@@ -213,9 +214,24 @@ function receiveBatchInScope(socket, buf, count, senders) {
   try {
     return FunctionPrototypeCall(receiveBatch, socket, buf, count, senders);
   } catch (e) {
+    listenerThrew = true;
     native.uncaught(e);
     return wantsBatches(socket);
   }
+}
+
+// Whether the receive callback running now had a listener throw: its callback scope then ends
+// as Node's does after an exception, without running the tick queue (what the listener queued
+// runs at the end of the next callback, after that callback's own listeners).
+let listenerThrew = false;
+
+// The end of a receive callback of a socket that runs the tick queue itself (see runTicks).
+function endReceive() {
+  if (listenerThrew) {
+    listenerThrew = false;
+    return;
+  }
+  runTicks();
 }
 
 // Events a native method returned, as [socket, kind, a, b, c, ...], delivered in order. If a
@@ -457,15 +473,18 @@ const staging = new ArrayBufferCtor(STAGED);
 const stagedViews = [];
 for (let n = 0; n <= STAGED; n++) ArrayPrototypePush(stagedViews, new Uint8ArrayCtor(staging, 0, n));
 
-// One datagram, Node's way: a 'message' per datagram, each from its own callback. Returns true
-// when the socket has a 'messages' listener (the extension below): the native side then hands
-// over whole reads (onbatch) from its next read on.
-function onmessage(data, address, family, port) {
+// One datagram, Node's way: a 'message' per datagram, each from its own callback. `from` is
+// the sender as [address, family (4 or 6), port], the same array while the sender stays the
+// same (read, never written). Returns true when the socket has a 'messages' listener (the
+// extension below): the native side then hands over whole reads (onbatch) from its next read on.
+function onmessage(data, from) {
   const st = this[kState];
-  if (inSocketScope(st)) {
-    return FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, address, family, port);
-  }
-  return FunctionPrototypeCall(receive, this, data, address, family, port);
+  listenerThrew = false;
+  const r = inSocketScope(st)
+    ? FunctionPrototypeCall(scopeKit.run, st.shadow, receiveInScope, undefined, this, data, from[0], from[1], from[2])
+    : FunctionPrototypeCall(receive, this, data, from[0], from[1], from[2]);
+  if (st.runsTicks) endReceive();
+  return r;
 }
 
 function receive(data, address, family, port) {
@@ -625,10 +644,12 @@ ObjectDefineProperty(MessageBatch.prototype, SymbolToStringTag, { __proto__: nul
 // the socket's async context, as every callback from the loop.)
 function onbatch(buf, count, senders) {
   const st = this[kState];
-  if (inSocketScope(st)) {
-    return FunctionPrototypeCall(scopeKit.run, st.shadow, receiveBatchInScope, undefined, this, buf, count, senders);
-  }
-  return FunctionPrototypeCall(receiveBatch, this, buf, count, senders);
+  listenerThrew = false;
+  const r = inSocketScope(st)
+    ? FunctionPrototypeCall(scopeKit.run, st.shadow, receiveBatchInScope, undefined, this, buf, count, senders)
+    : FunctionPrototypeCall(receiveBatch, this, buf, count, senders);
+  if (st.runsTicks) endReceive();
+  return r;
 }
 
 function receiveBatch(buf, count, senders) {
@@ -664,6 +685,18 @@ function deliverBatch(socket, st, batch) {
   }
 }
 
+// The receive callbacks (onmessage, onbatch) of a socket that enters its handle's async context
+// itself are called without a callback scope of Node's (napi_call_function, not
+// napi_make_callback: a scope costs about 4% of a round trip) and end as Node's scope ends:
+// process.nextTick callbacks, then promise jobs, run before the native side reads on. That is
+// the tick queue's own entry point, process._tickCallback (runNextTicks), taken at load: where
+// it is not Node's, every callback keeps Node's callback scope. (A listener that synchronously
+// calls native code making a callback scope of its own sees the ticks it queued before run at
+// that scope's end: see test/known-differences.js.)
+const runTicks = (() => {
+  const f = process._tickCallback;
+  return typeof f === 'function' && f.name === 'runNextTicks' ? f : null;
+})();
 native.init(onevent, onmessage, makeError, staging, onbatch);
 
 // What the JavaScript face keeps of a socket: the objects only JavaScript has (the lookup, the
@@ -711,6 +744,8 @@ function newState(type, options) {
     bindStateWritten: undefined,
     bindPortGiven: 0,
     shadow: undefined,
+    // Whether this socket's receive callbacks run the tick queue themselves (see runTicks).
+    runsTicks: false,
     queuedBytes: 0,
     queuedCount: 0,
   };
@@ -731,6 +766,8 @@ function Socket(type, listener) {
   // The native handle holds this socket strongly until its close is delivered: an open socket
   // is never collected, whatever refers to it (Node's handles do the same).
   st.shadow = newShadow(this);
+  const ownScope = scopeKit !== null && st.shadow !== undefined;
+  st.runsTicks = ownScope && runTicks !== null;
   st.handle = new native.Handle(this, {
     __proto__: null,
     family: o.type === 'udp4' ? 4 : 6,
@@ -745,7 +782,9 @@ function Socket(type, listener) {
     // milliseconds, on a timer of the native side's, of the socket's ref state.)
     messagesDelay: o.messagesDelay,
     // (null: no async context of the native side's own; see scopeKit.)
-    asyncResource: scopeKit !== null && st.shadow !== undefined ? null : st.shadow,
+    asyncResource: ownScope ? null : st.shadow,
+    // (true: the receive callbacks are called without a callback scope; see runTicks.)
+    runsTicks: st.runsTicks,
   });
   if (typeof listener === 'function') this.on('message', listener);
 

@@ -82,6 +82,10 @@ pub struct Handle {
     /// `onmessage` per datagram: switched on when `onmessage` returns true (the socket has a
     /// `messages` listener, the extension), off when `onbatch` returns false.
     batched: Cell<bool>,
+    /// Whether the receive callbacks (`onmessage`, `onbatch`) are called without a callback
+    /// scope of Node's: the JavaScript face asked for it (`runsTicks`: it then runs the tick
+    /// queue itself at the end of each) and enters the socket's async context itself (no `ctx`).
+    direct: bool,
     /// Whether reading asks the kernel for UDP GRO (the `gro` option): a burst a GSO sender
     /// sent in one piece (or that a NIC coalesced) then arrives in one read and is split back
     /// into its datagrams here, each delivered as if read alone. Not on a descriptor that may
@@ -170,6 +174,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         Type::Object => Some(env.async_context(resource, "UDPWRAP")?),
         _ => Some(env.async_context(owner_val, "UDPWRAP")?),
     };
+    let direct = ctx.is_none() && arg_bool(env, option(env, o, c"runsTicks")?, false);
     Ok(Rc::new_cyclic(|me| Handle {
         module,
         core: RefCell::new(Core::new(opts)),
@@ -187,6 +192,7 @@ pub fn ctor(cx: &mut Cx) -> Result<Rc<Handle>, Thrown> {
         me: me.clone(),
         corked: Cell::new(false),
         batched: Cell::new(false),
+        direct,
         gro,
         gro_asked: Cell::new(false),
         shared: Cell::new(false),
@@ -408,27 +414,41 @@ impl Handle {
         }
     }
 
-    /// The address string of `from`, made once per sender in a row: the last one is kept (in a
-    /// one-element array, since Node-API before version 10 refers to objects only).
-    fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
+    /// The sender's values as one array, `[address, family, port]` (family 4 or 6), made once
+    /// per sender in a row: the last one is kept and handed again while the sender stays the
+    /// same (JavaScript only reads it). `None` when Node-API fails (an exception is pending).
+    fn sender(&self, env: Env, from: SocketAddr) -> Option<Val> {
         let mut last = self.last_from.borrow_mut();
         if let Some((a, r)) = last.as_ref() {
             if *a == from {
-                if let Ok(v) = env.element(env.deref(r), 0) {
-                    if env.type_of(v) == Type::String {
-                        return v;
-                    }
-                }
+                return Some(env.deref(r));
             }
         }
-        let v = env.string(&AddressInfo::from(from).address_string());
-        let holder = env.array(1).and_then(|arr| env.set_element(arr, 0, v).map(|_| arr));
-        if let Ok(r) = holder.and_then(|arr| env.reference(arr, true)) {
+        let values = [
+            env.string(&AddressInfo::from(from).address_string()),
+            env.int(if from.is_ipv4() { 4 } else { 6 }),
+            env.int(from.port() as i32),
+        ];
+        let arr = env.array(values.len()).ok()?;
+        for (i, v) in values.into_iter().enumerate() {
+            env.set_element(arr, i as u32, v).ok()?;
+        }
+        if let Ok(r) = env.reference(arr, true) {
             if let Some((_, old)) = last.replace((from, r)) {
                 env.drop_ref(old);
             }
         }
-        v
+        Some(arr)
+    }
+
+    /// The address string of `from` (from [`Handle::sender`]'s array).
+    fn sender_string(&self, env: Env, from: SocketAddr) -> Val {
+        if let Some(v) = self.sender(env, from).and_then(|arr| env.element(arr, 0).ok()) {
+            if env.type_of(v) == Type::String {
+                return v;
+            }
+        }
+        env.string(&AddressInfo::from(from).address_string())
     }
 
     /// Reads and delivers what is waiting, up to [`PER_WAKE`] datagrams (the loop's other
@@ -475,31 +495,29 @@ impl Handle {
         self.resume_reading(env);
     }
 
-    /// One `onmessage(data, address, family, port)` per datagram, each in its own callback
-    /// scope (Node's tick semantics); stops once the socket is closed.
+    /// One `onmessage(data, sender)` per datagram (`sender`: see [`Handle::sender`]), each in
+    /// its own callback scope (Node's tick semantics); stops once the socket is closed.
     fn deliver_each(&self, env: Env, cb: &Callbacks, batch: &Batch) -> usize {
         let f = env.deref(&cb.onmessage);
         let owner = env.deref(&self.owner);
         let staging = cb.staging.value(env);
-        // The sender's values, made again only when the sender changes (values live as long as
-        // the wake's handle scope).
-        let mut sender: Option<(SocketAddr, [Val; 3])> = None;
+        // The sender's array, looked up again only when the sender changes (values live as long
+        // as the wake's handle scope).
+        let mut sender: Option<(SocketAddr, Val)> = None;
         // (The receive block list is the JavaScript face's: a net.BlockList.)
         batch.deliver(None, |bytes, from| {
             if self.core.borrow().is_closed() {
                 return false;
             }
-            let [addr, family, port] = match sender {
-                Some((a, vals)) if a == from => vals,
-                _ => {
-                    let vals = [
-                        self.sender_string(env, from),
-                        env.int(if from.is_ipv4() { 4 } else { 6 }),
-                        env.int(from.port() as i32),
-                    ];
-                    sender = Some((from, vals));
-                    vals
-                }
+            let who = match sender {
+                Some((a, v)) if a == from => v,
+                _ => match self.sender(env, from) {
+                    Some(v) => {
+                        sender = Some((from, v));
+                        v
+                    }
+                    None => return true,
+                },
             };
             let buf = if bytes.len() <= STAGED && cb.staging.write_to(env, staging, bytes) {
                 env.int(bytes.len() as i32)
@@ -509,13 +527,25 @@ impl Handle {
                     Err(_) => return true,
                 }
             };
-            let r = env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, &[buf, addr, family, port]);
+            let r = self.call_receiver(env, owner, f, &[buf, who]);
             if r.is_some_and(|r| env.get_bool(r) == Some(true)) {
                 // From the next read on, batches (see `batched`).
                 self.batched.set(true);
             }
             true
         })
+    }
+
+    /// Calls a receive callback (`onmessage`, `onbatch`) with the socket as `this`: as Node
+    /// calls into JavaScript from its loop, or, for a [`Handle::direct`] socket, plainly (its
+    /// JavaScript ends the call as Node's callback scope would). What it returned, `None` when
+    /// it threw (the exception is then reported as uncaught).
+    fn call_receiver(&self, env: Env, owner: Val, f: Val, args: &[Val]) -> Option<Val> {
+        if self.direct {
+            env.call_from_loop(owner, f, args)
+        } else {
+            env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, args)
+        }
     }
 
     /// The whole read in one `onbatch(buffer, count, senders)` call (see [`BATCH_WORDS`] for the
@@ -581,7 +611,7 @@ impl Handle {
         };
         let f = env.deref(&cb.onbatch);
         let owner = env.deref(&self.owner);
-        let r = env.make_callback_value(self.ctx.borrow().as_ref(), owner, f, &[buf, env.int(count as i32), who]);
+        let r = self.call_receiver(env, owner, f, &[buf, env.int(count as i32), who]);
         if r.is_some_and(|r| env.get_bool(r) == Some(false)) {
             // No `messages` listener any more: one `onmessage` per datagram again.
             self.batched.set(false);

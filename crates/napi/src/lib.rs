@@ -55,7 +55,8 @@ use sys::{Env, Ref, Staging, Thrown, Val};
 struct Callbacks {
     /// `onevent(kind, a, b, c, sync)`, called with the socket as `this`.
     onevent: Ref,
-    /// `onmessage(data, address, family, port)`, called with the socket as `this`.
+    /// `onmessage(data, sender)`, called with the socket as `this` (`sender`: `[address, family,
+    /// port]`).
     onmessage: Ref,
     /// `onbatch(buffer, count, senders)`, called with the socket as `this` for a whole read
     /// once the socket asked for batches (see [`handle::BATCH_WORDS`]).

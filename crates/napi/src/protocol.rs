@@ -3,8 +3,8 @@
 //!
 //! Events reach JavaScript in two ways:
 //! - from the loop, one `onevent.call(socket, kind, a, b, c, false)` per event through
-//!   `napi_make_callback` (and `onmessage.call(socket, data, address, family, port)` per
-//!   datagram; `onmessage` returns true when the socket wants batches from then on: then
+//!   `napi_make_callback` (and `onmessage.call(socket, data, [address, family, port])` per
+//!   datagram, the sender's array the same while the sender is; `onmessage` returns true when the socket wants batches from then on: then
 //!   `onbatch.call(socket, buffer, count, senders)` per read, until it returns false);
 //! - from a method called by JavaScript, as its return value: `undefined` when nothing
 //!   happened, else a flat array `[socket, kind, a, b, c, socket, kind, a, b, c, ...]` that the

@@ -318,6 +318,19 @@ impl Env {
         })?;
         Ok(Val(r))
     }
+    /// Calls `func` from the event loop with no callback scope of Node's (`napi_call_function`):
+    /// what a scope does at its end (`process.nextTick` callbacks, promise jobs) is then the
+    /// function's to do. Gives what `func` returned; `None` when it threw, the exception then
+    /// reported as uncaught, as with [`Env::make_callback_value`].
+    pub fn call_from_loop(self, this: Val, func: Val, args: &[Val]) -> Option<Val> {
+        match self.call(this, func, args) {
+            Ok(v) if !v.0.is_null() => Some(v),
+            _ => {
+                self.report_pending();
+                None
+            }
+        }
+    }
     /// Calls `func` as Node calls into JavaScript from its event loop (`MakeCallback`): after it
     /// returns, `process.nextTick` callbacks and promise jobs run. An exception it throws is
     /// reported as uncaught, as Node does for a throwing event listener; returns whether the call
