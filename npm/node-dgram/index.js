@@ -1015,7 +1015,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   let events;
   try {
     const port = connected ? 0 : NumberCtor(a.port);
-    events = st.handle.send(list, port, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0));
+    events = st.handle.send(list, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0, port));
   } catch (e) {
     MapPrototypeDelete(st.sendCallbacks, id);
     throw e;
@@ -1076,13 +1076,14 @@ function isLiteral(st, address) {
   return true;
 }
 
-// handle.send(message, port, address, word): the send's id and its flags in one number (the
-// addon reads one argument instead of four), id * 8 + flags. Ids stay below 2^31.
+// handle.send(message, address, word): the send's id, its flags and its port (0 when connected)
+// in one number (the addon reads one argument instead of four), (id * 8 + flags) * 65536 + port.
+// Ids stay below 2^31, so the number stays below 2^50, exact in a double.
 const SEND_CONNECTED = 1;
 const SEND_LITERAL = 2;
 const SEND_CORK = 4;
-function sendWord(id, flags) {
-  return id * 8 + flags;
+function sendWord(id, flags, port) {
+  return (id * 8 + flags) * 65536 + port;
 }
 
 function nextSendId(st) {
@@ -1108,7 +1109,7 @@ function sendLiteral(rec) {
   process.nextTick(literalDone, rec);
   let events;
   try {
-    events = st.handle.send(rec.list, NumberCtor(rec.port), rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL));
+    events = st.handle.send(rec.list, rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(rec.port)));
   } catch (e) {
     rec.awaiting = false;
     takeLiteral(st, id);
@@ -1122,7 +1123,7 @@ function sendLiteralQuiet(socket, list, port, host) {
   const st = socket[kState];
   if (!literalTurn(socket, st)) return;
   const more = st.pendingLiterals > 0;
-  const events = st.handle.send(list, NumberCtor(port), host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL));
+  const events = st.handle.send(list, host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(port)));
   afterLiteral(socket, st, more, events);
 }
 

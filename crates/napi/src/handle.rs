@@ -699,7 +699,8 @@ pub fn deliver_queued(env: Env, module: &Module) {
 pub fn take_queued(env: Env, module: &Module) -> Result<Val, Thrown> {
     let items = std::mem::take(&mut *module.queue.borrow_mut());
     if items.is_empty() {
-        return Ok(env.undefined());
+        // (Most calls: a send that made no event.)
+        return Ok(Val::returns_undefined());
     }
     // Group the runs first: (item index, run length).
     let mut groups: Vec<(usize, u32)> = Vec::with_capacity(items.len());

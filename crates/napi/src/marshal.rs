@@ -110,6 +110,10 @@ pub fn read_message(env: Env, v: Val) -> Result<Message, Thrown> {
             .with(|s| env.copy_buffer_staged(el, &mut s.borrow_mut(), STAGING_CHUNK))
             .ok_or_else(|| type_error(env, "node-dgram: not a Buffer"))
     };
+    // (A Buffer first: the common case then asks Node-API one question.)
+    if let Some(b) = STAGING.with(|s| env.copy_buffer_staged(v, &mut s.borrow_mut(), STAGING_CHUNK)) {
+        return Ok(Message::One(b));
+    }
     if let Some(len) = env.array_len(v) {
         let mut parts = Vec::with_capacity(len as usize);
         for i in 0..len {
@@ -117,7 +121,7 @@ pub fn read_message(env: Env, v: Val) -> Result<Message, Thrown> {
         }
         return Ok(if parts.len() == 1 { Message::One(parts.pop().unwrap_or_default()) } else { Message::Many(parts) });
     }
-    Ok(Message::One(one(v)?))
+    Err(type_error(env, "node-dgram: not a Buffer"))
 }
 
 /// `o[key]` of an options object, or `undefined` when `o` is no object.

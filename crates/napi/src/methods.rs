@@ -180,16 +180,19 @@ const SEND_LITERAL: u64 = 2;
 /// A literal send held with the ones before it (more of the burst follow).
 const SEND_CORK: u64 = 4;
 
-/// `send(msg, port, address, word)`, `word` = id * 8 + flags ([`SEND_CONNECTED`],
-/// [`SEND_LITERAL`], [`SEND_CORK`]): `literal` for an IP literal that needs no lookup (id 0: no
-/// callback, nothing reported); `cork` holds it with the sends corked before it until the
-/// burst's last send (sent without `cork`), a `flush()`, or any other call on any handle.
+/// `send(msg, address, word)`, `word` = (id * 8 + flags) * 65536 + port (flags
+/// [`SEND_CONNECTED`], [`SEND_LITERAL`], [`SEND_CORK`]; port 0 when connected): `literal` for an
+/// IP literal that needs no lookup (id 0: no callback, nothing reported); `cork` holds it with
+/// the sends corked before it until the burst's last send (sent without `cork`), a `flush()`,
+/// or any other call on any handle.
 fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let env = cx.env;
     let module = h.module().clone();
-    // (`word`: the id * 8 + flags, one argument rather than four; see SEND_* in index.js.)
-    let word = env.get_f64(cx.arg(3)).unwrap_or(0.0);
+    // (`word`: one argument rather than four; see sendWord in index.js.)
+    let word = env.get_f64(cx.arg(2)).unwrap_or(0.0);
     let word = if word.is_finite() && word >= 0.0 { word as u64 } else { 0 };
+    let port = (word & 0xffff) as u16;
+    let word = word >> 16;
     let (id, connected, literal) = ((word >> 3) as u32, word & SEND_CONNECTED != 0, word & SEND_LITERAL != 0);
     let cork = literal && word & SEND_CORK != 0;
     // A literal send joins the sends this handle holds corked; anything else, or a send of
@@ -203,14 +206,13 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let r = if connected {
         h.core().borrow_mut().send_connected(msg, c)
     } else {
-        let port = arg_i64(env, cx.arg(1)).clamp(0, 65535) as u16;
         // (An address is short: read without allocating, unless it is not.)
         let mut text = [0u8; 80];
         let long;
-        let addr = match env.get_str_in(cx.arg(2), &mut text) {
+        let addr = match env.get_str_in(cx.arg(1), &mut text) {
             Some(a) => a,
             None => {
-                long = arg_string(env, cx.arg(2)).unwrap_or_default();
+                long = arg_string(env, cx.arg(1)).unwrap_or_default();
                 &long
             }
         };

@@ -45,6 +45,15 @@ pub struct Env {
 #[derive(Clone, Copy)]
 pub struct Val(n::napi_value);
 
+impl Val {
+    /// What a method returns to give JavaScript `undefined` without asking Node-API for it
+    /// (Node-API returns `undefined` for a callback's null result). Only a return value: as an
+    /// argument, Node-API refuses it (`napi_invalid_arg`).
+    pub fn returns_undefined() -> Val {
+        Val(null_mut())
+    }
+}
+
 /// A JavaScript exception: one already pending in the engine (a JavaScript function we called
 /// threw), or a value to throw.
 pub enum Thrown {
