@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use node_dgram::embed::{BindState, ConnectState, Membership};
-use node_dgram::{parse_ip, BindOptions, Error};
+use node_dgram::{parse_ip, BindOptions, Error, Message};
 
 use crate::handle::{take_queued, Handle};
 use crate::marshal::{
@@ -39,6 +39,7 @@ pub const TABLE: &[(&std::ffi::CStr, Method<Handle>)] = &[
     (c"connect", uncorked!(m_connect)),
     (c"disconnect", uncorked!(m_disconnect)),
     (c"send", m_send),
+    (c"sendHeld", m_send_held),
     (c"flush", m_flush),
     (c"resolved", uncorked!(m_resolved)),
     (c"close", uncorked!(m_close)),
@@ -233,6 +234,62 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         h.take_cork();
     }
     respond(env, h, r)
+}
+
+/// `sendHeld(words, bytes, count, address)`: `count` literal sends to `address` that the
+/// JavaScript face held during a burst, handed over in one call, each then corked as a `send`
+/// with `cork` would be. `words` holds three 32-bit words per send (length, port, id; id 0: no
+/// callback, nothing reported), `bytes` the payloads back to back. Anything that does not add
+/// up (a detached or short buffer, a port above 65535) is refused with a `TypeError` before any
+/// send is taken.
+fn m_send_held(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
+    let env = cx.env;
+    let module = h.module().clone();
+    if !module.holds_cork(h) {
+        module.uncork(env);
+    }
+    let one = |v| match read_message(env, v)? {
+        Message::One(b) => Ok(b),
+        _ => Err(type_error(env, "node-dgram: sendHeld needs buffers")),
+    };
+    let (words, bytes) = (one(cx.arg(0))?, one(cx.arg(1))?);
+    let count = env.get_f64(cx.arg(2)).filter(|c| c.is_finite() && *c >= 0.0).map_or(0, |c| c as usize);
+    let refused = || type_error(env, "node-dgram: sendHeld: the held sends do not add up");
+    if words.len() / 12 < count {
+        return Err(refused());
+    }
+    let word = |i: usize| u32::from_ne_bytes([words[i * 4], words[i * 4 + 1], words[i * 4 + 2], words[i * 4 + 3]]);
+    // (Checked whole first: a refusal takes nothing.)
+    let mut at = 0usize;
+    for i in 0..count {
+        let len = word(i * 3) as usize;
+        if word(i * 3 + 1) > 0xffff || bytes.len() - at < len {
+            return Err(refused());
+        }
+        at += len;
+    }
+    let mut text = [0u8; 80];
+    let long;
+    let host = match env.get_str_in(cx.arg(3), &mut text) {
+        Some(a) => a,
+        None => {
+            long = arg_string(env, cx.arg(3)).unwrap_or_default();
+            &long
+        }
+    };
+    let mut at = 0usize;
+    for i in 0..count {
+        let (len, port, id) = (word(i * 3) as usize, word(i * 3 + 1) as u16, word(i * 3 + 2));
+        let msg = Message::One(bytes.slice(at..at + len));
+        at += len;
+        let r = h.core().borrow_mut().send_to_literal(msg, port, host, (id != 0).then_some(id as u64));
+        if r.is_err() {
+            return respond(env, h, r);
+        }
+        h.set_cork();
+        module.set_corked(h);
+    }
+    take_queued(env, &module)
 }
 
 /// `flush()`: writes the corked sends (with one system call where it can) and returns the

@@ -462,6 +462,36 @@ module.exports = [
     },
   },
   {
+    name: 'send: a burst sends the bytes each datagram had at its turn, to alternating addresses and ports',
+    async run(dgram, t) {
+      // One Buffer sent again and again, changed by ticks queued between the sends (each
+      // datagram carries the bytes it had when its turn came); 150 sends alternating between two
+      // receivers, one on 127.0.0.2, and between their ports, with and without callbacks; a
+      // large one in the middle.
+      const r1 = await t.bound('udp4');
+      const r2 = await t.bound('udp4', '127.0.0.2');
+      const got1 = [];
+      const got2 = [];
+      r1.on('message', (m) => got1.push(`${m.toString('latin1', 0, 4)}:${m.length}`));
+      r2.on('message', (m) => got2.push(`${m.toString('latin1', 0, 4)}:${m.length}`));
+      const s = await t.bound('udp4');
+      const buf = Buffer.alloc(8, 'x');
+      const cbs = [];
+      for (let i = 0; i < 150; i++) {
+        const [host, port] = i % 3 === 0 ? ['127.0.0.2', r2.address().port] : ['127.0.0.1', r1.address().port];
+        process.nextTick(() => buf.write(String(i).padStart(4, '0')));
+        const msg = i === 75 ? Buffer.alloc(40000, 'L') : buf;
+        if (i % 2) s.send(msg, port, host, (e, n) => cbs.push(e ? `${i} ${e.code}` : `${i}:${n}`));
+        else s.send(msg, port, host);
+      }
+      await t.until(() => got1.length + got2.length >= 150 && cbs.length === 75, 'every datagram and callback');
+      await t.ticks(2);
+      t.log('to 127.0.0.1', got1.join(' '));
+      t.log('to 127.0.0.2', got2.join(' '));
+      t.log('callbacks', cbs.join(' '));
+    },
+  },
+  {
     name: 'send: bursts from several sockets reach a receiver in the order they were made',
     async run(dgram, t) {
       const r = await t.bound('udp4');
