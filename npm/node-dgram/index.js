@@ -1016,6 +1016,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   let events;
   try {
     const port = connected ? 0 : NumberCtor(a.port);
+    if (heldSocket !== null) handOverHeld();
     events = st.handle.send(list, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0, port));
   } catch (e) {
     MapPrototypeDelete(st.sendCallbacks, id);
@@ -1114,6 +1115,7 @@ function sendLiteral(rec) {
   }
   let events;
   try {
+    if (heldSocket !== null) handOverHeld();
     events = st.handle.send(rec.list, rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(rec.port)));
   } catch (e) {
     rec.awaiting = false;
@@ -1132,6 +1134,7 @@ function sendLiteralQuiet(socket, list, port, host) {
     afterLiteral(socket, st, more, undefined);
     return;
   }
+  if (heldSocket !== null) handOverHeld();
   const events = st.handle.send(list, host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(port)));
   afterLiteral(socket, st, more, events);
 }
@@ -1140,7 +1143,8 @@ function sendLiteralQuiet(socket, list, port, host) {
 // each: copied (as the native side copies a send) into one store, with three words each
 // (length, port, id) in another, and handed over in one call (sendHeld),
 // where each is corked as it would have been, before any other call into the native side
-// (every Handle method but sendHeld goes through heldFirst) or when the store is full. So the
+// (every Handle method but send and sendHeld goes through heldFirst; the three calls of send
+// hand over first themselves, keeping the hot call direct) or when the store is full. So the
 // native side sees what it saw, in the same order, only in fewer calls.
 const HELD_MAX = 64;
 const HELD_WORDS = HELD_MAX * 3;
@@ -1186,7 +1190,8 @@ function handOverHeld() {
   dispatch(FunctionPrototypeCall(sendHeld, socket[kState].handle, words, bytes, n, heldHost));
 }
 
-// Every Handle method but sendHeld first hands over what is held (see hold).
+// Every Handle method but send (see above) and sendHeld first hands over what is held (see
+// hold).
 const sendHeld = native.Handle.prototype.sendHeld;
 {
   const proto = native.Handle.prototype;
@@ -1194,7 +1199,7 @@ const sendHeld = native.Handle.prototype.sendHeld;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     const f = proto[name];
-    if (name === 'constructor' || name === 'sendHeld' || typeof f !== 'function') continue;
+    if (name === 'constructor' || name === 'send' || name === 'sendHeld' || typeof f !== 'function') continue;
     // (Four arguments: the most any method takes; the native side reads a missing one as
     // undefined.)
     proto[name] = function heldFirst(a, b, c, d) {
