@@ -1016,8 +1016,7 @@ Socket.prototype.send = function send(buffer, offset, length, port, address, cal
   let events;
   try {
     const port = connected ? 0 : NumberCtor(a.port);
-    if (heldSocket !== null) handOverHeld();
-    events = st.handle.send(list, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0, port));
+    events = nativeSend(st, list, a.address ? StringCtor(a.address) : null, sendWord(id, connected ? SEND_CONNECTED : 0, port));
   } catch (e) {
     MapPrototypeDelete(st.sendCallbacks, id);
     throw e;
@@ -1115,8 +1114,7 @@ function sendLiteral(rec) {
   }
   let events;
   try {
-    if (heldSocket !== null) handOverHeld();
-    events = st.handle.send(rec.list, rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(rec.port)));
+    events = nativeSend(st, rec.list, rec.host, sendWord(id, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(rec.port)));
   } catch (e) {
     rec.awaiting = false;
     takeLiteral(st, id);
@@ -1134,8 +1132,7 @@ function sendLiteralQuiet(socket, list, port, host) {
     afterLiteral(socket, st, more, undefined);
     return;
   }
-  if (heldSocket !== null) handOverHeld();
-  const events = st.handle.send(list, host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(port)));
+  const events = nativeSend(st, list, host, sendWord(0, more ? SEND_LITERAL | SEND_CORK : SEND_LITERAL, NumberCtor(port)));
   afterLiteral(socket, st, more, events);
 }
 
@@ -1143,8 +1140,8 @@ function sendLiteralQuiet(socket, list, port, host) {
 // each: copied (as the native side copies a send) into one store, with three words each
 // (length, port, id) in another, and handed over in one call (sendHeld),
 // where each is corked as it would have been, before any other call into the native side
-// (every Handle method but send and sendHeld goes through heldFirst; the three calls of send
-// hand over first themselves, keeping the hot call direct) or when the store is full. So the
+// (every Handle method but send and sendHeld goes through heldFirst; send is called through
+// nativeSend, which keeps that hot call direct) or when the store is full. So the
 // native side sees what it saw, in the same order, only in fewer calls.
 const HELD_MAX = 64;
 const HELD_WORDS = HELD_MAX * 3;
@@ -1175,6 +1172,12 @@ function hold(socket, list, host, port, id) {
   heldSocket = socket;
   heldHost = host;
   return true;
+}
+
+// handle.send(message, address, word), after the held sends (see hold).
+function nativeSend(st, list, address, word) {
+  if (heldSocket !== null) handOverHeld();
+  return st.handle.send(list, address, word);
 }
 
 // Hands the held sends to the native side (corked there, as each would have been).

@@ -78,6 +78,15 @@ pub fn arg_string(env: Env, v: Val) -> Option<String> {
     }
 }
 
+/// An address argument: read into `buf` without allocating when it fits (addresses are short),
+/// else as a new string; empty when it is no string.
+pub fn arg_address<'a>(env: Env, v: Val, buf: &'a mut [u8; 80]) -> std::borrow::Cow<'a, str> {
+    match env.get_str_in(v, buf) {
+        Some(a) => std::borrow::Cow::Borrowed(a),
+        None => std::borrow::Cow::Owned(arg_string(env, v).unwrap_or_default()),
+    }
+}
+
 /// A number argument as an integer (0 when not a number).
 pub fn arg_i64(env: Env, v: Val) -> i64 {
     env.get_f64(v).map(|x| x as i64).unwrap_or(0)

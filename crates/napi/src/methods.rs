@@ -11,7 +11,7 @@ use node_dgram::{parse_ip, BindOptions, Error, Message};
 
 use crate::handle::{take_queued, Handle};
 use crate::marshal::{
-    address_object, arg_bool, arg_i64, arg_string, error_descriptor, read_message, throw_error, type_error,
+    address_object, arg_address, arg_bool, arg_i64, arg_string, error_descriptor, read_message, throw_error, type_error,
 };
 use crate::sys::{self, Cx, Env, JsResult, Method, Type};
 use crate::{Callbacks, Module};
@@ -207,20 +207,12 @@ fn m_send(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
     let r = if connected {
         h.core().borrow_mut().send_connected(msg, c)
     } else {
-        // (An address is short: read without allocating, unless it is not.)
         let mut text = [0u8; 80];
-        let long;
-        let addr = match env.get_str_in(cx.arg(1), &mut text) {
-            Some(a) => a,
-            None => {
-                long = arg_string(env, cx.arg(1)).unwrap_or_default();
-                &long
-            }
-        };
+        let addr = arg_address(env, cx.arg(1), &mut text);
         if literal {
-            h.core().borrow_mut().send_to_literal(msg, port, addr, c)
+            h.core().borrow_mut().send_to_literal(msg, port, &addr, c)
         } else {
-            h.core().borrow_mut().send_to(msg, port, addr, c)
+            h.core().borrow_mut().send_to(msg, port, &addr, c)
         }
     };
     if cork && r.is_ok() {
@@ -269,20 +261,13 @@ fn m_send_held(cx: &mut Cx, h: &Rc<Handle>) -> JsResult {
         at += len;
     }
     let mut text = [0u8; 80];
-    let long;
-    let host = match env.get_str_in(cx.arg(3), &mut text) {
-        Some(a) => a,
-        None => {
-            long = arg_string(env, cx.arg(3)).unwrap_or_default();
-            &long
-        }
-    };
+    let host = arg_address(env, cx.arg(3), &mut text);
     let mut at = 0usize;
     for i in 0..count {
         let (len, port, id) = (word(i * 3) as usize, word(i * 3 + 1) as u16, word(i * 3 + 2));
         let msg = Message::One(bytes.slice(at..at + len));
         at += len;
-        let r = h.core().borrow_mut().send_to_literal(msg, port, host, (id != 0).then_some(id as u64));
+        let r = h.core().borrow_mut().send_to_literal(msg, port, &host, (id != 0).then_some(id as u64));
         if r.is_err() {
             return respond(env, h, r);
         }
