@@ -27,15 +27,26 @@ thread_local! {
     static ARENA: RefCell<Option<RecvArena>> = const { RefCell::new(None) };
 }
 
-/// A socket's receiving state: the size of its next read, which grows while reads come back
-/// full (up to its limit).
+/// A socket's receiving state: the size of its next read.
+///
+/// Reads come in runs: a run is the reads of one wake up to the first that comes back short
+/// (the queue was empty then). A run starts with a read of one datagram while the last run that
+/// found any found just one (light traffic: a request, a reply), and with the largest read
+/// otherwise (traffic that arrives faster than it is read: one `recvmmsg` takes all that waits,
+/// as a C `poll` + `recvmmsg` loop does). Within a run, a lone datagram's read of one is
+/// followed by another read of one (in light traffic it most likely finds nothing, which a
+/// `recvmsg` finds out more cheaply than a `recvmmsg`); a second full read of one means a
+/// burst, and the reads that follow ask for the largest size.
 #[derive(Debug)]
 pub struct Receiver {
     want: usize,
     max: usize,
-    /// Whether the last read asked for one datagram and got it: the next read asks for one
-    /// again, and only a second such read in a row starts the doubling.
+    /// The run so far is one read of one datagram that got it.
     again: bool,
+    /// Datagrams the current run's reads found so far.
+    run: usize,
+    /// The last run that found any found more than one.
+    busy: bool,
 }
 
 impl Default for Receiver {
@@ -93,7 +104,7 @@ pub struct Batch {
 impl Receiver {
     /// A receiver whose first read asks for one datagram.
     pub fn new() -> Receiver {
-        Receiver { want: 1, max: MAX_BATCH, again: false }
+        Receiver { want: 1, max: MAX_BATCH, again: false, run: 0, busy: false }
     }
 
     /// Makes every read ask for one datagram: for a descriptor other readers may share (a
@@ -116,20 +127,24 @@ impl Receiver {
             .unwrap_or_else(|| RecvArena::new(MAX_BATCH, SLOT));
         let result = sys::recv_batch(fd, &mut arena, want);
         let full = matches!(result, Ok(n) if n == want);
-        if full && want == 1 && !self.again {
-            // A lone datagram: light traffic, where the read that follows most likely finds
-            // nothing. A read of one finds that out most cheaply (a `recvmsg` that finds nothing
-            // costs less than a `recvmmsg` that does); a second datagram in a row starts the
-            // doubling.
-            self.again = true;
-        } else if full && want < self.max {
-            self.want = (want * 2).min(self.max);
+        let got = *result.as_ref().unwrap_or(&0);
+        if full {
+            self.run += got;
+            if want == 1 && !self.again {
+                self.again = true;
+            } else {
+                self.want = self.max;
+                self.again = false;
+            }
+        } else {
+            // The run ends: the queue was empty (or the read failed).
+            let total = self.run + got;
+            if total > 0 {
+                self.busy = total > 1;
+            }
+            self.run = 0;
             self.again = false;
-        } else if matches!(result, Ok(0 | 1) | Err(_)) {
-            // The queue ran dry at one datagram or none: light traffic, where the next wake
-            // most likely finds one datagram, which a read of one takes most cheaply.
-            self.want = 1;
-            self.again = false;
+            self.want = if self.busy { self.max } else { 1 };
         }
         Read { arena: Some(arena), result, full }
     }

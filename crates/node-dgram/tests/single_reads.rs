@@ -6,7 +6,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
 use node_dgram::embed::batch::{gro_enabled, recv_batch, send_gather, send_segmented, set_gro, RecvArena};
-use node_dgram::embed::Receiver;
+use node_dgram::embed::{Receiver, MAX_BATCH};
 
 fn pair() -> (UdpSocket, UdpSocket, SocketAddr) {
     let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -71,7 +71,7 @@ fn a_read_of_one_says_nothing_waits_and_takes_nothing_it_cannot_hold_whole() {
 }
 
 #[test]
-fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queue_runs_dry() {
+fn a_run_of_reads_starts_at_one_in_light_traffic_and_at_the_largest_size_after_a_busy_one() {
     let (rx, tx, to) = pair();
     let fd = rx.as_raw_fd();
     let mut r = Receiver::new();
@@ -83,8 +83,7 @@ fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queu
     for i in 0..10u8 {
         tx.send_to(&[i], to).unwrap();
     }
-    // 1 (full), 1 again (full), 2 (full), 4 (full), then 2 of 8: the sizes double while reads
-    // come back full, from the second full read of one on.
+    // 1 (full), 1 again (full: a burst), then the largest read takes the other 8.
     let mut sizes = Vec::new();
     loop {
         let asked = r.want();
@@ -95,8 +94,18 @@ fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queu
             break;
         }
     }
-    assert_eq!(sizes, vec![(1, 1, false), (1, 2, false), (2, 4, false), (4, 8, false), (8, 8, true)]);
-    // The queue ran dry at more than one: still 8. The next read finds none: back to one.
+    assert_eq!(sizes, vec![(1, 1, false), (1, MAX_BATCH, false), (MAX_BATCH, MAX_BATCH, true)]);
+    // That run found 10: the next one starts at the largest size, and a read that finds
+    // nothing (the end of a wake, or a wake for nothing) does not change that.
+    assert!(r.read(fd).drained());
+    assert_eq!(r.want(), MAX_BATCH);
+    for i in 0..3u8 {
+        tx.send_to(&[i], to).unwrap();
+    }
+    assert!(r.read(fd).drained(), "one read takes all three");
+    assert_eq!(r.want(), MAX_BATCH);
+    // A run that finds one datagram: light traffic again, back to reads of one.
+    tx.send_to(b"lone", to).unwrap();
     assert!(r.read(fd).drained());
     assert_eq!(r.want(), 1);
     // One datagram: read whole by a read of one, and the next read asks for one again (light
@@ -104,24 +113,19 @@ fn the_read_size_grows_while_reads_come_back_full_and_drops_to_one_when_the_queu
     tx.send_to(b"one", to).unwrap();
     assert!(!r.read(fd).drained());
     assert_eq!(r.want(), 1);
-    // A second one in a row: the size doubles for what may follow.
+    assert!(r.read(fd).drained());
+    assert_eq!(r.want(), 1);
+    // Two in a row: the reads that follow ask for the largest size, and so does the next run.
     tx.send_to(b"two", to).unwrap();
     assert!(!r.read(fd).drained());
-    assert_eq!(r.want(), 2);
-    // A read of two that finds one: back to one.
     tx.send_to(b"three", to).unwrap();
-    assert!(r.read(fd).drained());
-    assert_eq!(r.want(), 1);
-    // A lone datagram then an empty queue: one, one, and the next lone datagram is again read
-    // by a read of one that does not double.
-    tx.send_to(b"four", to).unwrap();
     assert!(!r.read(fd).drained());
-    assert_eq!(r.want(), 1);
+    assert_eq!(r.want(), MAX_BATCH);
     assert!(r.read(fd).drained());
-    assert_eq!(r.want(), 1);
-    tx.send_to(b"five", to).unwrap();
-    assert!(!r.read(fd).drained());
-    assert_eq!(r.want(), 1);
+    assert_eq!(r.want(), MAX_BATCH);
+    // A failed read (nothing found) changes nothing either.
+    assert!(r.read(-1).drained());
+    assert_eq!(r.want(), MAX_BATCH);
 
     // A socket other readers share reads one at a time, always.
     let mut shared = Receiver::new();
