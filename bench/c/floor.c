@@ -12,6 +12,12 @@
  *                                  (interrupt moderation: fewer wakes, each datagram later);
  *                                  names: each read also asks for the senders' addresses (as
  *                                  a receiver that reports them must)
+ *   floor uring SECONDS [IDLE]     the same receiver through io_uring instead (Linux 6.0 or later):
+ *                                  one multishot `recvmsg` (senders' addresses included) into a
+ *                                  ring of 1,024 provided buffers of 2 KiB, the kernel's
+ *                                  deferred task work run by the one `io_uring_enter` that
+ *                                  waits; wakes: enters that returned completions. No `poll`, no
+ *                                  read per wake: what is left is the kernel's own receive work
  *   floor flood PORT SIZE SECONDS COUNT
  *                                  `sendmmsg` of 64 SIZE-byte datagrams to 127.0.0.1:PORT until
  *                                  COUNT are sent or SECONDS pass; one JSON line: count, wall, cpu,
@@ -40,6 +46,16 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<linux/io_uring.h>)
+#include <errno.h>
+#include <linux/io_uring.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#define HAVE_URING 1
+#endif
+#endif
 
 #define BATCH 64
 #define SLOT 65536
@@ -150,6 +166,154 @@ static int recv_loop(double seconds, double idle, long wait_us, int names) {
          t0 > 0 ? cpu() - c0 : 0.0, u.ru_maxrss * 1024L, wakes);
   return 0;
 }
+
+#ifdef HAVE_URING
+#define URING_BUFS 1024
+#define URING_SLOT 2048
+
+/* A multishot recvmsg into provided buffers, waited for with io_uring_enter: the receive loop
+ * with the fewest system calls Linux offers (see the usage above). */
+static int recv_uring(double seconds, double idle) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  int size = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  struct sockaddr_in a = loopback(0);
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+    perror("floor uring");
+    return 1;
+  }
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
+  p.cq_entries = 4096;
+  int ring = (int)syscall(__NR_io_uring_setup, 8, &p);
+  if (ring < 0 || !(p.features & IORING_FEAT_SINGLE_MMAP) || !(p.features & IORING_FEAT_EXT_ARG)) {
+    perror("floor uring: io_uring_setup (Linux 6.1 or later)");
+    return 1;
+  }
+  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  size_t rings_size = sq_size > cq_size ? sq_size : cq_size;
+  char *rings = mmap(NULL, rings_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+  struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+  struct io_uring_buf_ring *br = mmap(NULL, URING_BUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+                                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *bufs = malloc((size_t)URING_BUFS * URING_SLOT);
+  if (rings == MAP_FAILED || sqes == MAP_FAILED || br == MAP_FAILED || !bufs) {
+    perror("floor uring: mmap");
+    return 1;
+  }
+  unsigned *sq_tail = (unsigned *)(rings + p.sq_off.tail), *sq_array = (unsigned *)(rings + p.sq_off.array);
+  unsigned sq_mask = *(unsigned *)(rings + p.sq_off.ring_mask);
+  unsigned *cq_head = (unsigned *)(rings + p.cq_off.head), *cq_tail = (unsigned *)(rings + p.cq_off.tail);
+  unsigned cq_mask = *(unsigned *)(rings + p.cq_off.ring_mask);
+  struct io_uring_cqe *cqes = (struct io_uring_cqe *)(rings + p.cq_off.cqes);
+  struct io_uring_buf_reg reg;
+  memset(&reg, 0, sizeof reg);
+  reg.ring_addr = (unsigned long)br;
+  reg.ring_entries = URING_BUFS;
+  reg.bgid = 0;
+  if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_PBUF_RING, &reg, 1) < 0) {
+    perror("floor uring: provided buffers (Linux 5.19 or later)");
+    return 1;
+  }
+  for (int i = 0; i < URING_BUFS; i++) {
+    br->bufs[i].addr = (unsigned long)(bufs + (size_t)i * URING_SLOT);
+    br->bufs[i].len = URING_SLOT;
+    br->bufs[i].bid = (unsigned short)i;
+  }
+  unsigned short buf_tail = URING_BUFS;
+  __atomic_store_n(&br->tail, buf_tail, __ATOMIC_RELEASE);
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_namelen = sizeof(struct sockaddr_in);
+  unsigned to_submit = 0;
+  /* (Queues the multishot receive; the next enter submits it.) */
+#define ARM()                                                                                                   \
+  do {                                                                                                          \
+    unsigned t = *sq_tail;                                                                                      \
+    struct io_uring_sqe *q = &sqes[t & sq_mask];                                                                \
+    memset(q, 0, sizeof *q);                                                                                    \
+    q->opcode = IORING_OP_RECVMSG;                                                                              \
+    q->fd = fd;                                                                                                 \
+    q->addr = (unsigned long)&mh;                                                                               \
+    q->len = 1;                                                                                                 \
+    q->ioprio = IORING_RECV_MULTISHOT;                                                                          \
+    q->flags = IOSQE_BUFFER_SELECT;                                                                             \
+    q->buf_group = 0;                                                                                           \
+    sq_array[t & sq_mask] = t & sq_mask;                                                                        \
+    __atomic_store_n(sq_tail, t + 1, __ATOMIC_RELEASE);                                                         \
+    to_submit++;                                                                                                \
+  } while (0)
+  ARM();
+  printf("ready %d\n", ntohs(a.sin_port));
+  fflush(stdout);
+  unsigned long long count = 0, wakes = 0, truncated = 0;
+  double begin = now(), t0 = 0, c0 = 0, last = 0;
+  for (;;) {
+    double t = now();
+    if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= idle)) || count >= MAX_COUNT)
+      break;
+    struct __kernel_timespec ts = {0, 20000000};
+    struct io_uring_getevents_arg arg;
+    memset(&arg, 0, sizeof arg);
+    arg.sigmask_sz = _NSIG / 8;
+    arg.ts = (unsigned long)&ts;
+    long r = syscall(__NR_io_uring_enter, ring, to_submit, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+                     sizeof arg);
+    if (r < 0 && errno != ETIME && errno != EINTR && errno != EBUSY) {
+      perror("floor uring: io_uring_enter");
+      return 1;
+    }
+    if (r >= 0)
+      to_submit = 0;
+    unsigned head = *cq_head, tail = __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE);
+    if (head == tail)
+      continue;
+    int n = 0, rearm = 0;
+    for (; head != tail; head++) {
+      struct io_uring_cqe *cqe = &cqes[head & cq_mask];
+      if (!(cqe->flags & IORING_CQE_F_MORE))
+        rearm = 1;
+      if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+        continue; /* (ENOBUFS: every buffer was taken; the receive is queued again below.) */
+      unsigned short bid = (unsigned short)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+      char *b = bufs + (size_t)bid * URING_SLOT;
+      struct io_uring_recvmsg_out *o = (struct io_uring_recvmsg_out *)b;
+      if (o->flags & MSG_TRUNC)
+        truncated++;
+      n++;
+      br->bufs[buf_tail & (URING_BUFS - 1)].addr = (unsigned long)b;
+      br->bufs[buf_tail & (URING_BUFS - 1)].len = URING_SLOT;
+      br->bufs[buf_tail & (URING_BUFS - 1)].bid = bid;
+      buf_tail++;
+    }
+    __atomic_store_n(&br->tail, buf_tail, __ATOMIC_RELEASE);
+    __atomic_store_n(cq_head, head, __ATOMIC_RELEASE);
+    if (rearm)
+      ARM();
+    if (n == 0)
+      continue;
+    last = now();
+    if (t0 > 0)
+      wakes++;
+    if (t0 == 0) {
+      t0 = last;
+      c0 = cpu();
+      n -= 1;
+    }
+    count += (unsigned long long)n;
+  }
+#undef ARM
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu,\"truncated\":%llu}\n", count,
+         t0 > 0 ? last - t0 : 0.0, t0 > 0 ? cpu() - c0 : 0.0, u.ru_maxrss * 1024L, wakes, truncated);
+  return 0;
+}
+#endif
 
 static int flood(int port, int size, double seconds, unsigned long long total) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -296,6 +460,14 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "recv") == 0)
     return recv_loop(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3, argc >= 5 ? atol(argv[4]) : 0,
                      argc >= 6 && strcmp(argv[5], "names") == 0);
+  if (argc >= 3 && strcmp(argv[1], "uring") == 0) {
+#ifdef HAVE_URING
+    return recv_uring(atof(argv[2]), argc >= 4 ? atof(argv[3]) : 0.3);
+#else
+    fprintf(stderr, "floor uring: built without <linux/io_uring.h>\n");
+    return 1;
+#endif
+  }
   if (argc >= 6 && strcmp(argv[1], "flood") == 0)
     return flood(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), strtoull(argv[5], NULL, 10));
   if (argc >= 6 && strcmp(argv[1], "gso") == 0)

@@ -5,7 +5,10 @@
 //! - Receive: 1,000,000 datagrams of 64 B from the C `sendmmsg` flood into Node 24's built-in,
 //!   the addon (`'message'`, the `'messages'` extension, and both with the `messagesDelay`
 //!   option at 1 ms), node-dgram's Rust `on_message` with `receive_pause` at 200 µs, and the C
-//!   loop (`poll` + `recvmmsg` of 64); the C loop also
+//!   loop (`poll` + `recvmmsg` of 64), also reading each sender's address, and the same
+//!   receive through io_uring (one multishot `recvmsg` into provided buffers, waited for by
+//!   the `io_uring_enter` that runs the kernel's deferred work: no `poll`, no read per wake);
+//!   the C loop also
 //!   waiting W µs after each read that found 2 datagrams or more (interrupt moderation: fewer
 //!   wakes, each datagram later by up to W), and waiting 1 ms while also reading each sender's
 //!   address (as a receiver that reports it must). The C loop reports its wakes: datagrams
@@ -92,6 +95,9 @@ pub fn bounds(cx: &Cx, r: &mut Results) {
             rust(&["recv-ndg", CAP, "thread", "pause=200"]),
         ),
         (crate::plain::FLOOR.to_string(), c(&["recv", CAP])),
+        ("C loop, reading each sender's address".to_string(), c(&["recv", CAP, "0.3", "0", "names"])),
+        // (Whether another way into the kernel reads cheaper at every wake.)
+        ("C io_uring: multishot recvmsg, senders' addresses".to_string(), c(&["uring", CAP])),
     ];
     for w in WAITS {
         receivers.push((format!("C loop, waiting {w} µs after a read of 2 or more"), c(&["recv", CAP, "0.3", w])));

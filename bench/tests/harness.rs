@@ -36,6 +36,29 @@ fn the_c_floor_counts_what_the_c_flood_sends() {
     assert!(run.rate().is_some_and(|r| r.per_wall > 0.0), "{run:?}");
 }
 
+/// The io_uring receiver of the bounds table (Linux): it counts what the C flood sends, whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_c_io_uring_receiver_counts_what_the_c_flood_sends() {
+    let env = env();
+    if env.floor().is_none() {
+        eprintln!("no working `cc`: skipped");
+        return;
+    }
+    let m = Measurement::receive(
+        "receive",
+        "C io_uring",
+        64,
+        Step::new(&Impl::C, &["uring", "20"]),
+        Step::new(&Impl::C, &["flood", "{port}", "64", "20", "20000"]),
+    );
+    let run = run_once(&env, &m);
+    let n = run.get("count").expect("a count (io_uring refused? see the receiver's error)");
+    assert!(n > 0.0 && n <= 20000.0, "{run:?}");
+    assert_eq!(run.get("truncated"), Some(0.0), "{run:?}");
+    assert!(run.get("wakes").is_some_and(|w| w > 0.0 && w <= n), "{run:?}");
+}
+
 #[test]
 fn alternated_runs_are_counted_for_every_member() {
     let env = env();
