@@ -94,17 +94,28 @@ static struct sockaddr_in loopback(int port) {
 #define UDP_SEGMENT 103
 #endif
 
-static int recv_loop(double seconds, double idle, long wait_us, int names) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+/* A receiving socket on 127.0.0.1 (a port of the system's choice, in *port) with a 4 MiB
+ * receive buffer; -1 (with the system's error printed after `what`) when that fails. */
+static int receiving_socket(int type, const char *what, int *port) {
+  int fd = socket(AF_INET, type, 0);
   int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   struct sockaddr_in a = loopback(0);
   socklen_t len = sizeof a;
   if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-    perror("floor recv");
-    return 1;
+    perror(what);
+    return -1;
   }
-  printf("ready %d\n", ntohs(a.sin_port));
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+static int recv_loop(double seconds, double idle, long wait_us, int names) {
+  int port;
+  int fd = receiving_socket(SOCK_DGRAM | SOCK_NONBLOCK, "floor recv", &port);
+  if (fd < 0)
+    return 1;
+  printf("ready %d\n", port);
   fflush(stdout);
   static char bufs[BATCH][SLOT];
   struct iovec iov[BATCH];
@@ -174,15 +185,10 @@ static int recv_loop(double seconds, double idle, long wait_us, int names) {
 /* A multishot recvmsg into provided buffers, waited for with io_uring_enter: the receive loop
  * with the fewest system calls Linux offers (see the usage above). */
 static int recv_uring(double seconds, double idle) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  int size = 4 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  struct sockaddr_in a = loopback(0);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-    perror("floor uring");
+  int port;
+  int fd = receiving_socket(SOCK_DGRAM, "floor uring", &port);
+  if (fd < 0)
     return 1;
-  }
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
   p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE;
@@ -248,7 +254,7 @@ static int recv_uring(double seconds, double idle) {
     to_submit++;                                                                                                \
   } while (0)
   ARM();
-  printf("ready %d\n", ntohs(a.sin_port));
+  printf("ready %d\n", port);
   fflush(stdout);
   unsigned long long count = 0, wakes = 0, truncated = 0;
   double begin = now(), t0 = 0, c0 = 0, last = 0;

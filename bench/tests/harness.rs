@@ -16,21 +16,27 @@ fn env() -> Env {
     Env::new(PathBuf::from(env!("CARGO_BIN_EXE_dgram-bench")), &[], Duration::from_secs(60))
 }
 
-#[test]
-fn the_c_floor_counts_what_the_c_flood_sends() {
+/// One run of a C receiver (`recv`: its arguments to `floor`) under 20,000 datagrams of the C
+/// flood; `None` without a working `cc`.
+fn c_receiver_under_the_c_flood(name: &str, recv: &[&str]) -> Option<node_dgram_bench::runner::Run> {
     let env = env();
     if env.floor().is_none() {
         eprintln!("no working `cc`: skipped");
-        return;
+        return None;
     }
     let m = Measurement::receive(
         "receive",
-        "C loop",
+        name,
         64,
-        Step::new(&Impl::C, &["recv", "20"]),
+        Step::new(&Impl::C, recv),
         Step::new(&Impl::C, &["flood", "{port}", "64", "20", "20000"]),
     );
-    let run = run_once(&env, &m);
+    Some(run_once(&env, &m))
+}
+
+#[test]
+fn the_c_floor_counts_what_the_c_flood_sends() {
+    let Some(run) = c_receiver_under_the_c_flood("C loop", &["recv", "20"]) else { return };
     let n = run.get("count").expect("a count");
     assert!(n > 0.0 && n <= 20000.0, "{run:?}");
     assert!(run.rate().is_some_and(|r| r.per_wall > 0.0), "{run:?}");
@@ -40,19 +46,7 @@ fn the_c_floor_counts_what_the_c_flood_sends() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_c_io_uring_receiver_counts_what_the_c_flood_sends() {
-    let env = env();
-    if env.floor().is_none() {
-        eprintln!("no working `cc`: skipped");
-        return;
-    }
-    let m = Measurement::receive(
-        "receive",
-        "C io_uring",
-        64,
-        Step::new(&Impl::C, &["uring", "20"]),
-        Step::new(&Impl::C, &["flood", "{port}", "64", "20", "20000"]),
-    );
-    let run = run_once(&env, &m);
+    let Some(run) = c_receiver_under_the_c_flood("C io_uring", &["uring", "20"]) else { return };
     let n = run.get("count").expect("a count (io_uring refused? see the receiver's error)");
     assert!(n > 0.0 && n <= 20000.0, "{run:?}");
     assert_eq!(run.get("truncated"), Some(0.0), "{run:?}");
