@@ -462,7 +462,13 @@ impl Handle {
         let turn = || if self.reading_paused.get() { PAUSED_PER_WAKE } else { PER_WAKE };
         while delivered < turn() {
             let Some(fd) = self.core.borrow().fd() else { return };
-            let read = self.receiver.borrow_mut().read(fd);
+            // (Batches end the wake at a short read; `'message'` reads on to `EAGAIN`.)
+            let batched = self.batched.get();
+            let read = {
+                let mut receiver = self.receiver.borrow_mut();
+                receiver.set_ending_wakes_at_short_reads(batched);
+                receiver.read(fd)
+            };
             let batch = read.into_batch(&mut *self.core.borrow_mut());
             let Some(batch) = batch.filter(|b| !b.is_empty()) else {
                 // Nothing more now; an error may have been queued (recvmsg ECONNREFUSED).
@@ -470,7 +476,6 @@ impl Handle {
                 deliver_queued(env, &self.module);
                 return;
             };
-            let batched = self.batched.get();
             let n = if batched { self.deliver_batch(env, &cb, &batch) } else { self.deliver_each(env, &cb, &batch) };
             delivered += n;
             // (The same pacing for batches and for `'message'`, where each datagram is still its

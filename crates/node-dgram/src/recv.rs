@@ -29,7 +29,14 @@ thread_local! {
 
 /// A socket's receiving state: the size of its next read.
 ///
-/// Reads come in runs: a run is the reads of one wake up to the first that comes back short
+/// An adapter that ends a wake at the first short read (the queue was empty then, so it
+/// forgets the readiness and waits for the next edge) makes every read ask for the largest
+/// size ([`Receiver::ending_wakes_at_short_reads`]): one `recvmmsg` takes whatever waits, one
+/// datagram or many, and its coming back short says the queue is empty, in the same call. The
+/// tokio adapter and the reading thread do so, and so do the addon's batches.
+///
+/// An adapter that reads on until a read finds nothing (Node's `'message'`, whose wake ends at
+/// `EAGAIN`, as libuv's) pays that last read anyway; then the size adapts, in runs: a run is the reads of one wake up to the first that comes back short
 /// (the queue was empty then). A run starts with a read of one datagram while the last run that
 /// found any found just one (light traffic: a request, a reply), and with the largest read
 /// otherwise (traffic that arrives faster than it is read: one `recvmmsg` takes all that waits,
@@ -47,6 +54,8 @@ pub struct Receiver {
     run: usize,
     /// The last run that found any found more than one.
     busy: bool,
+    /// Every read asks for the largest size (see [`Receiver::ending_wakes_at_short_reads`]).
+    largest: bool,
 }
 
 impl Default for Receiver {
@@ -104,7 +113,31 @@ pub struct Batch {
 impl Receiver {
     /// A receiver whose first read asks for one datagram.
     pub fn new() -> Receiver {
-        Receiver { want: 1, max: MAX_BATCH, again: false, run: 0, busy: false }
+        Receiver { want: 1, max: MAX_BATCH, again: false, run: 0, busy: false, largest: false }
+    }
+
+    /// A receiver for an adapter that ends a wake at the first read that comes back short:
+    /// every read asks for the largest size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use node_dgram::embed::{Receiver, MAX_BATCH};
+    /// let mut r = Receiver::ending_wakes_at_short_reads();
+    /// assert_eq!(r.want(), MAX_BATCH);
+    /// r.one_at_a_time(); // a descriptor other readers share: still one at a time
+    /// assert_eq!(r.want(), 1);
+    /// ```
+    pub fn ending_wakes_at_short_reads() -> Receiver {
+        let mut r = Receiver::new();
+        r.set_ending_wakes_at_short_reads(true);
+        r
+    }
+
+    /// Switches between the two kinds of adapter (see [`Receiver`]), e.g. when a socket starts
+    /// or stops handing its reads over as batches.
+    pub fn set_ending_wakes_at_short_reads(&mut self, on: bool) {
+        self.largest = on;
     }
 
     /// Makes every read ask for one datagram: for a descriptor other readers may share (a
@@ -120,7 +153,7 @@ impl Receiver {
     /// Reads what waits on `fd` (one `recvmmsg`) into the thread's arena. Hand the outcome to
     /// the engine with [`Read::into_batch`].
     pub fn read(&mut self, fd: RawFd) -> Read {
-        let want = self.want;
+        let want = self.want();
         let mut arena = ARENA
             .with(|a| a.borrow_mut().take())
             .filter(|a| a.capacity() >= want)
@@ -151,7 +184,11 @@ impl Receiver {
 
     /// How many datagrams the next read asks for.
     pub fn want(&self) -> usize {
-        self.want
+        if self.largest {
+            self.max
+        } else {
+            self.want
+        }
     }
 }
 

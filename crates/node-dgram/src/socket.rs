@@ -361,7 +361,8 @@ async fn drive(sh: Arc<Shared>) {
     // loop's other sockets pay nothing for it.)
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let mut reader_started = false;
-    let mut receiver = Receiver::new();
+    // (A short read ends the wake: the readiness is forgotten, and the next edge wakes it.)
+    let mut receiver = Receiver::ending_wakes_at_short_reads();
     let mut since_yield = 0;
     loop {
         let outs = sh.step();

@@ -141,6 +141,36 @@ fn a_run_of_reads_starts_at_one_in_light_traffic_and_at_the_largest_size_after_a
 }
 
 #[test]
+fn a_receiver_whose_wakes_end_at_short_reads_always_asks_for_the_largest_size() {
+    let (rx, tx, to) = pair();
+    let fd = rx.as_raw_fd();
+    let mut r = Receiver::ending_wakes_at_short_reads();
+    // A lone datagram: one call takes it and says the queue is empty (it came back short).
+    tx.send_to(b"lone", to).unwrap();
+    assert_eq!(r.want(), MAX_BATCH);
+    let read = r.read(fd);
+    assert!(read.drained(), "a lone datagram's read must say the queue is empty");
+    drop(read);
+    assert_eq!(r.want(), MAX_BATCH);
+    assert!(r.read(fd).drained());
+    assert_eq!(r.want(), MAX_BATCH);
+    // Switched to the other kind (the addon's 'message'), it adapts again from where it is.
+    r.set_ending_wakes_at_short_reads(false);
+    assert_eq!(r.want(), 1, "the last run found one datagram: light traffic");
+    r.set_ending_wakes_at_short_reads(true);
+    assert_eq!(r.want(), MAX_BATCH);
+    // A socket whose descriptor others share: one at a time, whatever the kind.
+    r.one_at_a_time();
+    assert_eq!(r.want(), 1);
+    for i in 0..2u8 {
+        tx.send_to(&[i], to).unwrap();
+    }
+    assert!(!r.read(fd).drained());
+    assert!(!r.read(fd).drained());
+    assert!(r.read(fd).drained());
+}
+
+#[test]
 fn a_read_of_one_keeps_a_gro_entry_whole_with_its_segment_size() {
     let (rx, tx, to) = pair();
     if set_gro(rx.as_raw_fd(), true).is_err() || !gro_enabled(rx.as_raw_fd()).unwrap_or(false) {

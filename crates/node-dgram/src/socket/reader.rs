@@ -128,7 +128,8 @@ pub(super) fn start(sh: &Arc<Shared>) -> bool {
 /// `pause`, a wake whose reads found 2 datagrams or more is followed by that pause.
 fn read(weak: Weak<Shared>, gate: &Gate, fd: RawFd, pause: Option<Duration>) {
     gate.st.lock().thread = Some(std::thread::current().id());
-    let mut receiver = Receiver::new();
+    // (A short read ends the wake: the thread waits for the next edge.)
+    let mut receiver = Receiver::ending_wakes_at_short_reads();
     // (What arrived before the registration is reported by the first wait.)
     let mut wait = true;
     // The datagrams this wake's reads found so far.
