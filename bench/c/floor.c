@@ -182,6 +182,25 @@ static int recv_loop(double seconds, double idle, long wait_us, int names) {
 #define URING_BUFS 1024
 #define URING_SLOT 2048
 
+/* Queues the multishot receive of `fd` (the next enter submits it); returns 1, the entries
+ * queued. */
+static unsigned uring_arm(struct io_uring_sqe *sqes, unsigned *sq_tail, unsigned *sq_array, unsigned sq_mask, int fd,
+                          struct msghdr *mh) {
+  unsigned t = *sq_tail;
+  struct io_uring_sqe *q = &sqes[t & sq_mask];
+  memset(q, 0, sizeof *q);
+  q->opcode = IORING_OP_RECVMSG;
+  q->fd = fd;
+  q->addr = (unsigned long)mh;
+  q->len = 1;
+  q->ioprio = IORING_RECV_MULTISHOT;
+  q->flags = IOSQE_BUFFER_SELECT;
+  q->buf_group = 0;
+  sq_array[t & sq_mask] = t & sq_mask;
+  __atomic_store_n(sq_tail, t + 1, __ATOMIC_RELEASE);
+  return 1;
+}
+
 /* A multishot recvmsg into provided buffers, waited for with io_uring_enter: the receive loop
  * with the fewest system calls Linux offers (see the usage above). */
 static int recv_uring(double seconds, double idle) {
@@ -236,24 +255,7 @@ static int recv_uring(double seconds, double idle) {
   memset(&mh, 0, sizeof mh);
   mh.msg_namelen = sizeof(struct sockaddr_in);
   unsigned to_submit = 0;
-  /* (Queues the multishot receive; the next enter submits it.) */
-#define ARM()                                                                                                   \
-  do {                                                                                                          \
-    unsigned t = *sq_tail;                                                                                      \
-    struct io_uring_sqe *q = &sqes[t & sq_mask];                                                                \
-    memset(q, 0, sizeof *q);                                                                                    \
-    q->opcode = IORING_OP_RECVMSG;                                                                              \
-    q->fd = fd;                                                                                                 \
-    q->addr = (unsigned long)&mh;                                                                               \
-    q->len = 1;                                                                                                 \
-    q->ioprio = IORING_RECV_MULTISHOT;                                                                          \
-    q->flags = IOSQE_BUFFER_SELECT;                                                                             \
-    q->buf_group = 0;                                                                                           \
-    sq_array[t & sq_mask] = t & sq_mask;                                                                        \
-    __atomic_store_n(sq_tail, t + 1, __ATOMIC_RELEASE);                                                         \
-    to_submit++;                                                                                                \
-  } while (0)
-  ARM();
+  to_submit += uring_arm(sqes, sq_tail, sq_array, sq_mask, fd, &mh);
   printf("ready %d\n", port);
   fflush(stdout);
   unsigned long long count = 0, wakes = 0, truncated = 0;
@@ -299,7 +301,7 @@ static int recv_uring(double seconds, double idle) {
     __atomic_store_n(&br->tail, buf_tail, __ATOMIC_RELEASE);
     __atomic_store_n(cq_head, head, __ATOMIC_RELEASE);
     if (rearm)
-      ARM();
+      to_submit += uring_arm(sqes, sq_tail, sq_array, sq_mask, fd, &mh);
     if (n == 0)
       continue;
     last = now();
@@ -312,7 +314,6 @@ static int recv_uring(double seconds, double idle) {
     }
     count += (unsigned long long)n;
   }
-#undef ARM
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
   printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu,\"truncated\":%llu}\n", count,

@@ -46,11 +46,9 @@ thread_local! {
 /// burst, and the reads that follow ask for the largest size.
 #[derive(Debug)]
 pub struct Receiver {
-    want: usize,
     max: usize,
-    /// The run so far is one read of one datagram that got it.
-    again: bool,
-    /// Datagrams the current run's reads found so far.
+    /// Datagrams the current run's reads found so far (one: a lone datagram, read by a read of
+    /// one, which the next read of one follows).
     run: usize,
     /// The last run that found any found more than one.
     busy: bool,
@@ -113,7 +111,7 @@ pub struct Batch {
 impl Receiver {
     /// A receiver whose first read asks for one datagram.
     pub fn new() -> Receiver {
-        Receiver { want: 1, max: MAX_BATCH, again: false, run: 0, busy: false, largest: false }
+        Receiver { max: MAX_BATCH, run: 0, busy: false, largest: false }
     }
 
     /// A receiver for an adapter that ends a wake at the first read that comes back short:
@@ -146,7 +144,6 @@ impl Receiver {
     /// would lose the rest, which another reader would have got (Node reads one datagram per
     /// `recvmsg`, and stops at the close).
     pub fn one_at_a_time(&mut self) {
-        self.want = 1;
         self.max = 1;
     }
 
@@ -163,12 +160,6 @@ impl Receiver {
         let got = *result.as_ref().unwrap_or(&0);
         if full {
             self.run += got;
-            if want == 1 && !self.again {
-                self.again = true;
-            } else {
-                self.want = self.max;
-                self.again = false;
-            }
         } else {
             // The run ends: the queue was empty (or the read failed).
             let total = self.run + got;
@@ -176,18 +167,23 @@ impl Receiver {
                 self.busy = total > 1;
             }
             self.run = 0;
-            self.again = false;
-            self.want = if self.busy { self.max } else { 1 };
         }
         Read { arena: Some(arena), result, full }
     }
 
     /// How many datagrams the next read asks for.
     pub fn want(&self) -> usize {
-        if self.largest {
+        // A run's first read: by the last run; after a lone datagram: one again; after more: a
+        // burst.
+        let largest = match self.run {
+            0 => self.busy,
+            1 => false,
+            _ => true,
+        };
+        if self.largest || largest {
             self.max
         } else {
-            self.want
+            1
         }
     }
 }
