@@ -94,6 +94,44 @@ static struct sockaddr_in loopback(int port) {
 #define UDP_SEGMENT 103
 #endif
 
+/* A receiver's count: datagrams after the first, the wall and CPU time from the first to the
+ * last, and its wakes (each receiver says what a wake is). */
+struct tally {
+  unsigned long long count, wakes;
+  double seconds, idle, begin, t0, c0, last;
+};
+
+static struct tally tally_new(double seconds, double idle) {
+  struct tally w = {0, 0, seconds, idle, now(), 0, 0, 0};
+  return w;
+}
+
+/* SECONDS after the first datagram, IDLE seconds without one, or NOTHING without any. */
+static int tally_over(const struct tally *w) {
+  double t = now();
+  return (w->t0 == 0 && t - w->begin >= NOTHING) || (w->t0 > 0 && (t - w->t0 >= w->seconds || t - w->last >= w->idle)) ||
+         w->count >= MAX_COUNT;
+}
+
+/* N datagrams (N > 0) just read; the first one starts the clocks. */
+static void tally_add(struct tally *w, int n) {
+  w->last = now();
+  if (w->t0 == 0) {
+    w->t0 = w->last;
+    w->c0 = cpu();
+    n -= 1;
+  }
+  w->count += (unsigned long long)n;
+}
+
+/* The one JSON line, `extra` (",\"name\":value..." or "") before its end. */
+static void tally_report(const struct tally *w, const char *extra) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu%s}\n", w->count,
+         w->t0 > 0 ? w->last - w->t0 : 0.0, w->t0 > 0 ? cpu() - w->c0 : 0.0, u.ru_maxrss * 1024L, w->wakes, extra);
+}
+
 /* A receiving socket on 127.0.0.1 (a port of the system's choice, in *port) with a 4 MiB
  * receive buffer; -1 (with the system's error printed after `what`) when that fails. */
 static int receiving_socket(int type, const char *what, int *port) {
@@ -131,17 +169,13 @@ static int recv_loop(double seconds, double idle, long wait_us, int names) {
   int timer = wait_us > 0 ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK) : -1;
   struct itimerspec wait = {{0, 0}, {wait_us / 1000000, (wait_us % 1000000) * 1000}};
   int waiting = 0;
-  unsigned long long count = 0, wakes = 0;
-  double begin = now(), t0 = 0, c0 = 0, last = 0;
-  for (;;) {
-    double t = now();
-    if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= idle)) || count >= MAX_COUNT)
-      break;
+  struct tally w = tally_new(seconds, idle);
+  while (!tally_over(&w)) {
     struct pollfd p = {waiting ? timer : fd, POLLIN, 0};
     if (poll(&p, 1, 20) <= 0)
       continue;
-    if (t0 > 0)
-      wakes++;
+    if (w.t0 > 0)
+      w.wakes++;
     if (waiting) {
       uint64_t fired;
       ssize_t r = read(timer, &fired, sizeof fired);
@@ -163,18 +197,9 @@ static int recv_loop(double seconds, double idle, long wait_us, int names) {
       continue;
     if (timer >= 0 && n >= 2 && timerfd_settime(timer, 0, &wait, NULL) == 0)
       waiting = 1;
-    last = now();
-    if (t0 == 0) {
-      t0 = last;
-      c0 = cpu();
-      n -= 1;
-    }
-    count += (unsigned long long)n;
+    tally_add(&w, n);
   }
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu}\n", count, t0 > 0 ? last - t0 : 0.0,
-         t0 > 0 ? cpu() - c0 : 0.0, u.ru_maxrss * 1024L, wakes);
+  tally_report(&w, "");
   return 0;
 }
 
@@ -258,12 +283,9 @@ static int recv_uring(double seconds, double idle) {
   to_submit += uring_arm(sqes, sq_tail, sq_array, sq_mask, fd, &mh);
   printf("ready %d\n", port);
   fflush(stdout);
-  unsigned long long count = 0, wakes = 0, truncated = 0;
-  double begin = now(), t0 = 0, c0 = 0, last = 0;
-  for (;;) {
-    double t = now();
-    if ((t0 == 0 && t - begin >= NOTHING) || (t0 > 0 && (t - t0 >= seconds || t - last >= idle)) || count >= MAX_COUNT)
-      break;
+  unsigned long long truncated = 0;
+  struct tally w = tally_new(seconds, idle);
+  while (!tally_over(&w)) {
     struct __kernel_timespec ts = {0, 20000000};
     struct io_uring_getevents_arg arg;
     memset(&arg, 0, sizeof arg);
@@ -304,20 +326,13 @@ static int recv_uring(double seconds, double idle) {
       to_submit += uring_arm(sqes, sq_tail, sq_array, sq_mask, fd, &mh);
     if (n == 0)
       continue;
-    last = now();
-    if (t0 > 0)
-      wakes++;
-    if (t0 == 0) {
-      t0 = last;
-      c0 = cpu();
-      n -= 1;
-    }
-    count += (unsigned long long)n;
+    if (w.t0 > 0)
+      w.wakes++;
+    tally_add(&w, n);
   }
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  printf("{\"count\":%llu,\"wall\":%f,\"cpu\":%f,\"rss\":%ld,\"wakes\":%llu,\"truncated\":%llu}\n", count,
-         t0 > 0 ? last - t0 : 0.0, t0 > 0 ? cpu() - c0 : 0.0, u.ru_maxrss * 1024L, wakes, truncated);
+  char extra[64];
+  snprintf(extra, sizeof extra, ",\"truncated\":%llu", truncated);
+  tally_report(&w, extra);
   return 0;
 }
 #endif
